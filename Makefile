@@ -1,0 +1,43 @@
+# Peta Aduan — two commands: `make run` and `make test`. Everything else here serves them.
+# With DATABASE_URL set, no private cluster is started and that database is used instead.
+SHELL := /bin/bash
+PORT ?= 8000
+PETA_PG_PORT ?= 54329
+export PETA_PG_PORT
+VENV := .venv
+FLASK := $(VENV)/bin/flask --app app
+EMBEDDED_URL := postgresql+psycopg://postgres@127.0.0.1:$(PETA_PG_PORT)/peta_aduan
+DB_URL := $(or $(DATABASE_URL),$(EMBEDDED_URL))
+TEST_DB_URL := $(or $(TEST_DATABASE_URL),$(if $(DATABASE_URL),,postgresql+psycopg://postgres@127.0.0.1:$(PETA_PG_PORT)/peta_aduan_test))
+
+.PHONY: run test bench setup db stop lint migrate seed clean-db
+
+setup:
+	@scripts/bootstrap.sh $(if $(filter test bench,$(MAKECMDGOALS)),--with-browser,)
+
+db: setup
+	@if [ -z "$$DATABASE_URL" ]; then scripts/pgcluster.sh start; fi
+
+migrate: db
+	@DATABASE_URL=$(DB_URL) $(FLASK) db upgrade
+
+seed: migrate
+	@DATABASE_URL=$(DB_URL) $(FLASK) seed-demo --if-empty
+
+run: seed
+	@echo "==> serving Peta Aduan on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; 'make stop' stops the database)"
+	@DATABASE_URL=$(DB_URL) exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WEB_WORKERS:-3} \
+		--timeout 120 --access-logfile - 'app:create_app()'
+
+test: db
+	@$(VENV)/bin/ruff check .
+	@DATABASE_URL=$(DB_URL) TEST_DATABASE_URL=$(TEST_DB_URL) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+bench: seed
+	@DATABASE_URL=$(DB_URL) $(VENV)/bin/python -m bench
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+
+stop:
+	@scripts/pgcluster.sh stop

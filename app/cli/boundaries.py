@@ -1,0 +1,6 @@
+import click
+
+
+@click.command("import-boundaries")
+def import_boundaries():
+    """placeholder"""

@@ -1,0 +1,304 @@
+"""The data model (SQLAlchemy 2 + GeoAlchemy2). Migrations own the schema; a test checks they agree."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Computed,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+STATUSES = ("new", "verified", "in_progress", "resolved", "closed", "rejected", "duplicate")
+OPEN_STATUSES = ("new", "verified", "in_progress")
+ROLES = ("officer", "skpd_admin", "planner", "admin")
+CHANNELS = ("web", "open311", "api", "import", "demo", "phone", "desk")
+# The city's metric CRS (UTM 50S for Banjarmasin); fixed into the schema when it is first migrated.
+METRIC_SRID = int(os.environ.get("PETA_METRIC_SRID", "32750"))
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class BoundaryGeneration(Base):
+    """One import of boundaries; tickets keep the generation they were routed with."""
+
+    __tablename__ = "boundary_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    report: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[dt.datetime] = _now()
+    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("boundary_generation_one_active", "active", unique=True, postgresql_where=text("active")),
+    )
+
+
+class Kecamatan(Base):
+    """District; parent of kelurahan."""
+
+    __tablename__ = "kecamatan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("boundary_generation.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
+    __table_args__ = (UniqueConstraint("generation_id", "code"),)
+
+
+class Kelurahan(Base):
+    """Urban village, the smallest administrative area and the first routing step."""
+
+    __tablename__ = "kelurahan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("boundary_generation.id", ondelete="CASCADE"))
+    kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    population: Mapped[int | None] = mapped_column(Integer)
+    area_km2: Mapped[float] = mapped_column(Float)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
+    kecamatan: Mapped[Kecamatan | None] = relationship()
+    __table_args__ = (UniqueConstraint("generation_id", "code"),)
+
+
+class KelurahanPiece(Base):
+    """Subdivided lookup geometry (ST_Subdivide) so point lookups test small polygons."""
+
+    __tablename__ = "kelurahan_piece"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id", ondelete="CASCADE"), index=True)
+    generation_id: Mapped[int] = mapped_column(ForeignKey("boundary_generation.id", ondelete="CASCADE"))
+    geom = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=True), nullable=False)
+
+
+class Skpd(Base):
+    """A city agency (SKPD/OPD) that receives complaints."""
+
+    __tablename__ = "skpd"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class Category(Base):
+    """What a citizen reports; an Open311 service."""
+
+    __tablename__ = "category"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)  # Open311 service_code
+    name_id: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_id: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    group_name: Mapped[str | None] = mapped_column(String(100))
+    keywords: Mapped[str | None] = mapped_column(Text)
+    default_skpd_id: Mapped[int] = mapped_column(ForeignKey("skpd.id"))
+    followup_days: Mapped[int] = mapped_column(SmallInteger, server_default=text("5"))
+    handling_days: Mapped[int] = mapped_column(SmallInteger, server_default=text("15"))
+    confidential: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    duplicate_radius_m: Mapped[int] = mapped_column(Integer, server_default=text("250"))
+    attributes: Mapped[list | None] = mapped_column(JSONB)  # Open311 service definition attributes
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    default_skpd: Mapped[Skpd] = relationship()
+    __table_args__ = (
+        CheckConstraint("followup_days > 0 AND handling_days >= followup_days", name="category_clocks"),
+    )
+
+
+service_area_category = Table(
+    "service_area_category",
+    Base.metadata,
+    Column("service_area_id", ForeignKey("service_area.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("category.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class ServiceArea(Base):
+    """A polygon in which one SKPD handles some categories; versioned by validity."""
+
+    __tablename__ = "service_area"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    skpd_id: Mapped[int] = mapped_column(ForeignKey("skpd.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    area_m2: Mapped[float] = mapped_column(Float)
+    valid_from: Mapped[dt.datetime] = _now()
+    valid_to: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
+    skpd: Mapped[Skpd] = relationship()
+    categories: Mapped[list[Category]] = relationship(secondary=service_area_category)
+
+
+class Reporter(Base):
+    """Contact data of a citizen (PII): kept apart, never in public views, APIs, exports or tiles."""
+
+    __tablename__ = "reporter"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    device_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class Complaint(Base):
+    """An aduan: the point, what it is, where it was routed and why, and its clocks."""
+
+    __tablename__ = "complaint"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    # Metric copy for distances and KNN ("nearest first") on a GiST index.
+    geom_m = mapped_column(
+        Geometry("POINT", srid=METRIC_SRID, spatial_index=True),
+        Computed(f"ST_Transform(geom, {METRIC_SRID})", persisted=True),
+    )
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    channel: Mapped[str] = mapped_column(String(20), server_default=text("'web'"))
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'new'"), index=True)
+    public: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    anonymous: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporter.id", ondelete="SET NULL"))
+    # Routing snapshot: never silently recomputed.
+    generation_id: Mapped[int] = mapped_column(ForeignKey("boundary_generation.id"))
+    kelurahan_id: Mapped[int] = mapped_column(ForeignKey("kelurahan.id"), index=True)
+    kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
+    service_area_id: Mapped[int | None] = mapped_column(ForeignKey("service_area.id"))
+    skpd_id: Mapped[int] = mapped_column(ForeignKey("skpd.id"), index=True)
+    routing: Mapped[dict] = mapped_column(JSONB)  # rule, flags, distances, explanation
+    routing_flags: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default=text("'{}'"))
+    # Clocks (timestamps in UTC; due dates are WITA working-day ends).
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+    followup_due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    handling_due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    followed_up_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"))
+    supporters: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # optimistic locking
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('new','verified','in_progress','resolved','closed','rejected','duplicate')",
+            name="complaint_status",
+        ),
+        CheckConstraint("char_length(description) BETWEEN 1 AND 5000", name="complaint_description"),
+        Index("complaint_created_at", "created_at"),
+        Index("complaint_open_due", "skpd_id", "handling_due_at",
+              postgresql_where=text("status IN ('new','verified','in_progress')")),
+    )
+
+
+class ComplaintEvent(Base):
+    """Append-only history: who did what, when, where, with which note."""
+
+    __tablename__ = "complaint_event"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # created, status, note, reroute, support, duplicate
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_label: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    geom = mapped_column(Geometry("POINT", srid=4326), nullable=True)  # the officer's position
+    data: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class Attachment(Base):
+    """A photo, re-encoded without metadata; bytes live in the database so app servers stay stateless."""
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_event.id", ondelete="SET NULL"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20), server_default=text("'report'"))  # report, before, after
+    public: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[dt.datetime] = _now()
+
+
+class User(Base):
+    """Staff account; citizens need none."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    skpd_id: Mapped[int | None] = mapped_column(ForeignKey("skpd.id"))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _now()
+    skpd: Mapped[Skpd | None] = relationship()
+    __table_args__ = (
+        CheckConstraint("role IN ('officer','skpd_admin','planner','admin')", name="app_user_role"),
+        CheckConstraint("role NOT IN ('officer','skpd_admin') OR skpd_id IS NOT NULL", name="app_user_skpd"),
+    )
+
+
+class ApiClient(Base):
+    """An Open311/API client; only a hash of its key is kept."""
+
+    __tablename__ = "api_client"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_prefix: Mapped[str] = mapped_column(String(12), index=True)
+    key_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = _now()
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DayOff(Base):
+    """A city-declared day off (cuti bersama) on top of the national holidays."""
+
+    __tablename__ = "day_off"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
