@@ -5,6 +5,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
+from app.cli.database import include_object
 from app.config import Settings
 from app.models import Base
 
@@ -16,16 +17,10 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or Settings().database_url
 
 
-def _include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
-    if type_ == "table" and name == "spatial_ref_sys":
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
-
-
 def _options() -> dict:
     return dict(
         target_metadata=target_metadata,
-        include_object=_include_object,
+        include_object=include_object,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
         compare_type=True,

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
+from geoalchemy2 import alembic_helpers
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -18,6 +19,13 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """Leave PostGIS's own tables alone when comparing models and database."""
+    if type_ == "table" and name == "spatial_ref_sys":
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def _cfg() -> Config:

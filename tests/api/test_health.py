@@ -1,0 +1,22 @@
+"""/healthz tells a sysadmin whether the database and PostGIS answer and which boundaries are active."""
+
+
+def test_healthz_reports_database_postgis_and_generation(client):
+    """A healthy service answers 200 with versions and the active generation."""
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["database"] == "ok"
+    assert body["postgis"].startswith("3.")
+    assert body["boundary_generation"]["name"] == "test city"
+
+
+def test_healthz_unreachable_database_is_503(engine):
+    """With the database unreachable the answer is 503, not a crash."""
+    from app import create_app
+    from app.config import Settings
+
+    bad = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none", secret_key="x")
+    resp = create_app({"SETTINGS": bad, "TESTING": True}).test_client().get("/healthz")
+    assert resp.status_code == 503
+    assert resp.get_json()["database"] == "unreachable"

@@ -1,0 +1,102 @@
+"""Fixtures: a real PostGIS test database whose schema is built by running the migrations.
+
+TEST_DATABASE_URL names the test database; without it, `<DATABASE_URL's database>_test` on the same server is
+used (created if missing). Tests never touch the database that `make run` serves.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
+
+from app import create_app
+from app.cli.database import alembic_config
+from app.config import Settings, normalise_db_url
+from tests import citykit
+
+# Tables emptied after tests that commit (API and browser tests); boundaries and reference data stay.
+MUTABLE_TABLES = "attachment, complaint_event, complaint, reporter, app_user, api_client, day_off"
+
+
+def _test_database_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_db_url(url)
+    base = make_url(Settings().database_url)
+    test_url = base.set(database=f"{base.database}_test")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                              {"d": test_url.database}).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{test_url.database}"'))
+    admin.dispose()
+    return test_url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return _test_database_url()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """A freshly migrated test database with the tiny test city as active generation."""
+    eng = create_engine(database_url)
+    with eng.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text("DROP EXTENSION IF EXISTS postgis CASCADE"))
+    command.upgrade(alembic_config(database_url), "head")
+    with eng.begin() as conn:
+        citykit.build_city(conn)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        trans = connection.begin()
+        yield connection
+        trans.rollback()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret")
+
+
+@pytest.fixture
+def app(engine: Engine, settings: Settings):
+    """The Flask app on the test database; what a test commits is removed afterwards."""
+    application = create_app({"SETTINGS": settings, "TESTING": True, "SECRET_KEY": "test-secret"})
+    yield application
+    application.extensions["db_engine"].dispose()
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {MUTABLE_TABLES} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ids(engine: Engine) -> dict[str, dict[str, int]]:
+    """Ids of the test city's reference rows by code."""
+    with engine.connect() as c:
+        return {
+            "skpd": dict(c.execute(text("SELECT code, id FROM skpd")).all()),
+            "category": dict(c.execute(text("SELECT code, id FROM category")).all()),
+            "kelurahan": dict(c.execute(text("SELECT code, id FROM kelurahan")).all()),
+        }
