@@ -1,0 +1,74 @@
+"""Working-day clocks: follow-up and handling due dates in WITA, skipping weekends, Indonesian national
+holidays (the `holidays` package) and city-declared days off kept in the database.
+
+Rule (documented in the README): the intake day itself is not counted; the Nth working day *after* the intake
+day is the due day, and the ticket is due at the end of that day (00:00 WITA of the next day, exclusive).
+A complaint received on a non-working day counts from the next working day, so one received on Saturday with a
+5-day clock is due at the end of Friday of the following week, the same as one received on the Friday before.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+import holidays
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+WEEKMASK = "1111100"  # Monday..Friday
+
+
+class WorkCalendar:
+    """Which days count; built once per request or import from the holidays package and the day_off table."""
+
+    def __init__(self, days_off: Iterable[dt.date] = (), tz: str = "Asia/Makassar",
+                 years: Iterable[int] = range(2018, 2041)) -> None:
+        national = holidays.country_holidays("ID", years=list(years))
+        self.tz = ZoneInfo(tz)
+        self.tz_name = tz
+        self.holidays = sorted(set(national) | set(days_off))
+        self._names = {**dict(national), **{d: "Cuti bersama / libur kota" for d in days_off}}
+        self._cal = np.busdaycalendar(weekmask=WEEKMASK, holidays=np.array(self.holidays, dtype="datetime64[D]"))
+
+    @classmethod
+    def from_connection(cls, conn: Connection, tz: str = "Asia/Makassar") -> WorkCalendar:
+        """National holidays plus the city's days off from the database."""
+        days = conn.execute(text("SELECT day FROM day_off")).scalars().all()
+        return cls(days, tz)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=self._cal))
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        return self._names.get(day)
+
+    def local_date(self, ts: dt.datetime) -> dt.date:
+        """The calendar date in the city's time zone (a 23:59 WITA submission stays on its day)."""
+        return ts.astimezone(self.tz).date()
+
+    def add_working_days(self, day: dt.date, n: int) -> dt.date:
+        """The Nth working day after `day` (a non-working `day` counts as the working day before it)."""
+        out = np.busday_offset(np.datetime64(day, "D"), n, roll="backward", busdaycal=self._cal)
+        return out.astype(dt.date)
+
+    def due_at(self, created_at: dt.datetime, working_days: int) -> dt.datetime:
+        """End of the due day, as an aware datetime (00:00 WITA of the following day)."""
+        due_day = self.add_working_days(self.local_date(created_at), working_days)
+        return dt.datetime.combine(due_day + dt.timedelta(days=1), dt.time(0), self.tz)
+
+    def due_at_many(self, created_at: pd.Series, working_days: np.ndarray) -> pd.Series:
+        """Vectorised `due_at` for bulk imports."""
+        local = pd.to_datetime(created_at, utc=True).dt.tz_convert(self.tz_name)
+        days = local.dt.tz_localize(None).dt.normalize().to_numpy().astype("datetime64[D]")
+        due = np.busday_offset(days, np.asarray(working_days, dtype=np.int64), roll="backward",
+                               busdaycal=self._cal) + np.timedelta64(1, "D")
+        return pd.Series(pd.to_datetime(due).tz_localize(self.tz_name), index=created_at.index)
+
+    def working_days_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Whole working days from the day after `start` up to and including `end`'s day (both WITA)."""
+        a = np.datetime64(self.local_date(start), "D") + np.timedelta64(1, "D")
+        b = np.datetime64(self.local_date(end), "D") + np.timedelta64(1, "D")
+        return int(np.busday_count(a, b, busdaycal=self._cal)) if b > a else -int(
+            np.busday_count(b, a, busdaycal=self._cal))

@@ -1,0 +1,135 @@
+"""The routing decision: point + category → kelurahan, service area, SKPD, with the rule that fired.
+
+The decision itself runs in PostGIS (`peta_route()`, migrations/sql/route_v1.sql) so a single submission and a
+set-based import of a million rows follow exactly the same rules in one round trip. This module validates the
+input, calls it, names the result and explains it in Indonesian and English.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import Connection, text
+
+
+class RoutingError(Exception):
+    """The point cannot be routed; carries a message in Indonesian and English."""
+
+    def __init__(self, message_id: str, message_en: str, field: str | None = None) -> None:
+        super().__init__(message_en)
+        self.message_id = message_id
+        self.message_en = message_en
+        self.field = field
+
+
+class OutsideCityError(RoutingError):
+    """Farther from the city than the snapping tolerance: refused, nothing is stored."""
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """What `peta_route()` decided, with names, ready to store on the ticket and to show."""
+
+    generation_id: int
+    kelurahan_id: int
+    kelurahan_code: str
+    kelurahan_name: str
+    kecamatan_id: int | None
+    kecamatan_code: str | None
+    kecamatan_name: str | None
+    kelurahan_rule: str  # covers | overlap | snapped
+    overlap_count: int
+    snapped_m: float | None
+    depth_m: float | None
+    service_area_id: int | None
+    service_area_name: str | None
+    skpd_id: int
+    skpd_code: str
+    skpd_name: str
+    skpd_rule: str  # service_area | category_default
+    category_code: str
+    flags: list[str] = field(default_factory=list)
+
+    def as_record(self) -> dict:
+        """The JSON stored in complaint.routing: the structured decision (the explanation is derived)."""
+        rec = asdict(self)
+        rec["snapped_m"] = None if self.snapped_m is None else round(self.snapped_m, 1)
+        rec["depth_m"] = None if self.depth_m is None else round(self.depth_m, 1)
+        return rec
+
+
+_ROUTE_SQL = text("""
+SELECT r.*, k.code AS kelurahan_code, k.name AS kelurahan_name,
+       kc.code AS kecamatan_code, kc.name AS kecamatan_name,
+       sa.name AS service_area_name, s.code AS skpd_code, s.name AS skpd_name, c.code AS category_code
+  FROM peta_route(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :category_id, :tolerance_m, :near_border_m) r
+  JOIN category c ON c.id = :category_id
+  LEFT JOIN kelurahan k ON k.id = r.kelurahan_id
+  LEFT JOIN kecamatan kc ON kc.id = r.kecamatan_id
+  LEFT JOIN service_area sa ON sa.id = r.service_area_id
+  LEFT JOIN skpd s ON s.id = r.skpd_id
+""")
+
+
+def check_lon_lat(lon: object, lat: object) -> tuple[float, float]:
+    """Numbers, finite, on Earth: anything else is the user's mistake, not a server error."""
+    try:
+        x, y = float(lon), float(lat)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise RoutingError("Koordinat harus berupa angka (bujur/lintang).",
+                           "Coordinates must be numbers (longitude/latitude).", "lon") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise RoutingError("Koordinat tidak valid (NaN/Infinity).", "Coordinates are not finite numbers.", "lon")
+    if not (-180 <= x <= 180 and -90 <= y <= 90):
+        raise RoutingError("Koordinat di luar jangkauan bumi (bujur −180..180, lintang −90..90).",
+                           "Coordinates out of range (longitude −180..180, latitude −90..90).", "lon")
+    return x, y
+
+
+def route_point(conn: Connection, lon: object, lat: object, category_id: int, *, city_name: str,
+                tolerance_m: float = 250.0, near_border_m: float = 10.0) -> RoutingDecision:
+    """Decide where a complaint goes; raise OutsideCityError when the point is not in the city."""
+    x, y = check_lon_lat(lon, lat)
+    row = conn.execute(_ROUTE_SQL, {"lon": x, "lat": y, "category_id": category_id,
+                                    "tolerance_m": tolerance_m, "near_border_m": near_border_m}).mappings().first()
+    if row is None:
+        raise RoutingError("Kategori tidak dikenal.", "Unknown category.", "category")
+    if row["kelurahan_id"] is None:
+        raise OutsideCityError(
+            f"Lokasi berada di luar wilayah {city_name} (lebih dari {tolerance_m:.0f} m dari batas kota).",
+            f"The location is outside {city_name} (more than {tolerance_m:.0f} m from the city boundary).", "lon")
+    return RoutingDecision(
+        generation_id=row["generation_id"], kelurahan_id=row["kelurahan_id"],
+        kelurahan_code=row["kelurahan_code"], kelurahan_name=row["kelurahan_name"],
+        kecamatan_id=row["kecamatan_id"], kecamatan_code=row["kecamatan_code"],
+        kecamatan_name=row["kecamatan_name"], kelurahan_rule=row["kelurahan_rule"],
+        overlap_count=row["overlap_count"], snapped_m=row["snapped_m"], depth_m=row["depth_m"],
+        service_area_id=row["service_area_id"], service_area_name=row["service_area_name"],
+        skpd_id=row["skpd_id"], skpd_code=row["skpd_code"], skpd_name=row["skpd_name"],
+        skpd_rule=row["skpd_rule"], category_code=row["category_code"], flags=list(row["flags"] or []))
+
+
+def explain(rec: dict, lang: str = "id") -> str:
+    """A sentence a clerk can read: why this ticket went to this SKPD."""
+    kel = f"{rec['kelurahan_name']} ({rec['kelurahan_code']})"
+    where = {
+        ("id", "covers"): f"Titik berada di Kelurahan {kel}",
+        ("en", "covers"): f"The point lies in Kelurahan {kel}",
+        ("id", "overlap"): f"Titik berada di {rec['overlap_count']} kelurahan yang tumpang tindih; dipilih {kel} "
+                           "(paling dalam, lalu kode terkecil)",
+        ("en", "overlap"): f"The point lies in {rec['overlap_count']} overlapping kelurahan; chose {kel} "
+                           "(deepest inside, then lowest code)",
+        ("id", "snapped"): f"Titik tidak berada di kelurahan mana pun; digeser {rec['snapped_m']:.0f} m ke {kel}",
+        ("en", "snapped"): f"The point lies in no kelurahan; snapped {rec['snapped_m']:.0f} m to {kel}",
+    }[(lang, rec["kelurahan_rule"])] if rec.get("kelurahan_rule") in ("covers", "overlap", "snapped") else kel
+    if rec["skpd_rule"] == "service_area":
+        who = (f"wilayah layanan «{rec['service_area_name']}» untuk kategori ini → {rec['skpd_name']}" if lang == "id"
+               else f"service area «{rec['service_area_name']}» for this category → {rec['skpd_name']}")
+    else:
+        who = (f"tidak ada wilayah layanan untuk kategori ini → SKPD bawaan kategori: {rec['skpd_name']}"
+               if lang == "id" else f"no service area for this category → the category's default SKPD: "
+               f"{rec['skpd_name']}")
+    note = ""
+    if "near_border" in rec.get("flags", []):
+        note = " (dekat batas wilayah: perlu diperiksa petugas)" if lang == "id" else " (near a border: staff review)"
+    return f"{where}; {who}{note}."
