@@ -43,7 +43,8 @@ def build_city(conn: Connection) -> int:
         parts = [g for c, (_, g, _) in KELURAHAN.items() if c.startswith(code)]
         kec_ids[code] = conn.execute(text(
             "INSERT INTO kecamatan (generation_id, code, name, geom) "
-            "VALUES (:g, :c, :n, ST_Multi(ST_Union(ARRAY(SELECT ST_GeomFromText(w, 4326) FROM unnest(CAST(:w AS text[])) w)))) "
+            "VALUES (:g, :c, :n, ST_Multi(ST_Union(ARRAY("
+            "SELECT ST_GeomFromText(w, 4326) FROM unnest(CAST(:w AS text[])) w)))) "
             "RETURNING id"), {"g": gen, "c": code, "n": name, "w": [p.wkt for p in parts]}).scalar_one()
     for code, (name, geom, pop) in KELURAHAN.items():
         kid = conn.execute(text(

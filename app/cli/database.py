@@ -6,9 +6,9 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
-from geoalchemy2 import alembic_helpers
 from flask import current_app
 from flask.cli import with_appcontext
+from geoalchemy2 import alembic_helpers
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
