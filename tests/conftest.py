@@ -1,7 +1,7 @@
 """Fixtures: a real PostGIS test database whose schema is built by running the migrations.
 
 TEST_DATABASE_URL names the test database; without it, `<DATABASE_URL's database>_test` on the same server is
-used (created if missing). Tests never touch the database that `make run` serves.
+used. Either is created if missing (the role needs CREATEDB, or create it beforehand). Tests never touch the database that `make run` serves.
 """
 from __future__ import annotations
 
@@ -23,11 +23,9 @@ MUTABLE_TABLES = "attachment, complaint_event, complaint, reporter, app_user, ap
 
 def _test_database_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return normalise_db_url(url)
     base = make_url(Settings().database_url)
-    test_url = base.set(database=f"{base.database}_test")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    test_url = make_url(normalise_db_url(url)) if url else base.set(database=f"{base.database}_test")
+    admin = create_engine(test_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"),
                               {"d": test_url.database}).scalar()
