@@ -1,9 +1,24 @@
 """Peta Aduan: a GIS complaint-mapping service. `create_app()` reads like a table of contents."""
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
 
 from app.config import Settings
+
+# Blueprints per audience: (module, URL prefix).
+BLUEPRINTS = [
+    ("app.health", ""),
+    ("app.citizen.views", ""),
+    ("app.api.views", "/api/v1"),
+    ("app.open311.views", "/open311/v2"),
+    ("app.auth.views", ""),
+    ("app.field.views", "/field"),
+    ("app.planner.views", "/planner"),
+    ("app.ogc.views", "/ogc"),
+    ("app.tiles.views", "/tiles"),
+]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -13,14 +28,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(settings.as_flask_config())
     app.config.update(test_config or {})
 
-    from app import db, errors
+    from app import db, errors, i18n
 
     db.init_app(app)
     errors.init_app(app)
-
-    from app.health import bp as health_bp
-
-    app.register_blueprint(health_bp)
+    i18n.init_app(app)
+    for module, prefix in BLUEPRINTS:
+        app.register_blueprint(import_module(module).bp, url_prefix=prefix or None)
 
     from app.cli import init_app as init_cli
 

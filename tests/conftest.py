@@ -1,7 +1,8 @@
 """Fixtures: a real PostGIS test database whose schema is built by running the migrations.
 
 TEST_DATABASE_URL names the test database; without it, `<DATABASE_URL's database>_test` on the same server is
-used. Either is created if missing (the role needs CREATEDB, or create it beforehand). Tests never touch the database that `make run` serves.
+used. Either is created if missing (the role needs CREATEDB, or create it beforehand).
+Tests never touch the database that `make run` serves.
 """
 from __future__ import annotations
 

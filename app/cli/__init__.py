@@ -1,13 +1,16 @@
-"""`flask --app app …` commands: migrate, import, seed, users, keys."""
+"""`flask --app app …` commands: migrate, import, seed, users, keys, layers."""
 from __future__ import annotations
+
+from importlib import import_module
 
 from flask import Flask
 
+# Each module lists its click commands in COMMANDS.
+MODULES = ["database", "boundaries", "seed", "complaints", "staff", "layers"]
+
 
 def init_app(app: Flask) -> None:
-    """Register every command group."""
-    from app.cli import boundaries, database, seed
-
-    app.cli.add_command(database.db)
-    app.cli.add_command(boundaries.import_boundaries)
-    app.cli.add_command(seed.seed_demo)
+    """Register every command."""
+    for name in MODULES:
+        for command in import_module(f"app.cli.{name}").COMMANDS:
+            app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Staff login and logout."""

@@ -1,0 +1,1 @@
+"""Citizen pages: report by pin, track by code, public map."""

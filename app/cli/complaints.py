@@ -1,0 +1,2 @@
+"""CLI commands (complaints)."""
+COMMANDS: list = []

@@ -1,0 +1,2 @@
+"""CLI commands (layers)."""
+COMMANDS: list = []

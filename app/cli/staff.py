@@ -1,0 +1,2 @@
+"""CLI commands (staff)."""
+COMMANDS: list = []

@@ -1,0 +1,1 @@
+"""Field teams: nearby tickets and the ticket workflow."""

@@ -1,0 +1,4 @@
+"""Field teams: nearby tickets and the ticket workflow."""
+from flask import Blueprint
+
+bp = Blueprint("field", __name__)

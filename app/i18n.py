@@ -1,0 +1,37 @@
+"""Indonesian first, English available: `tr("Laporkan", "Report")` picks by the visitor's language.
+
+The language comes from `?lang=id|en` (remembered in a cookie) or the browser's Accept-Language; default `id`.
+Text stays next to its English beside it in templates, so translators and reviewers see both at once.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, g, request
+
+LANGS = ("id", "en")
+
+
+def current_lang() -> str:
+    """The language for this request."""
+    if "lang" not in g:
+        asked = request.args.get("lang") or request.cookies.get("lang")
+        if asked not in LANGS:
+            asked = request.accept_languages.best_match(LANGS, default="id") or "id"
+        g.lang = asked
+    return g.lang
+
+
+def tr(text_id: str, text_en: str) -> str:
+    """Pick the Indonesian or English text."""
+    return text_en if current_lang() == "en" else text_id
+
+
+def init_app(app: Flask) -> None:
+    """Expose `tr` and `lang` to templates and remember an explicit choice."""
+    app.jinja_env.globals.update(tr=tr, current_lang=current_lang)
+
+    @app.after_request
+    def _remember(resp: Response) -> Response:
+        asked = request.args.get("lang")
+        if asked in LANGS:
+            resp.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax")
+        return resp

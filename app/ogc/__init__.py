@@ -1,0 +1,1 @@
+"""OGC API - Features for QGIS and other GIS clients."""

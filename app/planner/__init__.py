@@ -1,0 +1,1 @@
+"""Planner pages: layers, performance, exports."""

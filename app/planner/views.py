@@ -1,0 +1,4 @@
+"""Planner pages: layers, performance, exports."""
+from flask import Blueprint
+
+bp = Blueprint("planner", __name__)
