@@ -1,0 +1,69 @@
+"""Browser tests: the real app served on localhost, driven in Debian's headless Chromium by Playwright.
+
+No test downloads a browser: Chromium comes from the system package (`make test` installs it as root).
+Every request the page makes outside 127.0.0.1 is recorded so tests can assert that nothing leaves localhost.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app on a free localhost port for the duration of one test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    if CHROMIUM is None:
+        pytest.fail("Chromium is not installed: run `make test` (as root it installs the 'chromium' package).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (phone-sized) that records requests leaving localhost."""
+    context = browser.new_context(viewport={"width": 412, "height": 860}, device_scale_factor=1, locale="id-ID")
+    pg = context.new_page()
+    pg.external_requests = []
+
+    def _watch(request):
+        url = request.url
+        if not url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+            pg.external_requests.append(url)
+
+    pg.on("request", _watch)
+    yield pg
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot for the README (docs/screenshots/NAME.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
