@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -20,12 +21,18 @@ from sqlalchemy import Connection, text
 WEEKMASK = "1111100"  # Monday..Friday
 
 
+@lru_cache(maxsize=4)
+def _national_holidays(years: tuple[int, ...]) -> dict[dt.date, str]:
+    """Indonesian national holidays; built once per process (pure, so safe to cache)."""
+    return dict(holidays.country_holidays("ID", years=list(years), language="id"))
+
+
 class WorkCalendar:
     """Which days count; built once per request or import from the holidays package and the day_off table."""
 
     def __init__(self, days_off: Iterable[dt.date] = (), tz: str = "Asia/Makassar",
                  years: Iterable[int] = range(2018, 2041)) -> None:
-        national = holidays.country_holidays("ID", years=list(years))
+        national = _national_holidays(tuple(years))
         self.tz = ZoneInfo(tz)
         self.tz_name = tz
         self.holidays = sorted(set(national) | set(days_off))

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from geo.routing import OutsideCityError, RoutingError
+
 
 class DomainError(Exception):
     """A problem the user can fix or should know about; `status` is the HTTP status it maps to."""
@@ -41,11 +43,6 @@ class Conflict(DomainError):
     code = "conflict"
 
 
-class OutsideCity(DomainError):
-    status = 422
-    code = "outside_city"
-
-
 def problem(status: int, title: str, detail_id: str, detail_en: str, **extra) -> tuple:
     """RFC 9457 problem details, with the Indonesian text first."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail_id,
@@ -63,6 +60,12 @@ def init_app(app: Flask) -> None:
     def _domain(err: DomainError):
         return problem(err.status, err.code, err.message_id, err.message_en,
                        **({"field": err.field} if err.field else {}))
+
+    @app.errorhandler(RoutingError)
+    def _routing(err: RoutingError):
+        status = 422 if isinstance(err, OutsideCityError) else 400
+        code = "outside_city" if status == 422 else "bad_location"
+        return problem(status, code, err.message_id, err.message_en, **({"field": err.field} if err.field else {}))
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
