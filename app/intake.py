@@ -1,0 +1,207 @@
+"""Intake: check a submission, route it, store it with its decision and clocks, hand back a tracking code.
+
+Everything a submission writes (reporter, complaint, first event, photos) goes in one transaction: a bad photo,
+a point outside the city or a lost race leaves nothing behind. An idempotency key makes resubmits (a double tap,
+a form sent twice, an Open311 client retrying) return the first ticket instead of creating a second one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.clocks import WorkCalendar
+from app.config import Settings
+from app.errors import DomainError
+from app.models import Attachment, Category, Complaint, ComplaintEvent, Reporter
+from app.photos import ProcessedPhoto, process_photo
+from app.tracking import tracking_code
+from geo.routing import RoutingDecision, check_lon_lat, route_point
+
+MAX_DESCRIPTION = 5000
+MIN_DESCRIPTION = 3
+MAX_PHOTOS = 3
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+PHONE_RE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+
+@dataclass
+class Submission:
+    """A complaint as sent by a citizen or a client, before it is checked."""
+
+    category: str
+    description: str
+    lon: object
+    lat: object
+    accuracy_m: object = None
+    address: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    anonymous: bool = False
+    idempotency_key: str | None = None
+    channel: str = "web"
+    device_id: str | None = None
+    photos: list[bytes] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    complaint_id: int
+    tracking_code: str
+    decision: dict
+    created: bool  # False when an idempotent resubmit returned the existing ticket
+
+
+def clean_text(value: object, limit: int) -> str | None:
+    """Text is stored as text: normalised, control characters dropped, length bounded; HTML is escaped on output."""
+    if value is None:
+        return None
+    s = unicodedata.normalize("NFC", str(value))
+    s = "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
+    return s[:limit] if s else None
+
+
+def _bad(field_name: str, msg_id: str, msg_en: str) -> DomainError:
+    return DomainError(msg_id, msg_en, field=field_name)
+
+
+def _check(sub: Submission, session: Session) -> tuple[Category, str, float | None]:
+    category = session.scalar(select(Category).where(Category.code == (sub.category or "").strip(),
+                                                     Category.active))
+    if category is None:
+        raise _bad("category", "Kategori tidak dikenal.", "Unknown category.")
+    raw = "" if sub.description is None else str(sub.description)
+    if len(raw) > MAX_DESCRIPTION:
+        raise _bad("description", f"Uraian terlalu panjang (maksimal {MAX_DESCRIPTION} karakter).",
+                   f"Description too long (at most {MAX_DESCRIPTION} characters).")
+    description = clean_text(raw, MAX_DESCRIPTION) or ""
+    if len(description) < MIN_DESCRIPTION:
+        raise _bad("description", "Uraian masalah wajib diisi.", "Please describe the problem.")
+    accuracy = None
+    if sub.accuracy_m not in (None, ""):
+        try:
+            accuracy = float(sub.accuracy_m)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise _bad("accuracy_m", "Akurasi harus berupa angka.", "Accuracy must be a number.") from None
+        if not (0 <= accuracy < 100_000):
+            raise _bad("accuracy_m", "Akurasi tidak masuk akal.", "Accuracy is out of range.")
+    if sub.email and not EMAIL_RE.match(sub.email.strip()):
+        raise _bad("email", "Alamat email tidak valid.", "The email address is not valid.")
+    if sub.phone and not PHONE_RE.match(sub.phone.strip()):
+        raise _bad("phone", "Nomor telepon tidak valid.", "The phone number is not valid.")
+    if len(sub.photos) > MAX_PHOTOS:
+        raise _bad("photos", f"Paling banyak {MAX_PHOTOS} foto.", f"At most {MAX_PHOTOS} photos.")
+    return category, description, accuracy
+
+
+def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResult:
+    """Check, route and store one complaint; commit and return its tracking code."""
+    if sub.idempotency_key:
+        existing = _by_idempotency_key(session, sub.idempotency_key)
+        if existing is not None:
+            return existing
+    check_lon_lat(sub.lon, sub.lat)
+    category, description, accuracy = _check(sub, session)
+    photos = [process_photo(p, settings.max_upload_mb * 1024 * 1024) for p in sub.photos]
+    decision = route_point(session.connection(), sub.lon, sub.lat, category.id, city_name=settings.city_name,
+                           tolerance_m=settings.snap_tolerance_m, near_border_m=settings.near_border_m)
+    try:
+        complaint = _store(session, sub, category, description, accuracy, decision, photos, settings)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        again = _by_idempotency_key(session, sub.idempotency_key) if sub.idempotency_key else None
+        if again is None:  # a tracking-code collision (≈1 in 10⁹): one retry with a fresh code
+            complaint = _store(session, sub, category, description, accuracy, decision, photos, settings)
+            session.commit()
+        else:
+            return again
+    return SubmitResult(complaint.id, complaint.tracking_code, decision.as_record(), True)
+
+
+def _by_idempotency_key(session: Session, key: str) -> SubmitResult | None:
+    row = session.execute(select(Complaint.id, Complaint.tracking_code, Complaint.routing)
+                          .where(Complaint.idempotency_key == key)).first()
+    return SubmitResult(row.id, row.tracking_code, row.routing, False) if row else None
+
+
+def _store(session: Session, sub: Submission, category: Category, description: str, accuracy: float | None,
+           decision: RoutingDecision, photos: list[ProcessedPhoto], settings: Settings) -> Complaint:
+    now = dt.datetime.now(dt.UTC)
+    cal = WorkCalendar.from_connection(session.connection(), settings.timezone)
+    anonymous = sub.anonymous or category.confidential or not (sub.name or sub.phone or sub.email)
+    reporter = None if anonymous else Reporter(
+        name=clean_text(sub.name, 200), phone=clean_text(sub.phone, 40), email=clean_text(sub.email, 200),
+        device_id=clean_text(sub.device_id, 200))
+    if reporter is not None:
+        session.add(reporter)
+        session.flush()
+    complaint = Complaint(
+        tracking_code=tracking_code(settings.city_prefix, now.astimezone(cal.tz)),
+        category_id=category.id, description=description, address=clean_text(sub.address, 500),
+        geom=text_point(sub.lon, sub.lat), accuracy_m=accuracy, channel=sub.channel, status="new",
+        public=not category.confidential, anonymous=anonymous, reporter_id=reporter.id if reporter else None,
+        generation_id=decision.generation_id, kelurahan_id=decision.kelurahan_id,
+        kecamatan_id=decision.kecamatan_id, service_area_id=decision.service_area_id, skpd_id=decision.skpd_id,
+        routing=decision.as_record(), routing_flags=decision.flags, created_at=now, updated_at=now,
+        followup_due_at=cal.due_at(now, category.followup_days),
+        handling_due_at=cal.due_at(now, category.handling_days),
+        idempotency_key=clean_text(sub.idempotency_key, 100))
+    session.add(complaint)
+    session.flush()
+    event = ComplaintEvent(complaint_id=complaint.id, kind="created", to_status="new", created_at=now,
+                           actor_label=f"warga / citizen ({sub.channel})", public=True,
+                           note="Aduan diterima / complaint received", data={"routing_flags": decision.flags})
+    session.add(event)
+    session.flush()
+    for photo in photos:
+        session.add(Attachment(complaint_id=complaint.id, event_id=event.id, sha256=photo.sha256,
+                               content_type=photo.content_type, size_bytes=len(photo.data), width=photo.width,
+                               height=photo.height, role="report", public=not category.confidential,
+                               data=photo.data))
+    session.flush()
+    return complaint
+
+
+def text_point(lon: object, lat: object) -> str:
+    """EWKT for a checked point (numbers only; never user text in SQL)."""
+    x, y = check_lon_lat(lon, lat)
+    return f"SRID=4326;POINT({x!r} {y!r})"
+
+
+def submission_from_mapping(data: Mapping, photos: list[bytes] | None = None, channel: str = "web") -> Submission:
+    """Build a Submission from a form or JSON body using our field names."""
+    def _get(*names: str) -> object:
+        for n in names:
+            if data.get(n) not in (None, ""):
+                return data.get(n)
+        return None
+
+    anonymous = str(_get("anonymous") or "").lower() in ("1", "true", "on", "yes", "ya")
+    return Submission(
+        category=str(_get("category", "service_code") or ""), description=_get("description"),  # type: ignore[arg-type]
+        lon=_get("lon", "long"), lat=_get("lat"), accuracy_m=_get("accuracy_m"),
+        address=_get("address", "address_string"), name=_get("name"), phone=_get("phone"),  # type: ignore[arg-type]
+        email=_get("email"), anonymous=anonymous, idempotency_key=_get("idempotency_key"),  # type: ignore[arg-type]
+        channel=channel, device_id=_get("device_id"), photos=photos or [])  # type: ignore[arg-type]
+
+
+def support(session: Session, code: str) -> int:
+    """'Me too' on an open, public complaint instead of a duplicate; returns the new supporter count."""
+    row = session.execute(text(
+        "UPDATE complaint SET supporters = supporters + 1 WHERE tracking_code = :c AND public "
+        "AND status IN ('new','verified','in_progress') RETURNING id, supporters"), {"c": code}).first()
+    if row is None:
+        raise DomainError("Aduan tidak ditemukan atau sudah ditutup.", "Complaint not found or already closed.",
+                          status=404)
+    session.add(ComplaintEvent(complaint_id=row.id, kind="support", actor_label="warga / citizen", public=True,
+                               note="Dukungan warga / citizen support"))
+    session.commit()
+    return row.supporters
