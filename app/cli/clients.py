@@ -1,0 +1,2 @@
+"""CLI commands: API clients."""
+COMMANDS: list = []
