@@ -130,3 +130,20 @@ def photo(conn: Connection, attachment_id: int) -> tuple[bytes, str]:
     if row is None:
         raise NotFound("Foto tidak ditemukan.", "Photo not found.")
     return bytes(row.data), row.content_type
+
+
+_KELURAHAN_GEOJSON = text("""
+SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
+         'type', 'Feature', 'id', k.code,
+         'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(k.geom, 0.00003), 6)::json,
+         'properties', json_build_object('code', k.code, 'name', k.name, 'kecamatan', kc.name))
+         ORDER BY k.code), '[]'::json))
+  FROM kelurahan k
+  JOIN boundary_generation g ON g.id = k.generation_id AND g.active
+  LEFT JOIN kecamatan kc ON kc.id = k.kecamatan_id
+""")
+
+
+def kelurahan_outlines(conn: Connection) -> dict:
+    """Simplified outlines of the active generation: the base map when no tile server is configured."""
+    return conn.execute(_KELURAHAN_GEOJSON).scalar_one()

@@ -112,16 +112,18 @@ def route_point(conn: Connection, lon: object, lat: object, category_id: int, *,
 def explain(rec: dict, lang: str = "id") -> str:
     """A sentence a clerk can read: why this ticket went to this SKPD."""
     kel = f"{rec['kelurahan_name']} ({rec['kelurahan_code']})"
-    where = {
-        ("id", "covers"): f"Titik berada di Kelurahan {kel}",
-        ("en", "covers"): f"The point lies in Kelurahan {kel}",
-        ("id", "overlap"): f"Titik berada di {rec['overlap_count']} kelurahan yang tumpang tindih; dipilih {kel} "
-                           "(paling dalam, lalu kode terkecil)",
-        ("en", "overlap"): f"The point lies in {rec['overlap_count']} overlapping kelurahan; chose {kel} "
-                           "(deepest inside, then lowest code)",
-        ("id", "snapped"): f"Titik tidak berada di kelurahan mana pun; digeser {rec['snapped_m']:.0f} m ke {kel}",
-        ("en", "snapped"): f"The point lies in no kelurahan; snapped {rec['snapped_m']:.0f} m to {kel}",
-    }[(lang, rec["kelurahan_rule"])] if rec.get("kelurahan_rule") in ("covers", "overlap", "snapped") else kel
+    en = lang == "en"
+    rule = rec.get("kelurahan_rule")
+    if rule == "overlap":
+        where = (f"The point lies in {rec['overlap_count']} overlapping kelurahan; chose {kel} (deepest inside, "
+                 "then lowest code)" if en else f"Titik berada di {rec['overlap_count']} kelurahan yang tumpang "
+                 f"tindih; dipilih {kel} (paling dalam, lalu kode terkecil)")
+    elif rule == "snapped":
+        m = float(rec.get("snapped_m") or 0)
+        where = (f"The point lies in no kelurahan; snapped {m:.0f} m to {kel}" if en
+                 else f"Titik tidak berada di kelurahan mana pun; digeser {m:.0f} m ke {kel}")
+    else:
+        where = f"The point lies in Kelurahan {kel}" if en else f"Titik berada di Kelurahan {kel}"
     if rec["skpd_rule"] == "service_area":
         who = (f"wilayah layanan «{rec['service_area_name']}» untuk kategori ini → {rec['skpd_name']}" if lang == "id"
                else f"service area «{rec['service_area_name']}» for this category → {rec['skpd_name']}")

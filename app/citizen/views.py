@@ -1,19 +1,93 @@
-"""Citizen pages: report by pin, track by code, public map."""
-from flask import Blueprint, render_template
+"""Citizen pages: report by pin, track by code, public map. No account needed."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from app import intake, public
+from app.db import get_engine, get_session
+from app.errors import DomainError, NotFound
+from app.i18n import current_lang, tr
+from app.tracking import normalise_code
+from geo.routing import OutsideCityError, RoutingError, explain
 
 bp = Blueprint("citizen", __name__)
+MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+STATUS_TEXT = {
+    "new": ("Baru", "New"), "verified": ("Terverifikasi", "Verified"), "in_progress": ("Sedang ditangani", "In progress"),
+    "resolved": ("Selesai ditangani", "Resolved"), "closed": ("Ditutup", "Closed"),
+    "rejected": ("Ditolak", "Rejected"), "duplicate": ("Duplikat", "Duplicate"),
+}
+
+
+@bp.app_template_filter("wita")
+def format_wita(value: dt.datetime | None, with_time: bool = True) -> str:
+    """'27 Nov 2026 14:05 WITA' — the city's clock, Indonesian month names."""
+    if value is None:
+        return "–"
+    local = value.astimezone(ZoneInfo(current_app.config["SETTINGS"].timezone))
+    month = MONTHS_ID[local.month - 1] if current_lang() == "id" else local.strftime("%b")
+    day = f"{local.day} {month} {local.year}"
+    return f"{day} {local:%H:%M} WITA" if with_time else day
+
+
+@bp.app_template_global("status_text")
+def status_text(status: str) -> str:
+    return tr(*STATUS_TEXT.get(status, (status, status)))
+
+
+def _form_page(values: dict | None = None, error: DomainError | RoutingError | None = None, status: int = 200):
+    with get_engine().connect() as conn:
+        categories = public.all_categories(conn)
+    values = dict(values or {})
+    values.setdefault("idempotency_key", str(uuid.uuid4()))
+    return render_template("citizen/report.html", categories=categories, values=values, error=error,
+                           settings=current_app.config["SETTINGS"]), status
 
 
 @bp.get("/")
 def index():
-    return render_template("citizen/report.html")
+    return _form_page()
+
+
+@bp.post("/lapor")
+def submit():
+    """The form posts here (works without JavaScript too); errors re-show the form with what was typed."""
+    photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
+    try:
+        result = intake.submit(get_session(), intake.submission_from_mapping(request.form, photos, "web"),
+                               current_app.config["SETTINGS"])
+    except (DomainError, RoutingError) as err:
+        get_session().rollback()
+        status = err.status if isinstance(err, DomainError) else 422 if isinstance(err, OutsideCityError) else 400
+        return _form_page(request.form.to_dict(), err, status)
+    return redirect(url_for("citizen.track", code=result.tracking_code, baru=1), 303)
 
 
 @bp.get("/lacak")
 def track_form():
-    return render_template("citizen/report.html")
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for("citizen.track", code=normalise_code(code)))
+    return render_template("citizen/track_search.html")
+
+
+@bp.get("/lacak/<code>")
+def track(code: str):
+    """The tracking page: status, clocks, public history, small map — never reporter details."""
+    try:
+        with get_engine().connect() as conn:
+            t = public.ticket(conn, normalise_code(code))
+    except NotFound:
+        return render_template("citizen/track_search.html", missing=code), 404
+    now = dt.datetime.now(dt.UTC)
+    return render_template("citizen/track.html", t=t, is_new=request.args.get("baru") == "1", now=now,
+                           explanation=explain(t["routing"], current_lang()))
 
 
 @bp.get("/peta")
 def public_map():
-    return render_template("citizen/report.html")
+    return render_template("citizen/map.html", settings=current_app.config["SETTINGS"])

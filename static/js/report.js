@@ -1,0 +1,164 @@
+/* The pin-drop form: map, "use my location", categories routable at the pin, nearby duplicates, photo GPS. */
+(function () {
+  "use strict";
+  var P = window.PetaAduan, t = P.t, esc = P.escapeHtml;
+  var form = document.getElementById("report-form");
+  var lon = document.getElementById("lon"), lat = document.getElementById("lat");
+  var acc = document.getElementById("accuracy_m");
+  var where = document.getElementById("where"), hint = document.getElementById("routing-hint");
+  var select = document.getElementById("category");
+  var dupBox = document.getElementById("duplicates"), dupList = document.getElementById("duplicate-list");
+  var map = P.baseMap(document.getElementById("map"));
+  var marker = null, routable = {};
+
+  function setPin(latlng, accuracy) {
+    if (!marker) {
+      marker = L.marker(latlng, {draggable: true, autoPan: true, title: t("Lokasi aduan", "Complaint location")});
+      marker.addTo(map);
+      marker.on("dragend", function () { pinMoved(marker.getLatLng(), null); });
+    } else {
+      marker.setLatLng(latlng);
+    }
+    pinMoved(latlng, accuracy);
+  }
+
+  function pinMoved(latlng, accuracy) {
+    lon.value = latlng.lng.toFixed(6);
+    lat.value = latlng.lat.toFixed(6);
+    acc.value = accuracy == null ? "" : Math.round(accuracy);
+    refreshCategories();
+  }
+
+  function refreshCategories() {
+    where.textContent = t("Memeriksa lokasi…", "Checking the location…");
+    P.getJSON(P.cfg.api + "/categories?lon=" + lon.value + "&lat=" + lat.value).then(function (res) {
+      routable = {};
+      if (!res.ok) {
+        where.textContent = t(res.body.detail, res.body.detail_en || res.body.detail);
+        where.className = "error";
+        updateOptions();
+        return;
+      }
+      where.className = "muted";
+      res.body.categories.forEach(function (c) { routable[c.code] = c; });
+      var any = res.body.categories[0];
+      where.textContent = any ? t("Kelurahan ", "Kelurahan ") + any.kelurahan_name : "";
+      updateOptions();
+      refreshHint();
+    });
+  }
+
+  function updateOptions() {
+    Array.prototype.forEach.call(select.options, function (o) {
+      if (!o.value) return;
+      o.disabled = lon.value !== "" && !routable[o.value];
+    });
+  }
+
+  function refreshHint() {
+    var c = routable[select.value];
+    hint.textContent = c ? t("Akan diteruskan ke ", "Will be sent to ") + c.skpd_name : "";
+    if (select.selectedOptions[0] && select.selectedOptions[0].dataset.confidential === "1") {
+      hint.textContent += t(" · kategori rahasia: tidak tampil di peta publik, identitas disembunyikan.",
+                            " · confidential category: not on the public map, identity hidden.");
+    }
+    refreshDuplicates();
+  }
+
+  function refreshDuplicates() {
+    dupList.innerHTML = "";
+    dupBox.hidden = true;
+    if (!select.value || !lon.value) return;
+    P.getJSON(P.cfg.api + "/duplicates?lon=" + lon.value + "&lat=" + lat.value + "&category=" +
+              encodeURIComponent(select.value)).then(function (res) {
+      if (!res.ok || !res.body.complaints.length) return;
+      res.body.complaints.forEach(function (c) {
+        var li = document.createElement("li");
+        li.innerHTML = "<strong>" + esc(c.tracking_code) + "</strong> · " + esc(c.distance_m) + " m · " +
+          esc(c.description) + " ";
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.className = "secondary";
+        btn.textContent = t("Dukung aduan ini", "Support this one");
+        btn.addEventListener("click", function () { supportInstead(c.tracking_code, li); });
+        li.appendChild(btn);
+        dupList.appendChild(li);
+      });
+      dupBox.hidden = false;
+    });
+  }
+
+  function supportInstead(code, li) {
+    fetch(P.cfg.api + "/complaints/" + encodeURIComponent(code) + "/support", {method: "POST"})
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        li.innerHTML = "✓ " + t("Terima kasih, dukungan tercatat untuk ", "Thank you, support recorded for ") +
+          '<a href="/lacak/' + encodeURIComponent(code) + '">' + esc(code) + "</a>";
+      });
+  }
+
+  map.on("click", function (e) { setPin(e.latlng, null); });
+  select.addEventListener("change", refreshHint);
+
+  document.getElementById("locate").addEventListener("click", function () {
+    if (!navigator.geolocation) { where.textContent = t("GPS tidak tersedia.", "GPS not available."); return; }
+    where.textContent = t("Mencari lokasi…", "Locating…");
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
+      map.setView(ll, 17);
+      setPin(ll, pos.coords.accuracy);
+    }, function () {
+      where.textContent = t("Lokasi tidak bisa dibaca; ketuk peta.", "Could not read your location; tap the map.");
+    }, {enableHighAccuracy: true, timeout: 15000});
+  });
+
+  document.getElementById("photos").addEventListener("change", function (ev) {
+    var files = ev.target.files, photoHint = document.getElementById("photo-hint");
+    photoHint.textContent = "";
+    if (files.length > 3) { photoHint.textContent = t("Paling banyak 3 foto.", "At most 3 photos."); return; }
+    for (var i = 0; i < files.length; i++) {
+      if (files[i].size > 10 * 1024 * 1024) {
+        photoHint.textContent = t("Foto terlalu besar (maks. 10 MB): ", "Photo too large (max 10 MB): ") + files[i].name;
+        return;
+      }
+    }
+    if (!files.length || lon.value) return;
+    var body = new FormData();
+    body.append("photos", files[0]);
+    fetch(P.cfg.api + "/photo-location", {method: "POST", body: body}).then(function (r) { return r.json(); })
+      .then(function (res) {
+        if (res.lon == null || lon.value) return;
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.className = "secondary";
+        btn.textContent = t("Pakai lokasi dari foto", "Use the photo's location");
+        btn.addEventListener("click", function () {
+          var ll = L.latLng(res.lat, res.lon);
+          map.setView(ll, 17);
+          setPin(ll, null);
+          btn.remove();
+        });
+        photoHint.appendChild(btn);
+      });
+  });
+
+  var anon = document.getElementById("anonymous"), contact = document.getElementById("contact");
+  function toggleContact() { contact.hidden = anon.checked; }
+  anon.addEventListener("change", toggleContact);
+  toggleContact();
+
+  form.addEventListener("submit", function (ev) {
+    if (!lon.value) {
+      ev.preventDefault();
+      where.textContent = t("Tandai lokasi di peta dulu.", "Mark the location on the map first.");
+      where.className = "error";
+      document.getElementById("map").scrollIntoView();
+      return;
+    }
+    document.getElementById("submit").disabled = true;  // a double tap sends once; the idempotency key covers the rest
+  });
+
+  if (lon.value && lat.value) {
+    map.outlinesReady.then(function () { setPin(L.latLng(parseFloat(lat.value), parseFloat(lon.value)), null); });
+  }
+})();
