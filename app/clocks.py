@@ -2,7 +2,7 @@
 holidays (the `holidays` package) and city-declared days off kept in the database.
 
 Rule (documented in the README): the intake day itself is not counted; the Nth working day *after* the intake
-day is the due day, and the ticket is due at the end of that day (00:00 WITA of the next day, exclusive).
+day is the due day, and the ticket is due at the end of that day (23:59:59 WITA); it is late from the next second.
 A complaint received on a non-working day counts from the next working day, so one received on Saturday with a
 5-day clock is due at the end of Friday of the following week, the same as one received on the Friday before.
 """
@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 WEEKMASK = "1111100"  # Monday..Friday
+END_OF_DAY = dt.time(23, 59, 59)
 
 
 @lru_cache(maxsize=4)
@@ -61,16 +62,16 @@ class WorkCalendar:
         return out.astype(dt.date)
 
     def due_at(self, created_at: dt.datetime, working_days: int) -> dt.datetime:
-        """End of the due day, as an aware datetime (00:00 WITA of the following day)."""
+        """End of the due day, as an aware datetime (23:59:59 WITA)."""
         due_day = self.add_working_days(self.local_date(created_at), working_days)
-        return dt.datetime.combine(due_day + dt.timedelta(days=1), dt.time(0), self.tz)
+        return dt.datetime.combine(due_day, END_OF_DAY, self.tz)
 
     def due_at_many(self, created_at: pd.Series, working_days: np.ndarray) -> pd.Series:
         """Vectorised `due_at` for bulk imports."""
         local = pd.to_datetime(created_at, utc=True).dt.tz_convert(self.tz_name)
         days = local.dt.tz_localize(None).dt.normalize().to_numpy().astype("datetime64[D]")
         due = np.busday_offset(days, np.asarray(working_days, dtype=np.int64), roll="backward",
-                               busdaycal=self._cal) + np.timedelta64(1, "D")
+                               busdaycal=self._cal) + np.timedelta64(86399, "s")
         return pd.Series(pd.to_datetime(due).tz_localize(self.tz_name), index=created_at.index)
 
     def working_days_between(self, start: dt.datetime, end: dt.datetime) -> int:

@@ -17,7 +17,8 @@ from geo.routing import OutsideCityError, RoutingError, explain
 bp = Blueprint("citizen", __name__)
 MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 STATUS_TEXT = {
-    "new": ("Baru", "New"), "verified": ("Terverifikasi", "Verified"), "in_progress": ("Sedang ditangani", "In progress"),
+    "new": ("Baru", "New"), "verified": ("Terverifikasi", "Verified"),
+    "in_progress": ("Sedang ditangani", "In progress"),
     "resolved": ("Selesai ditangani", "Resolved"), "closed": ("Ditutup", "Closed"),
     "rejected": ("Ditolak", "Rejected"), "duplicate": ("Duplikat", "Duplicate"),
 }

@@ -37,6 +37,7 @@
     map.outlinesReady = getJSON(cfg.outlines).then(function (res) {
       if (res.ok) {
         outlines.addData(res.body);
+        el.setAttribute("data-outlines", String(outlines.getLayers().length));
         if (opts.fit !== false && outlines.getLayers().length) map.fitBounds(outlines.getBounds());
       }
       return outlines;

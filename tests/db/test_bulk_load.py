@@ -21,12 +21,12 @@ def test_good_rows_load_with_routing_and_due_dates(conn, settings):
     assert report.loaded == 2 and report.refused == []
     rows = conn.execute(text(
         "SELECT c.description, s.code, c.routing->>'kelurahan_rule', "
-        "to_char(c.followup_due_at AT TIME ZONE 'Asia/Makassar', 'YYYY-MM-DD HH24:MI') "
+        "to_char(c.followup_due_at AT TIME ZONE 'Asia/Makassar', 'YYYY-MM-DD HH24:MI:SS') "
         "FROM complaint c JOIN skpd s ON s.id = c.skpd_id ORDER BY c.created_at")).all()
-    # Friday 6 Nov + 5 working days = Friday 13 Nov, due at its end (00:00 on the 14th).
-    assert rows[0] == ("Lubang besar", "PUPR", "covers", "2026-11-14 00:00")
+    # Friday 6 Nov + 5 working days = Friday 13 Nov, due at its end.
+    assert rows[0] == ("Lubang besar", "PUPR", "covers", "2026-11-13 23:59:59")
     # Saturday counts from Monday: also due end of Friday 13 Nov.
-    assert rows[1][1] == "DISHUB" and rows[1][3] == "2026-11-14 00:00"
+    assert rows[1][1] == "DISHUB" and rows[1][3] == "2026-11-13 23:59:59"
 
 
 def test_bad_rows_are_refused_with_reasons_and_nothing_half_written(conn, settings):

@@ -1,0 +1,37 @@
+"""A citizen reports by dropping a pin in real headless Chromium and lands on the tracking page."""
+import pytest
+
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_drop_pin_choose_category_submit_and_track(live_server, page):
+    """Open the form, drop a pin, choose a category, submit, see the tracking page with code and SKPD."""
+    page.goto(live_server + "/")
+    page.wait_for_selector("#map[data-outlines='4']")  # kelurahan outlines drawn: the map works offline
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.75)  # inside Kelurahan A
+    page.wait_for_function("document.getElementById('where').textContent.includes('Kelurahan')")
+    page.select_option("#category", "jalan-rusak")
+    page.wait_for_function("document.getElementById('routing-hint').textContent.includes('Dinas PUPR')")
+    page.fill("#description", "Jalan berlubang besar, <b>berbahaya</b> untuk motor")
+    screenshot(page, "citizen-form")
+    page.click("#submit")
+    page.wait_for_url("**/lacak/BJM-*")
+    assert page.locator("#tracking-code").inner_text().startswith("BJM-")
+    assert "Dinas PUPR" in page.locator("#skpd").inner_text()
+    assert "<b>berbahaya</b>" in page.content().replace("&lt;", "<").replace("&gt;", ">")
+    assert page.locator("b", has_text="berbahaya").count() == 0  # shown as text, not as HTML
+    screenshot(page, "citizen-tracking")
+    assert page.external_requests == []
+
+
+def test_submit_without_pin_is_stopped_in_the_browser(live_server, page):
+    """Submitting with no pin keeps the citizen on the form with a message."""
+    page.goto(live_server + "/")
+    page.select_option("#category", "jalan-rusak")
+    page.fill("#description", "Lampu mati")
+    page.click("#submit")
+    assert "Tandai lokasi" in page.locator("#where").inner_text()
+    assert page.url.rstrip("/") == live_server
