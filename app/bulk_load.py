@@ -19,6 +19,7 @@ from app.clocks import WorkCalendar
 from app.config import Settings
 from app.models import CHANNELS, STATUSES
 from app.tracking import tracking_codes
+from geo.routing import ROUTING_RECORD_SQL
 
 Progress = Callable[[str, int, int], None]
 MAX_DESCRIPTION = 5000
@@ -194,6 +195,7 @@ SELECT s.row_no, r.*
  WHERE s.row_no >= :lo AND s.row_no < :hi
 """)
 
+# Only a fixed SQL fragment is formatted in (the routing record); values are always bound.
 _INSERT_COMPLAINTS = text("""
 INSERT INTO complaint (tracking_code, category_id, description, geom, channel, status, public, anonymous,
                        generation_id, kelurahan_id, kecamatan_id, service_area_id, skpd_id, routing, routing_flags,
@@ -201,14 +203,7 @@ INSERT INTO complaint (tracking_code, category_id, description, geom, channel, s
                        closed_at, external_id)
 SELECT s.tracking_code, s.category_id, s.description, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.channel,
        s.status, s.public, true, r.generation_id, r.kelurahan_id, r.kecamatan_id, r.service_area_id, r.skpd_id,
-       jsonb_build_object(
-           'generation_id', r.generation_id, 'kelurahan_id', r.kelurahan_id, 'kelurahan_code', k.code,
-           'kelurahan_name', k.name, 'kecamatan_id', r.kecamatan_id, 'kecamatan_code', kc.code,
-           'kecamatan_name', kc.name, 'kelurahan_rule', r.kelurahan_rule, 'overlap_count', r.overlap_count,
-           'snapped_m', round(r.snapped_m::numeric, 1), 'depth_m', round(r.depth_m::numeric, 1),
-           'service_area_id', r.service_area_id, 'service_area_name', sa.name, 'skpd_id', r.skpd_id,
-           'skpd_code', sk.code, 'skpd_name', sk.name, 'skpd_rule', r.skpd_rule, 'category_code', c.code,
-           'flags', to_jsonb(r.flags)),
+       {routing_record},
        r.flags, s.created_at, GREATEST(s.created_at, s.followed_up_at, s.resolved_at, s.closed_at),
        s.followup_due_at, s.handling_due_at, s.followed_up_at, s.resolved_at, s.closed_at, s.external_id
   FROM staging_complaint s
@@ -219,7 +214,7 @@ SELECT s.tracking_code, s.category_id, s.description, ST_SetSRID(ST_MakePoint(s.
   LEFT JOIN kecamatan kc ON kc.id = r.kecamatan_id
   LEFT JOIN service_area sa ON sa.id = r.service_area_id
  ORDER BY s.created_at
-""")
+""".format(routing_record=ROUTING_RECORD_SQL))  # noqa: UP032
 
 # History as the old system would have written it: intake, follow-up, resolution, closing.
 _INSERT_EVENTS = text("""

@@ -71,6 +71,19 @@ SELECT r.*, k.code AS kelurahan_code, k.name AS kelurahan_name,
 """)
 
 
+# The stored routing record built in SQL, for set-based statements (bulk load, re-route). Same keys as
+# RoutingDecision.as_record(). Expects aliases: r (peta_route row), k (kelurahan), kc (kecamatan),
+# sa (service_area), sk (skpd), c (category).
+ROUTING_RECORD_SQL = """jsonb_build_object(
+    'generation_id', r.generation_id, 'kelurahan_id', r.kelurahan_id, 'kelurahan_code', k.code,
+    'kelurahan_name', k.name, 'kecamatan_id', r.kecamatan_id, 'kecamatan_code', kc.code,
+    'kecamatan_name', kc.name, 'kelurahan_rule', r.kelurahan_rule, 'overlap_count', r.overlap_count,
+    'snapped_m', round(r.snapped_m::numeric, 1), 'depth_m', round(r.depth_m::numeric, 1),
+    'service_area_id', r.service_area_id, 'service_area_name', sa.name, 'skpd_id', r.skpd_id,
+    'skpd_code', sk.code, 'skpd_name', sk.name, 'skpd_rule', r.skpd_rule, 'category_code', c.code,
+    'flags', to_jsonb(r.flags))"""
+
+
 def check_lon_lat(lon: object, lat: object) -> tuple[float, float]:
     """Numbers, finite, on Earth: anything else is the user's mistake, not a server error."""
     try:

@@ -1,2 +1,89 @@
-"""CLI commands (complaints)."""
-COMMANDS: list = []
+"""CLI: import historical complaints (set-based) and re-route open complaints after map changes."""
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+import pandas as pd
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.bulk_load import load_complaints
+from app.db import get_engine
+from app.reroute import reroute_open
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    click.echo(f"  {stage:<8} {done:>9,}/{total:,}", err=True)
+
+
+def read_complaints_file(path: Path, lon: str, lat: str) -> pd.DataFrame:
+    """CSV with lon/lat columns, or any vector file GeoPandas reads (points, reprojected to EPSG:4326)."""
+    if path.suffix.lower() in (".csv", ".txt"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        return frame.rename(columns={lon: "lon", lat: "lat"})
+    import geopandas as gpd
+
+    gdf = gpd.read_file(path)
+    if gdf.crs is None:
+        raise click.ClickException("The file declares no CRS / berkas tidak menyatakan CRS.")
+    gdf = gdf.to_crs(4326)
+    frame = pd.DataFrame(gdf.drop(columns="geometry"))
+    frame["lon"], frame["lat"] = gdf.geometry.x, gdf.geometry.y
+    return frame
+
+
+@click.command("import-complaints")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lon-field", default="lon", show_default=True)
+@click.option("--lat-field", default="lat", show_default=True)
+@click.option("--channel", default="import", show_default=True, help="Channel recorded when the file has none.")
+@click.option("--refused-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write refused rows with their reason to this CSV.")
+@with_appcontext
+def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, refused_out: Path | None) -> None:
+    """Load complaints exported from an earlier system, with their dates and statuses, routed set-based.
+
+    Columns: lon, lat (or --lon-field/--lat-field; or point geometry), category (service code), description,
+    created_at (naive = WITA), and optionally status, followed_up_at, resolved_at, closed_at, channel, public,
+    external_id. Good rows are loaded in one transaction; refused rows are reported with a reason.
+    """
+    click.echo(f"reading {path} …", err=True)
+    frame = read_complaints_file(path, lon_field, lat_field)
+    click.echo(f"{len(frame):,} rows", err=True)
+    with get_engine().begin() as conn:
+        report = load_complaints(conn, frame, settings=current_app.config["SETTINGS"], channel_default=channel,
+                                 progress=_progress)
+    click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}")
+    for reason, n in report.refused_by_reason().most_common():
+        click.echo(f"  refused {n:,}: {reason}")
+    for flag, n in sorted(report.flags.items()):
+        click.echo(f"  flagged {flag}: {n:,}")
+    if refused_out and report.refused:
+        rows = frame.loc[[i for i, _ in report.refused]].assign(reason=[r for _, r in report.refused])
+        rows.to_csv(refused_out, index_label="row")
+        click.echo(f"refused rows written to {refused_out}")
+
+
+@click.command("reroute")
+@click.option("--dry-run", is_flag=True, help="Only show what would move.")
+@with_appcontext
+def reroute(dry_run: bool) -> None:
+    """Recompute routing of open complaints on the active boundaries and service areas."""
+    s = current_app.config["SETTINGS"]
+    with get_engine().begin() as conn:
+        moves = reroute_open(conn, tolerance_m=s.snap_tolerance_m, near_border_m=s.near_border_m, apply=not dry_run)
+    by_pair = Counter((m.from_skpd, m.to_skpd) for m in moves)
+    verb = "would move" if dry_run else "moved"
+    for (a, b), n in sorted(by_pair.items()):
+        click.echo(f"{a} → {b}: {n}")
+    for m in moves[:50]:
+        click.echo(f"  {m.tracking_code}: {m.from_skpd} → {m.to_skpd} (Kel. {m.from_kelurahan} → {m.to_kelurahan})")
+    if len(moves) > 50:
+        click.echo(f"  … and {len(moves) - 50} more")
+    click.echo(f"{len(moves)} open complaint(s) {verb}.", file=sys.stdout)
+
+
+COMMANDS = [import_complaints, reroute]

@@ -1,0 +1,57 @@
+"""Re-routing after map changes is previewed, then applied with history; history imports report refusals."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import text
+
+from app.bulk_load import load_complaints
+from app.reroute import reroute_open
+
+
+def _load(conn, settings, rows):
+    df = pd.DataFrame(rows, columns=["lon", "lat", "category", "description", "created_at", "status"])
+    return load_complaints(conn, df, settings=settings)
+
+
+def test_dry_run_lists_moves_and_changes_nothing(conn, settings):
+    """After a new service area appears, the dry run names the move and stores nothing."""
+    _load(conn, settings, [(114.51, -3.39, "sampah", "sampah di A", "2026-11-02 09:00", "new")])
+    assert conn.execute(text("SELECT s.code FROM complaint c JOIN skpd s ON s.id = c.skpd_id")).scalar() == "DLH"
+    conn.execute(text(
+        "INSERT INTO service_area (skpd_id, name, priority, area_m2, geom, valid_from) "
+        "SELECT id, 'PUPR Barat', 9, 1e6, ST_Multi(ST_MakeEnvelope(114.50, -3.40, 114.52, -3.38, 4326)), "
+        "now() - interval '1 day' FROM skpd WHERE code = 'PUPR'"))
+    conn.execute(text("INSERT INTO service_area_category SELECT currval('service_area_id_seq'), id FROM category "
+                      "WHERE code = 'sampah'"))
+    moves = reroute_open(conn, tolerance_m=250, near_border_m=10, apply=False)
+    assert [(m.from_skpd, m.to_skpd) for m in moves] == [("DLH", "PUPR")]
+    assert conn.execute(text("SELECT s.code FROM complaint c JOIN skpd s ON s.id = c.skpd_id")).scalar() == "DLH"
+
+
+def test_apply_moves_records_history_and_keeps_clocks(conn, settings):
+    """Applying moves the ticket, writes a 'reroute' event and leaves due dates unchanged."""
+    _load(conn, settings, [(114.51, -3.39, "sampah", "sampah di A", "2026-11-02 09:00", "new"),
+                           (114.51, -3.39, "sampah", "sudah selesai", "2026-11-02 09:00", "closed")])
+    before = conn.execute(text("SELECT handling_due_at FROM complaint WHERE status = 'new'")).scalar()
+    conn.execute(text("UPDATE category SET default_skpd_id = (SELECT id FROM skpd WHERE code = 'DISHUB') "
+                      "WHERE code = 'sampah'"))
+    moves = reroute_open(conn, tolerance_m=250, near_border_m=10, apply=True)
+    assert len(moves) == 1  # the closed one is left alone
+    row = conn.execute(text("SELECT s.code, c.handling_due_at, c.routing->>'skpd_code' FROM complaint c "
+                            "JOIN skpd s ON s.id = c.skpd_id WHERE c.status = 'new'")).one()
+    assert row == ("DISHUB", before, "DISHUB")
+    assert conn.execute(text("SELECT count(*) FROM complaint_event WHERE kind = 'reroute'")).scalar() == 1
+
+
+def test_import_complaints_cli_reports_refusals(runner, tmp_path, engine):
+    """The CLI loads good rows from a CSV and reports refused rows with reasons."""
+    path = tmp_path / "lama.csv"
+    path.write_text("lon,lat,category,description,created_at,status\n"
+                    "114.51,-3.39,jalan-rusak,Lubang,2025-06-02 10:00,closed\n"
+                    "114.99,-3.39,jalan-rusak,Jauh,2025-06-02 10:00,new\n"
+                    "abc,-3.39,jalan-rusak,Rusak,2025-06-02 10:00,new\n")
+    out = runner.invoke(args=["import-complaints", str(path), "--refused-out", str(tmp_path / "ditolak.csv")])
+    assert out.exit_code == 0, out.output
+    assert "loaded: 1" in out.output and "refused: 2" in out.output
+    assert "outside" in out.output and "coordinates" in out.output
+    assert (tmp_path / "ditolak.csv").read_text().count("\n") == 3
