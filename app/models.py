@@ -302,3 +302,20 @@ class DayOff(Base):
     __tablename__ = "day_off"
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+
+
+class LayerCache(Base):
+    """Computed layers and tiles keyed by layer, filters and data version; shared by every app instance."""
+
+    __tablename__ = "layer_cache"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}  # a cache: losing it on a crash costs only recomputation
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    layer: Mapped[str] = mapped_column(String(40))
+    params_hash: Mapped[str] = mapped_column(String(64), index=True)
+    data_version: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = _now()
+
+
+# The layer cache's data version reads max(updated_at); this keeps that an index lookup.
+Index("complaint_updated_at", Complaint.updated_at)

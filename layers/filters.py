@@ -1,0 +1,132 @@
+"""What every layer is filtered by: a time range, categories, SKPD and statuses.
+
+Parsed once from query parameters, turned into one SQL condition with bound parameters, and hashed into the
+cache key. Defaults (documented in the README): the last twelve calendar months up to today in the city's time
+zone; every status except `rejected` and `duplicate` (those are not separate problems on the ground); public
+complaints only, because the layers are served without a login.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, text
+
+from app.errors import DomainError
+from app.models import STATUSES
+
+DEFAULT_STATUSES = tuple(s for s in STATUSES if s not in ("rejected", "duplicate"))
+MAX_RANGE_DAYS = 3660
+FILTER_PARAMS = ("start", "end", "category", "skpd", "status")
+
+
+@dataclass(frozen=True)
+class LayerFilter:
+    """A time range [start, end) of local dates plus code lists; empty lists mean "all"."""
+
+    start: dt.date
+    end: dt.date
+    categories: tuple[str, ...] = ()
+    skpd: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = DEFAULT_STATUSES
+    tz: str = "Asia/Makassar"
+    public_only: bool = True
+
+    def key(self) -> dict:
+        """A JSON-able, order-independent form for cache keys."""
+        d = asdict(self)
+        d.update(start=self.start.isoformat(), end=self.end.isoformat(), categories=sorted(self.categories),
+                 skpd=sorted(self.skpd), statuses=sorted(self.statuses))
+        return d
+
+    def previous(self) -> LayerFilter:
+        """The period of the same length just before, for change maps."""
+        days = self.end - self.start
+        return replace(self, start=self.start - days, end=self.start)
+
+    def months(self) -> list[dt.date]:
+        """First days of the calendar months that the range touches, oldest first."""
+        out, m = [], self.start.replace(day=1)
+        while m < self.end:
+            out.append(m)
+            m = (m + dt.timedelta(days=32)).replace(day=1)
+        return out
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The range as aware datetimes at local midnight."""
+        tz = ZoneInfo(self.tz)
+        return (dt.datetime.combine(self.start, dt.time(0), tz), dt.datetime.combine(self.end, dt.time(0), tz))
+
+    def where(self, alias: str = "c") -> tuple[str, dict]:
+        """One SQL condition over complaint `alias` and its bound parameters (no values in the SQL text)."""
+        start, end = self.bounds()
+        parts = ["{a}.created_at >= :f_start", "{a}.created_at < :f_end", "{a}.status = ANY(:f_statuses)"]
+        params: dict = {"f_start": start, "f_end": end, "f_statuses": list(self.statuses)}
+        if self.categories:
+            parts.append("{a}.category_id IN (SELECT id FROM category WHERE code = ANY(:f_categories))")
+            params["f_categories"] = list(self.categories)
+        if self.skpd:
+            parts.append("{a}.skpd_id IN (SELECT id FROM skpd WHERE code = ANY(:f_skpd))")
+            params["f_skpd"] = list(self.skpd)
+        if self.public_only:
+            parts.append("{a}.public")
+        return " AND ".join(parts).format(a=alias), params
+
+
+def _codes(args: Mapping, name: str) -> tuple[str, ...]:
+    values = args.getlist(name) if hasattr(args, "getlist") else [args.get(name) or ""]
+    return tuple(sorted({c.strip() for v in values for c in (v or "").split(",") if c.strip()}))
+
+
+def _date(args: Mapping, name: str, default: dt.date) -> dt.date:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise DomainError(f"Tanggal '{name}' tidak valid (format YYYY-MM-DD).",
+                          f"Invalid date '{name}' (use YYYY-MM-DD).", field=name) from None
+
+
+def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Twelve calendar months up to and including today."""
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first, today + dt.timedelta(days=1)
+
+
+def parse_filter(args: Mapping, tz: str, today: dt.date | None = None) -> LayerFilter:
+    """Read `start`, `end` (inclusive local dates), `category`, `skpd`, `status`; every bad value is a 400."""
+    today = today or dt.datetime.now(ZoneInfo(tz)).date()
+    d_start, d_end = default_range(today)
+    start = _date(args, "start", d_start)
+    end = _date(args, "end", d_end - dt.timedelta(days=1)) + dt.timedelta(days=1)
+    if end <= start:
+        raise DomainError("Tanggal akhir harus sesudah tanggal awal.", "The end date must not be before the start.",
+                          field="end")
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise DomainError("Rentang waktu paling lama 10 tahun.", "The time range is at most 10 years.", field="start")
+    statuses = _codes(args, "status") or DEFAULT_STATUSES
+    unknown = sorted(set(statuses) - set(STATUSES))
+    if unknown:
+        raise DomainError(f"Status tidak dikenal: {', '.join(unknown)}.", f"Unknown status: {', '.join(unknown)}.",
+                          field="status")
+    return LayerFilter(start, end, _codes(args, "category"), _codes(args, "skpd"), statuses, tz)
+
+
+def check_codes(conn: Connection, flt: LayerFilter) -> None:
+    """Unknown category or SKPD codes are a 400, not an empty map that looks like good news."""
+    for table, field, codes in (("category", "category", flt.categories), ("skpd", "skpd", flt.skpd)):
+        if not codes:
+            continue
+        sql = text("SELECT code FROM category WHERE code = ANY(:c)") if table == "category" else text(
+            "SELECT code FROM skpd WHERE code = ANY(:c)")
+        known = set(conn.execute(sql, {"c": list(codes)}).scalars())
+        missing = sorted(set(codes) - known)
+        if missing:
+            raise DomainError(f"Kode {field} tidak dikenal: {', '.join(missing)}.",
+                              f"Unknown {field} code: {', '.join(missing)}.", field=field)
