@@ -1,0 +1,127 @@
+"""Shared benchmark plumbing: a scratch database with N demo complaints, a served app, timing helpers.
+
+Benchmarks print medians (and p95) beside a baseline measured in the same run, never pass/fail. The scratch
+database (`<DATABASE_URL's database>_bench`, or BENCH_DATABASE_URL) is kept between runs so the expensive seeding
+happens once; pass --reseed to rebuild it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+from app.config import Settings, normalise_db_url
+
+ROOT = Path(__file__).resolve().parents[1]
+FLASK = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "app"]
+
+
+def say(msg: str) -> None:
+    """Progress on stderr, results on stdout."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def bench_database_url() -> str:
+    """The scratch benchmark database, created if missing."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    base = make_url(Settings().database_url)
+    target = make_url(normalise_db_url(url)) if url else base.set(database=f"{base.database}_bench")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}).scalar():
+            c.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    return target.render_as_string(hide_password=False)
+
+
+def flask_cli(url: str, *args: str) -> None:
+    """Run a `flask --app app` command against the benchmark database, streaming its progress."""
+    subprocess.run([*FLASK, *args], check=True, env=os.environ | {"DATABASE_URL": url}, cwd=ROOT)
+
+
+def ensure_complaints(url: str, n: int, reseed: bool = False) -> int:
+    """Migrate and seed the demo city with about n complaints (once); return the complaint count."""
+    flask_cli(url, "db", "upgrade")
+    eng = create_engine(url)
+    with eng.connect() as c:
+        have = c.execute(text("SELECT count(*) FROM complaint")).scalar() if not reseed else 0
+    if reseed or have < n * 0.9:
+        with eng.begin() as c:
+            c.execute(text("TRUNCATE complaint, complaint_event, attachment, reporter, boundary_generation, "
+                           "service_area, category, skpd RESTART IDENTITY CASCADE"))
+        say(f"seeding the demo city with {n:,} complaints (once; kept for later runs) …")
+        flask_cli(url, "seed-demo", "--complaints", str(n))
+        with eng.connect() as c:
+            have = c.execute(text("SELECT count(*) FROM complaint")).scalar()
+    with eng.connect() as c:
+        c.execute(text("ANALYZE"))
+    eng.dispose()
+    return have
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served_app(url: str, workers: int = 2) -> Iterator[str]:
+    """The app under gunicorn on a free localhost port; stopped afterwards."""
+    port = free_port()
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+                             "--workers", str(workers), "--log-level", "warning", "app:create_app()"],
+                            env=os.environ | {"DATABASE_URL": url, "SECRET_KEY": "bench"}, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _wait_until_up(base: str, timeout: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the app did not start")
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock seconds of each call."""
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def summary(name: str, seconds: list[float], unit: str = "ms") -> dict:
+    """Median and p95 of a sample, printed in one aligned line."""
+    scale = 1000 if unit == "ms" else 1
+    ordered = sorted(seconds)
+    p50 = statistics.median(ordered) * scale
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] * scale
+    print(f"  {name:<44} p50 {p50:9.2f} {unit}   p95 {p95:9.2f} {unit}   (n={len(seconds)})", flush=True)
+    return {"p50": p50, "p95": p95}
+
+
+def ratio(name: str, value: float, baseline: float) -> None:
+    print(f"  {name:<44} {value / baseline:9.2f}×", flush=True)
