@@ -1,4 +1,175 @@
-"""Open311 GeoReport v2, XML and JSON."""
-from flask import Blueprint
+"""Open311 GeoReport v2 under /open311/v2, in XML and JSON by the URL suffix (see docs/open311.md).
+
+Each route parses, calls one function of app/open311/georeport.py and serialises. Every error on these routes,
+ours or the framework's, answers in Open311's shape: a list of {code, description} with 400, 403 or 404.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
+
+from app import public
+from app.config import Settings
+from app.db import get_engine, get_session
+from app.errors import DomainError, NotFound
+from app.open311 import georeport
+from app.open311.formats import FORMATS, errors, respond
+from geo.routing import RoutingError
 
 bp = Blueprint("open311", __name__)
+log = logging.getLogger(__name__)
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+SPEC_STATUSES = (400, 403, 404)
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise NotFound(f"Format tidak dikenal: .{fmt} (pakai .xml atau .json).",
+                       f"Unknown format: .{fmt} (use .xml or .json).")
+    return fmt
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "id"
+
+
+def _media_url(attachment_id: int, content_type: str) -> str:
+    ext = EXTENSIONS.get(content_type, "jpg")
+    return url_for("open311.media", attachment_id=attachment_id, ext=ext, _external=True)
+
+
+@bp.get("/")
+@bp.get("/discovery.<fmt>")
+def discovery(fmt: str = "xml") -> Response:
+    root = url_for("open311.discovery", fmt="xml", _external=True).rsplit("/", 1)[0]
+    return respond(_fmt(fmt), "discovery", georeport.discovery(root, _settings()))
+
+
+@bp.get("/services.<fmt>")
+def services(fmt: str) -> Response:
+    fmt = _fmt(fmt)
+    return respond(fmt, "services", georeport.services(get_session().connection(), _lang()))
+
+
+@bp.get("/services/<code>.<fmt>")
+def service_definition(code: str, fmt: str) -> Response:
+    fmt = _fmt(fmt)
+    return respond(fmt, "service_definition", georeport.service_definition(get_session().connection(), code))
+
+
+@bp.get("/requests.<fmt>")
+def list_requests(fmt: str) -> Response:
+    fmt = _fmt(fmt)
+    body = georeport.list_requests(get_session().connection(), request.args, _settings(), _media_url, _lang())
+    return respond(fmt, "service_requests", body)
+
+
+@bp.post("/requests.<fmt>")
+def create_request(fmt: str) -> Response:
+    fmt = _fmt(fmt)
+    photos = [f.read() for f in request.files.getlist("media")]
+    body = georeport.create_request(get_session(), get_engine(), _post_fields(), photos,
+                                    request.headers.get("Idempotency-Key"), _settings())
+    return respond(fmt, "service_requests", body)
+
+
+@bp.get("/requests/<code>.<fmt>")
+def get_request(code: str, fmt: str) -> Response:
+    fmt = _fmt(fmt)
+    extensions = request.args.get("extensions", "").lower() in ("true", "1", "yes")
+    body = georeport.get_request(get_session().connection(), code, _settings(), _media_url,
+                                 extensions=extensions, lang=_lang())
+    return respond(fmt, "service_requests", body)
+
+
+@bp.get("/tokens/<code>.<fmt>")
+def token(code: str, fmt: str) -> Response:
+    fmt = _fmt(fmt)
+    return respond(fmt, "service_requests", georeport.token(get_session().connection(), code))
+
+
+@bp.get("/media/<int:attachment_id>.<ext>")
+def media(attachment_id: int, ext: str) -> Response:
+    data, content_type = public.photo(get_session().connection(), attachment_id)
+    resp = Response(data, content_type=content_type)
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(rest: str) -> Response:
+    """Anything else under /open311/v2: 404 (or 405 for a known path and the wrong method), Open311-shaped."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in ("GET", "POST"):
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except (HTTPException, RequestRedirect):
+            continue
+        if endpoint != "open311.unknown":
+            raise MethodNotAllowed()
+    raise NotFound("Sumber daya Open311 ini tidak ada.", "No such Open311 resource.")
+
+
+def _post_fields() -> dict[str, list]:
+    """Form-encoded per spec (query-string values too, as some clients send api_key there); JSON also accepted."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise DomainError("Isi JSON harus berupa objek.", "The JSON body must be an object.")
+        return {k: v if isinstance(v, list) else [v] for k, v in body.items()}
+    return request.args.to_dict(flat=False) | request.form.to_dict(flat=False)
+
+
+def _error_format() -> str:
+    fmt = (request.view_args or {}).get("fmt")
+    if fmt in FORMATS:
+        return fmt
+    return "json" if request.path.endswith(".json") else "xml"
+
+
+def _error(status: int, message_id: str, message_en: str) -> Response:
+    """Open311 allows 400, 403 and 404 (and server errors); any other client error is a 400 carrying its code."""
+    http = status if status in SPEC_STATUSES or status >= 500 else 400
+    text = f"{message_id} / {message_en}" if message_id != message_en else message_en
+    return errors(_error_format(), http, text, code=status)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(err: DomainError) -> Response:
+    return _error(err.status, err.message_id, err.message_en)
+
+
+@bp.errorhandler(RoutingError)
+def _routing_error(err: RoutingError) -> Response:
+    return _error(400, err.message_id, err.message_en)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(err: HTTPException) -> Response:
+    messages = {405: ("Metode tidak didukung.", "Method not allowed."),
+                413: ("Kiriman terlalu besar.", "Request too large.")}
+    message_id, message_en = messages.get(err.code or 400, (err.description or "", err.description or ""))
+    return _error(err.code or 400, message_id, message_en)
+
+
+@bp.errorhandler(DBAPIError)
+def _database_error(err: DBAPIError) -> Response:
+    log.exception("Open311: database error")
+    return _error(503, "Layanan sedang tidak tersedia, coba lagi nanti.",
+                  "The service is temporarily unavailable, please try again later.")
+
+
+@bp.after_request
+def _cors(resp: Response) -> Response:
+    """Civic-tech clients read from browsers; writes need an api_key and stay same-origin."""
+    if request.method in ("GET", "HEAD"):
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
