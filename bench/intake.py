@@ -1,0 +1,153 @@
+"""Intake benchmarks (issue 3).
+
+(a) Submissions over HTTP against the served app with about 1M complaints in the database — p50/p95 latency and
+    throughput — beside the bare routing query (`peta_route()`) on the same points, measured in the same run.
+(b) `import-complaints` of a 1M-row CSV — rows/s — beside a plain COPY of the same file into an unindexed table.
+
+    python -m bench.intake [--complaints 1000000] [--import-rows 1000000] [--requests 400] [--reseed]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import create_engine, make_url, text
+
+from bench.common import ROOT, bench_database_url, ensure_complaints, flask_cli, ratio, say, served_app, summary
+
+
+def _points(url: str, n: int, seed: int = 7) -> list[tuple[float, float, str]]:
+    """Random existing complaint locations and categories: realistic places people report from."""
+    eng = create_engine(url)
+    with eng.connect() as c:
+        rows = c.execute(text("SELECT ST_X(c.geom), ST_Y(c.geom), cat.code FROM complaint c TABLESAMPLE SYSTEM (1) "
+                              "JOIN category cat ON cat.id = c.category_id LIMIT :n"), {"n": n * 3}).all()
+    eng.dispose()
+    random.Random(seed).shuffle(rows)
+    return [(float(x) + 1e-5, float(y) + 1e-5, code) for x, y, code in rows[:n]]
+
+
+def _post(base: str, lon: float, lat: float, cat: str, i: int) -> float:
+    body = json.dumps({"category": cat, "description": f"benchmark aduan {i}", "lon": lon, "lat": lat}).encode()
+    req = urllib.request.Request(base + "/api/v1/complaints", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    t = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=30) as r:
+        r.read()
+        assert r.status == 201
+    return time.perf_counter() - t
+
+
+def bench_http(url: str, n_requests: int, concurrency: int) -> None:
+    points = _points(url, n_requests)
+    eng = create_engine(url)
+    with eng.connect() as c:
+        cat_ids = dict(c.execute(text("SELECT code, id FROM category")).all())
+        stmt = text("SELECT * FROM peta_route(ST_SetSRID(ST_MakePoint(:x, :y), 4326), :c, 250, 10)")
+        bare = []
+        for x, y, code in points:
+            t = time.perf_counter()
+            c.execute(stmt, {"x": x, "y": y, "c": cat_ids[code]}).all()
+            bare.append(time.perf_counter() - t)
+    eng.dispose()
+    say(f"submitting {len(points)} complaints over HTTP ({concurrency} concurrent clients) …")
+    with served_app(url, workers=2) as base:
+        _post(base, *points[0], 0)  # warm up
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            lat = list(pool.map(lambda a: _post(base, *a[1], a[0]), enumerate(points)))
+        wall = time.perf_counter() - t0
+    print("(a) submissions over HTTP")
+    http = summary("POST /api/v1/complaints (HTTP, end to end)", lat)
+    route = summary("baseline: bare peta_route() query", bare)
+    print(f"  {'throughput':<44} {len(lat) / wall:9.1f} submissions/s with {concurrency} clients")
+    ratio("HTTP submission / bare routing (p50)", http["p50"], route["p50"])
+
+
+def _scratch_import_db(url: str) -> str:
+    base = make_url(url)
+    target = base.set(database=f"{base.database}_import")
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    out = target.render_as_string(hide_password=False)
+    flask_cli(out, "db", "upgrade")
+    flask_cli(out, "seed-demo", "--complaints", "0")
+    return out
+
+
+def _write_csv(n: int, path: Path) -> None:
+    """A 1M-row history file exported from 'an earlier system': the demo generator, written as CSV."""
+    from app.demo.reference import profiles
+    from geo.synthetic import generate_city, generate_complaints, read_centres
+
+    say(f"generating {n:,} rows of history …")
+    city = generate_city(read_centres(ROOT / "app" / "demo" / "kelurahan.csv"))
+    frame = generate_complaints(city, profiles(), now=pd.Timestamp.now(tz="Asia/Makassar"), n=n, seed=11)
+    frame.to_csv(path, index=False)
+    say(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB)")
+
+
+def bench_import(url: str, n: int) -> None:
+    scratch = _scratch_import_db(url)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "history.csv"
+        _write_csv(n, path)
+        eng = create_engine(scratch)
+        with eng.begin() as c:
+            cols = pd.read_csv(path, nrows=1).columns
+            c.execute(text("CREATE TABLE copy_baseline (" + ", ".join(f'"{col}" text' for col in cols) + ")"))
+        raw = eng.raw_connection()
+        t = time.perf_counter()
+        with raw.cursor() as cur, open(path, "rb") as fh, cur.copy(
+                "COPY copy_baseline FROM STDIN WITH (FORMAT csv, HEADER true)") as cp:
+            while chunk := fh.read(1 << 20):
+                cp.write(chunk)
+        raw.commit()
+        copy_s = time.perf_counter() - t
+        raw.close()
+        say("running flask import-complaints …")
+        t = time.perf_counter()
+        subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", "import-complaints", str(path)],
+                       check=True, env=os.environ | {"DATABASE_URL": scratch}, cwd=ROOT)
+        import_s = time.perf_counter() - t
+        with eng.connect() as c:
+            loaded = c.execute(text("SELECT count(*) FROM complaint")).scalar()
+        eng.dispose()
+    print("(b) import of a history file")
+    print(f"  {'flask import-complaints (check+route+insert)':<44} {loaded / import_s:9.0f} rows/s "
+          f"({loaded:,} rows in {import_s:.1f} s)")
+    print(f"  {'baseline: plain COPY of the same CSV':<44} {n / copy_s:9.0f} rows/s ({copy_s:.1f} s)")
+    ratio("COPY speed / import speed", n / copy_s, loaded / import_s)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--complaints", type=int, default=1_000_000)
+    p.add_argument("--import-rows", type=int, default=1_000_000)
+    p.add_argument("--requests", type=int, default=400)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--reseed", action="store_true")
+    p.add_argument("--skip-import", action="store_true")
+    args, _ = p.parse_known_args(argv)
+    url = bench_database_url()
+    have = ensure_complaints(url, args.complaints, args.reseed)
+    print(f"database: {have:,} complaints")
+    bench_http(url, args.requests, args.concurrency)
+    if not args.skip_import:
+        bench_import(url, args.import_rows)
+
+
+if __name__ == "__main__":
+    main()
