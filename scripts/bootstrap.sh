@@ -24,7 +24,11 @@ fi
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   missing+=(chromium)
 fi
-command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+if ! command -v python3 >/dev/null 2>&1; then
+  missing+=(python3 python3-venv python3-dev)
+elif ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -41,7 +45,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "Missing system packages: ${missing[*]}" >&2
     echo "Run as root, then run make again:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y postgresql postgresql-15-postgis-3 chromium" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
 fi
