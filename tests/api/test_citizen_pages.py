@@ -1,0 +1,75 @@
+"""Citizen pages work without JavaScript too, keep what was typed on errors, and escape everything shown."""
+from __future__ import annotations
+
+FORM = {"category": "jalan-rusak", "description": "Jalan berlubang", "lon": "114.51", "lat": "-3.39",
+        "idempotency_key": "form-1"}
+
+
+def test_form_page_lists_categories_in_indonesian_and_english(client):
+    """The form is Indonesian by default and English with ?lang=en."""
+    assert "Kirim aduan" in client.get("/").get_data(as_text=True)
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert "Send complaint" in page and "Damaged road" in page
+
+
+def test_form_post_redirects_to_tracking_page(client):
+    """A good form post redirects (303) to the tracking page of the new code."""
+    r = client.post("/lapor", data=FORM)
+    assert r.status_code == 303 and "/lacak/BJM-" in r.headers["Location"]
+
+
+def test_resubmitted_form_gives_one_ticket(client, engine):
+    """Sending the same form twice (same hidden key) creates one ticket and lands on the same page."""
+    from sqlalchemy import text
+
+    a = client.post("/lapor", data=FORM).headers["Location"]
+    b = client.post("/lapor", data=FORM).headers["Location"]
+    assert a == b
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM complaint")).scalar() == 1
+
+
+def test_error_keeps_what_was_typed(client):
+    """A point outside the city re-shows the form (422) with the message and the description kept."""
+    r = client.post("/lapor", data=FORM | {"lon": "115.5", "description": "Tolong <b>cepat</b>"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Banjarmasin" in page
+    assert "Tolong &lt;b&gt;cepat&lt;/b&gt;" in page
+
+
+def test_tracking_page_escapes_html_and_hides_reporter(client):
+    """The tracking page shows the description as text and never the reporter's contact data."""
+    loc = client.post("/lapor", data=FORM | {"description": "<script>alert(1)</script>", "name": "Ibu Siti Rahasia",
+                                             "phone": "081234567890", "idempotency_key": "x2"}).headers["Location"]
+    page = client.get(loc).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "Ibu Siti Rahasia" not in page and "081234567890" not in page
+
+
+def test_track_lookup_normalises_the_code(client):
+    """Typing the code in lower case with spaces finds the ticket."""
+    code = client.post("/lapor", data=FORM).headers["Location"].rsplit("/", 1)[1].split("?")[0]
+    r = client.get(f"/lacak?code= {code.lower()} ")
+    assert r.status_code == 302 and r.headers["Location"].endswith(code)
+
+
+def test_unknown_code_is_404_page(client):
+    """An unknown code shows the search page with a message, status 404."""
+    r = client.get("/lacak/BJM-0000-ZZZZZZ")
+    assert r.status_code == 404 and "tidak ditemukan" in r.get_data(as_text=True)
+
+
+def test_public_map_excludes_confidential(client, engine):
+    """The public map data holds public complaints only."""
+    from sqlalchemy import text
+
+    with engine.begin() as c:
+        c.execute(text("UPDATE category SET confidential = true WHERE code = 'lampu-jalan'"))
+    try:
+        client.post("/lapor", data=FORM | {"category": "lampu-jalan", "idempotency_key": "c1"})
+        client.post("/lapor", data=FORM | {"idempotency_key": "c2"})
+        feats = client.get("/api/v1/map-points").get_json()["features"]
+        assert [f["properties"]["category"] for f in feats] == ["jalan-rusak"]
+    finally:
+        with engine.begin() as c:
+            c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))
