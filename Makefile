@@ -24,9 +24,13 @@ migrate: db
 seed: migrate
 	@DATABASE_URL=$(DB_URL) $(FLASK) seed-demo --if-empty
 
-run: seed
+var/secret_key:
+	@mkdir -p var && umask 077 && $(VENV)/bin/python -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+# Every worker must sign sessions with the same key: SECRET_KEY from the environment, else one kept in var/.
+run: seed var/secret_key
 	@echo "==> serving Peta Aduan on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; 'make stop' stops the database)"
-	@DATABASE_URL=$(DB_URL) exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WEB_WORKERS:-3} \
+	@SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} DATABASE_URL=$(DB_URL) exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WEB_WORKERS:-3} \
 		--timeout 120 --access-logfile - 'app:create_app()'
 
 test: db
