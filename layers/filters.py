@@ -41,6 +41,11 @@ class LayerFilter:
                  skpd=sorted(self.skpd), statuses=sorted(self.statuses))
         return d
 
+    @property
+    def last_day(self) -> dt.date:
+        """The inclusive end date shown to people."""
+        return self.end - dt.timedelta(days=1)
+
     def previous(self) -> LayerFilter:
         """The period of the same length just before, for change maps."""
         days = self.end - self.start

@@ -15,8 +15,9 @@ import h3
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from layers.cache import cached_bytes
 from layers.filters import LayerFilter
-from layers.hexbins import cell_polygon
+from layers.hexbins import cell_polygon, hexbins
 
 EXTENT = 4096
 BUFFER = 64
@@ -92,9 +93,10 @@ def complaints_tile(conn: Connection, flt: LayerFilter, z: int, x: int, y: int) 
 
 def hexbins_tile(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int) -> bytes:
     """The hex-bin cells whose centre lies within a cell's width of the tile."""
+    if cells.empty:
+        return b""
     w, s, e, n = tile_bounds(z, x, y)
-    pad = 2 * h3.average_hexagon_edge_length(h3.get_resolution(cells["cell"].iloc[0]), unit="km") / 111.0 \
-        if len(cells) else 0
+    pad = 2 * h3.average_hexagon_edge_length(h3.get_resolution(cells["cell"].iloc[0]), unit="km") / 111.0
     centres = [h3.cell_to_latlng(c) for c in cells["cell"]]
     keep = [w - pad <= lng <= e + pad and s - pad <= lat <= n + pad for lat, lng in centres]
     part = cells[keep]
@@ -107,3 +109,16 @@ def hexbins_tile(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int) 
 
 def _geojson_text(cell: str) -> str:
     return json.dumps(cell_polygon(cell))
+
+
+LAYERS = ("complaints", "hexbins")
+
+
+def cached_tile(conn: Connection, layer: str, flt: LayerFilter, z: int, x: int, y: int, res: int,
+                version: str) -> bytes:
+    """A tile of `layer`, from the shared cache or built and stored."""
+    params = {"filter": flt.key(), "z": z, "x": x, "y": y, "res": res}
+    if layer == "complaints":
+        return cached_bytes(conn, "tile:complaints", params, lambda: complaints_tile(conn, flt, z, x, y), version)
+    return cached_bytes(conn, "tile:hexbins", params,
+                        lambda: hexbins_tile(conn, hexbins(conn, flt, res), z, x, y), version)

@@ -1,4 +1,85 @@
-"""OGC API - Features for QGIS and other GIS clients."""
-from flask import Blueprint
+"""OGC API – Features for QGIS and other GIS clients: each route parses, calls one function, serialises."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, json, request
+
+from app.db import get_engine
+from app.errors import DomainError
+from app.ogc import features, openapi
+from app.ogc.params import ItemsQuery, OgcError, check_known, parse_items
 
 bp = Blueprint("ogc", __name__)
+
+
+def _base() -> str:
+    """Links are built from the host the client used (plain http on a local install)."""
+    return request.host_url.rstrip("/") + "/ogc"
+
+
+def _send(doc: dict, mimetype: str = features.JSON, status: int = 200) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False), status=status, mimetype=mimetype)
+
+
+@bp.errorhandler(OgcError)
+def _ogc_error(err: OgcError) -> Response:
+    return _send(err.as_dict(), status=err.status)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(err: DomainError) -> Response:
+    code = "NotFound" if err.status == 404 else "InvalidParameterValue"
+    return _send({"code": code, "description": err.message_id, "description_en": err.message_en}, status=err.status)
+
+
+@bp.get("")
+@bp.get("/")
+def landing():
+    check_known(request.args, frozenset())
+    return _send(features.landing(_base(), current_app.config["SETTINGS"].city_name))
+
+
+@bp.get("/api")
+def service_desc():
+    check_known(request.args, frozenset())
+    return _send(openapi.document(_base()), features.OPENAPI)
+
+
+@bp.get("/conformance")
+def conformance():
+    check_known(request.args, frozenset())
+    return _send(features.conformance())
+
+
+@bp.get("/collections")
+def collections():
+    check_known(request.args, frozenset())
+    with get_engine().connect() as conn:
+        return _send(features.collections(conn, _base()))
+
+
+@bp.get("/collections/<cid>")
+def collection(cid: str):
+    check_known(request.args, frozenset())
+    with get_engine().connect() as conn:
+        return _send(features.collection(conn, _base(), cid))
+
+
+@bp.get("/collections/<cid>/items")
+def items(cid: str):
+    settings = current_app.config["SETTINGS"]
+    query = parse_items(request.args, features.get_collection(cid).queryables, settings.timezone)
+    with get_engine().begin() as conn:  # begin: a computed layer is cached on commit
+        feats, matched = features.fetch(conn, cid, query, settings)
+    doc = features.items_document(_base(), cid, request.args.to_dict(), query, feats, matched)
+    return _send(doc, features.GEOJSON)
+
+
+@bp.get("/collections/<cid>/items/<fid>")
+def item(cid: str, fid: str):
+    check_known(request.args, frozenset())
+    settings = current_app.config["SETTINGS"]
+    with get_engine().begin() as conn:
+        feats, _ = features.fetch(conn, cid, ItemsQuery(limit=1), settings, fid=fid)
+    if not feats:
+        raise OgcError(404, "NotFound", f"Fitur '{fid}' tidak ada di '{cid}'.", f"Feature '{fid}' not in '{cid}'.")
+    return _send(features.item_document(_base(), cid, feats[0]), features.GEOJSON)

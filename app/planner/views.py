@@ -1,4 +1,131 @@
-"""Planner pages: layers, performance, exports."""
-from flask import Blueprint
+"""Planner pages: the layer map, SKPD performance, exports. Each view parses, calls one function, serialises."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, json, render_template, request
+
+from app.db import get_engine
+from app.errors import DomainError, NotFound, problem
+from app.i18n import tr
+from app.planner import exports, service
+from app.planner.performance import parse_group, performance
+from app.planner.report import charts_for
+from layers.choropleth import kelurahan_geometries
+from layers.filters import LayerFilter, check_codes, parse_filter
+from layers.folium_pages import heat_page
+from layers.heat import heat_points
 
 bp = Blueprint("planner", __name__)
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def _filter(conn) -> LayerFilter:
+    flt = parse_filter(request.args, _settings().timezone)
+    check_codes(conn, flt)
+    return flt
+
+
+def _json(doc: dict, mimetype: str = "application/geo+json") -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype=mimetype,
+                    headers={"Cache-Control": "private, max-age=60"})
+
+
+@bp.get("/")
+def map_page():
+    with get_engine().connect() as conn:
+        flt = parse_filter({}, _settings().timezone)
+        return render_template("planner/map.html", choices=service.choices(conn), center=service.city_center(conn),
+                               flt=flt, months=[m.isoformat()[:7] for m in flt.months()], layers=service.LAYERS)
+
+
+@bp.get("/layers/<name>.geojson")
+def layer(name: str):
+    with get_engine().begin() as conn:
+        return _json(service.layer(conn, name, _filter(conn), _settings()))
+
+
+@bp.get("/heat")
+def heat():
+    s = _settings()
+    with get_engine().connect() as conn:
+        flt = _filter(conn)
+        outlines = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": g, "properties": {
+            "code": c}} for c, g in kelurahan_geometries(conn).items()]}
+        html = heat_page(heat_points(conn, flt), outlines, service.city_center(conn), tile_url=s.tile_url,
+                         attribution=s.tile_attribution)
+    return Response(html, mimetype="text/html")
+
+
+def _performance():
+    group = parse_group(request.args.get("group"))
+    with get_engine().begin() as conn:
+        flt = _filter(conn)
+        return flt, group, performance(conn, flt, group)
+
+
+@bp.get("/performance")
+def performance_page():
+    flt, group, table = _performance()
+    with get_engine().connect() as conn:
+        choices = service.choices(conn)
+    return render_template("planner/performance.html", table=table, group=group, flt=flt, choices=choices,
+                           charts=charts_for(table, group), query=request.query_string.decode(),
+                           group_links=_group_links())
+
+
+def _group_links() -> list[tuple[str, str, str]]:
+    args = {k: v for k, v in request.args.items() if k != "group"}
+    groups = [("skpd", "SKPD"), ("skpd,kelurahan", "SKPD · kelurahan"),
+              ("skpd,month", tr("SKPD · bulan", "SKPD · month")),
+              ("skpd,kelurahan,month", tr("SKPD · kelurahan · bulan", "SKPD · kelurahan · month")),
+              ("month", tr("Bulan", "Month"))]
+    return [(g, label, "?" + urlencode({**args, "group": g})) for g, label in groups]
+
+
+@bp.app_template_filter("planner_num")
+def planner_num(value: object, unit: str = "") -> str:
+    """Numbers for the tables: one decimal, an en dash for "no data"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.1f}{unit}" if isinstance(value, float) else f"{value}{unit}"
+
+
+@bp.get("/performance.csv")
+def performance_csv():
+    flt, group, table = _performance()
+    buf = io.StringIO()
+    table.to_csv(buf, index=False)
+    return _download(buf.getvalue().encode(), "text/csv; charset=utf-8", f"kinerja-skpd-{'-'.join(group)}.csv")
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/export/<name>.<fmt>")
+def export(name: str, fmt: str):
+    if fmt not in exports.FORMATS:
+        raise NotFound(f"Format '{fmt}' tidak ada (geojson, csv, gpkg).", f"No format '{fmt}' (geojson, csv, gpkg).")
+    if name not in ("complaints", *service.LAYERS):
+        raise NotFound(f"Layer '{name}' tidak ada.", f"No layer '{name}'.")
+    with get_engine().begin() as conn:
+        fc = service.export_collection(conn, name, _filter(conn), _settings())
+    today = dt.datetime.now(ZoneInfo(_settings().timezone)).date().isoformat()
+    return _download(exports.render(fc, fmt, name), exports.FORMATS[fmt], f"peta-aduan-{name}-{today}.{fmt}")
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(err: DomainError):
+    """HTML pages show the message; data endpoints get problem details (app-wide handler)."""
+    if request.path.endswith((".geojson", ".csv", ".gpkg")) or not request.accept_mimetypes.accept_html:
+        return problem(err.status, err.code, err.message_id, err.message_en,
+                       **({"field": err.field} if err.field else {}))
+    return render_template("planner/error.html", err=err), err.status

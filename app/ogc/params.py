@@ -1,0 +1,129 @@
+"""Query parameters of OGC API – Features, checked as the standard asks: anything unknown or malformed is a 400.
+
+Choices (README): `limit` 1..10,000 (default 100; out of range is refused, not clamped); `bbox` is 4 or 6
+numbers in CRS84, west ≤ east (a city service never needs antimeridian-crossing boxes), inside the world and at
+most 90° wide or tall; `datetime` is an RFC 3339 instant or interval with `..` or empty for open ends; a date
+without a time means that whole local day in the city's time zone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+MAX_LIMIT = 10_000
+DEFAULT_LIMIT = 100
+MAX_BBOX_SPAN = 90.0
+COMMON = frozenset({"f", "lang"})
+ITEMS = frozenset({"limit", "offset", "bbox", "datetime"})
+FORMATS = {"json", "geojson"}
+
+
+class OgcError(Exception):
+    """An error in the OGC exception shape: a code, a description (Indonesian) and its English."""
+
+    def __init__(self, status: int, code: str, description: str, description_en: str):
+        super().__init__(description_en)
+        self.status, self.code, self.description, self.description_en = status, code, description, description_en
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "description": self.description, "description_en": self.description_en}
+
+
+def bad(name: str, why_id: str, why_en: str) -> OgcError:
+    return OgcError(400, "InvalidParameterValue", f"Parameter '{name}': {why_id}", f"Parameter '{name}': {why_en}")
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    props: tuple[tuple[str, str], ...] = ()
+
+
+def check_known(args: Mapping, allowed: frozenset[str]) -> None:
+    """Refuse parameters this resource does not define (OGC API – Features /req/core/query-param-unknown)."""
+    unknown = sorted(set(args) - allowed - COMMON)
+    if unknown:
+        raise OgcError(400, "InvalidParameterValue", f"Parameter tidak dikenal: {', '.join(unknown)}.",
+                       f"Unknown query parameter(s): {', '.join(unknown)}.")
+    if args.get("f", "json") not in FORMATS:
+        raise bad("f", "format yang didukung: json, geojson.", "supported formats: json, geojson.")
+
+
+def _int(args: Mapping, name: str, default: int, lo: int, hi: int) -> int:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad(name, "harus bilangan bulat.", "must be an integer.") from None
+    if not lo <= value <= hi:
+        raise bad(name, f"harus antara {lo} dan {hi}.", f"must be between {lo} and {hi}.")
+    return value
+
+
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """West, south, east, north in CRS84 (a 6-number box drops its heights)."""
+    if raw is None:
+        return None
+    try:
+        nums = [float(v) for v in raw.split(",")]
+    except ValueError:
+        raise bad("bbox", "harus 4 atau 6 angka dipisah koma.", "must be 4 or 6 comma-separated numbers.") from None
+    if len(nums) not in (4, 6) or not all(math.isfinite(n) for n in nums):
+        raise bad("bbox", "harus 4 atau 6 angka dipisah koma.", "must be 4 or 6 comma-separated numbers.")
+    w, s, e, n = nums if len(nums) == 4 else (nums[0], nums[1], nums[3], nums[4])
+    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
+        raise bad("bbox", "di luar rentang bujur/lintang.", "outside the longitude/latitude range.")
+    if w > e or s > n:
+        raise bad("bbox", "urutan harus barat,selatan,timur,utara.", "order must be west,south,east,north.")
+    if e - w > MAX_BBOX_SPAN or n - s > MAX_BBOX_SPAN:
+        raise bad("bbox", f"terlalu besar (maks. {MAX_BBOX_SPAN:.0f}°).", f"too large (max {MAX_BBOX_SPAN:.0f}°).")
+    return w, s, e, n
+
+
+def _instant(text: str, tz: str, end: bool) -> dt.datetime:
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text) + dt.timedelta(days=1 if end else 0)
+            return dt.datetime.combine(day, dt.time(0), ZoneInfo(tz))
+        value = dt.datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise bad("datetime", "bukan tanggal/waktu RFC 3339.", "not an RFC 3339 date-time.") from None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
+
+
+def parse_datetime(raw: str | None, tz: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """[start, end) of an instant or interval; None for an open end."""
+    if raw is None:
+        return None, None
+    parts = raw.split("/")
+    if len(parts) > 2 or raw.strip() == "" or all(p in ("", "..") for p in parts):
+        raise bad("datetime", "bukan instan atau interval yang valid.", "not a valid instant or interval.")
+    if len(parts) == 1:
+        start = _instant(parts[0], tz, end=False)
+        return start, (_instant(parts[0], tz, end=True) if len(parts[0]) == 10 else start + dt.timedelta(seconds=1))
+    start = None if parts[0] in ("", "..") else _instant(parts[0], tz, end=False)
+    end = None if parts[1] in ("", "..") else _instant(parts[1], tz, end=True)
+    if end is not None and len(parts[1]) != 10:
+        end += dt.timedelta(seconds=1)  # an interval's end instant is inclusive
+    if start and end and start >= end:
+        raise bad("datetime", "awal interval sesudah akhirnya.", "the interval starts after it ends.")
+    return start, end
+
+
+def parse_items(args: Mapping, queryables: tuple[str, ...], tz: str) -> ItemsQuery:
+    """Everything /items accepts, validated."""
+    check_known(args, ITEMS | set(queryables))
+    start, end = parse_datetime(args.get("datetime"), tz)
+    props = tuple((q, args[q]) for q in queryables if args.get(q))
+    return ItemsQuery(limit=_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+                      offset=_int(args, "offset", 0, 0, 10**9), bbox=parse_bbox(args.get("bbox")),
+                      start=start, end=end, props=props)

@@ -1,0 +1,113 @@
+"""SKPD performance against the clocks, computed from the tickets (nothing stored): per SKPD, kelurahan and/or
+month — tickets, median and mean working days to follow-up and to handling (resolution), the share followed up
+within 5 and handled within 15 working days, and open tickets now overdue.
+
+Working days use the same calendar as the due dates (weekends, national holidays, city days off, WITA); the
+intake day is not counted. A ticket counts toward a share only once it can be judged: it was followed up
+(resolved), or more than 5 (15) working days have passed without it. Shares are percentages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from app.clocks import WEEKMASK, WorkCalendar
+from app.errors import DomainError
+from app.models import OPEN_STATUSES
+from layers.cache import cached_frame
+from layers.filters import LayerFilter
+
+GROUPS = ("skpd", "kelurahan", "month")
+SUMMARY = ("tickets", "followup_median", "followup_mean", "handling_median", "handling_mean", "followup_within_5",
+           "handling_within_15", "open_overdue")
+_KEYS = {"skpd": ["skpd_code", "skpd"], "kelurahan": ["kelurahan_code", "kelurahan"], "month": ["month"]}
+_SQL = """
+SELECT s.code AS skpd_code, s.name AS skpd, k.code AS kelurahan_code, k.name AS kelurahan,
+       to_char(c.created_at AT TIME ZONE :tz, 'YYYY-MM') AS month, c.status, c.created_at, c.followed_up_at,
+       c.resolved_at, c.followup_due_at, c.handling_due_at
+  FROM complaint c JOIN skpd s ON s.id = c.skpd_id JOIN kelurahan k ON k.id = c.kelurahan_id
+ WHERE {where}
+"""
+
+
+def parse_group(raw: str | None) -> tuple[str, ...]:
+    """`skpd`, `skpd,month`, … in canonical order; anything else is a 400."""
+    asked = [g.strip() for g in (raw or "skpd").split(",") if g.strip()]
+    if not asked or set(asked) - set(GROUPS):
+        raise DomainError("Pengelompokan: skpd, kelurahan, month (dipisah koma).",
+                          "Group by: skpd, kelurahan, month (comma-separated).", field="group")
+    return tuple(g for g in GROUPS if g in asked)
+
+
+def _local_days(ts: pd.Series, tz: str) -> np.ndarray:
+    local = pd.to_datetime(ts, utc=True).dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    return local.to_numpy().astype("datetime64[D]")
+
+
+def working_days(cal: WorkCalendar, start: pd.Series, end: pd.Series) -> np.ndarray:
+    """Working days from the day after `start` to `end`'s day inclusive; NaN where `end` is missing."""
+    out = np.full(len(start), np.nan)
+    ok = end.notna().to_numpy()
+    if ok.any():
+        busdays = np.busdaycalendar(weekmask=WEEKMASK, holidays=np.array(cal.holidays, dtype="datetime64[D]"))
+        a = _local_days(start[ok], cal.tz_name) + np.timedelta64(1, "D")
+        b = _local_days(end[ok], cal.tz_name) + np.timedelta64(1, "D")
+        out[ok] = np.busday_count(a, np.maximum(a, b), busdaycal=busdays)
+    return out
+
+
+def _per_ticket(frame: pd.DataFrame, cal: WorkCalendar, now: dt.datetime) -> pd.DataFrame:
+    now_s = pd.Series(pd.Timestamp(now), index=frame.index)
+    elapsed = working_days(cal, frame["created_at"], now_s)
+    f = frame.assign(wd_followup=working_days(cal, frame["created_at"], frame["followed_up_at"]),
+                     wd_handling=working_days(cal, frame["created_at"], frame["resolved_at"]))
+    f["judge5"] = f["followed_up_at"].notna() | (elapsed > 5)
+    f["judge15"] = f["resolved_at"].notna() | (elapsed > 15)
+    f["ok5"] = f["wd_followup"] <= 5
+    f["ok15"] = f["wd_handling"] <= 15
+    is_open = f["status"].isin(OPEN_STATUSES)
+    f["overdue"] = is_open & (((f["followed_up_at"].isna()) & (f["followup_due_at"] < now_s))
+                              | (f["handling_due_at"] < now_s))
+    return f
+
+
+def _share(ok: pd.Series, judged: pd.Series) -> float:
+    n = int(judged.sum())
+    return round(100.0 * float((ok & judged).sum()) / n, 1) if n else float("nan")
+
+
+def _summarise(g: pd.DataFrame) -> pd.Series:
+    return pd.Series({
+        "tickets": len(g),
+        "followup_median": g["wd_followup"].median(), "followup_mean": round(g["wd_followup"].mean(), 2),
+        "handling_median": g["wd_handling"].median(), "handling_mean": round(g["wd_handling"].mean(), 2),
+        "followup_within_5": _share(g["ok5"], g["judge5"]), "handling_within_15": _share(g["ok15"], g["judge15"]),
+        "open_overdue": int(g["overdue"].sum()),
+    })
+
+
+def performance_table(conn: Connection, flt: LayerFilter, group: tuple[str, ...], now: dt.datetime) -> pd.DataFrame:
+    """One row per group with the numbers above."""
+    where, params = flt.where("c")
+    frame = pd.DataFrame(conn.execute(text(_SQL.format(where=where)), {**params, "tz": flt.tz}).mappings().all(),
+                         columns=["skpd_code", "skpd", "kelurahan_code", "kelurahan", "month", "status", "created_at",
+                                  "followed_up_at", "resolved_at", "followup_due_at", "handling_due_at"])
+    keys = [k for g in group for k in _KEYS[g]]
+    if frame.empty:
+        return pd.DataFrame(columns=keys + list(SUMMARY))
+    for col in ("created_at", "followed_up_at", "resolved_at", "followup_due_at", "handling_due_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    per = _per_ticket(frame, WorkCalendar.from_connection(conn, flt.tz), now)
+    out = per.groupby(keys, sort=True)[list(per.columns)].apply(_summarise).reset_index()
+    return out.astype({"tickets": int, "open_overdue": int})
+
+
+def performance(conn: Connection, flt: LayerFilter, group: tuple[str, ...], now: dt.datetime | None = None
+                ) -> pd.DataFrame:
+    """Cached per filter, grouping and hour (overdue counts move with the clock)."""
+    now = (now or dt.datetime.now(dt.UTC)).replace(minute=0, second=0, microsecond=0)
+    params = {"filter": flt.key(), "group": list(group), "hour": now.strftime("%Y-%m-%dT%H")}
+    return cached_frame(conn, "performance", params, lambda: performance_table(conn, flt, group, now))

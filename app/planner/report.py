@@ -1,0 +1,43 @@
+"""Which charts the performance page shows for a grouping (SVG, rendered on the server)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from app.i18n import tr
+from app.planner.charts import bar_chart, line_chart
+
+MAX_BARS = 20
+
+
+def _labels(table: pd.DataFrame, group: tuple[str, ...]) -> list[str]:
+    cols = [{"skpd": "skpd", "kelurahan": "kelurahan", "month": "month"}[g] for g in group]
+    return table[cols].astype(str).agg(" · ".join, axis=1).tolist()
+
+
+def _nan_list(series: pd.Series) -> list[float]:
+    return [float(v) for v in pd.to_numeric(series, errors="coerce").fillna(float("nan"))]
+
+
+def charts_for(table: pd.DataFrame, group: tuple[str, ...]) -> list[str]:
+    """Bars of working days and of shares per group (the busiest MAX_BARS), and monthly lines when by month."""
+    if table.empty:
+        return []
+    out = []
+    if group != ("month",):
+        top = table.sort_values("tickets", ascending=False).head(MAX_BARS)
+        labels = _labels(top, group)
+        days = {tr("Median hari kerja ke tindak lanjut", "Median working days to follow-up"): "followup_median",
+                tr("Median hari kerja ke penanganan", "Median working days to handling"): "handling_median"}
+        out.append(bar_chart(labels, {name: _nan_list(top[col]) for name, col in days.items()},
+                             title=tr("Hari kerja (median)", "Working days (median)")))
+        out.append(bar_chart(labels, {
+            tr("≤ 5 hari kerja (tindak lanjut)", "≤ 5 working days (follow-up)"): _nan_list(top["followup_within_5"]),
+            tr("≤ 15 hari kerja (penanganan)", "≤ 15 working days (handling)"): _nan_list(top["handling_within_15"]),
+        }, unit="%", top=100, title=tr("Tepat waktu", "On time")))
+    if "month" in group:
+        monthly = table.groupby("month", sort=True).agg(tickets=("tickets", "sum"), overdue=("open_overdue", "sum"))
+        out.append(line_chart(monthly.index.tolist(), {
+            tr("Aduan", "Tickets"): _nan_list(monthly["tickets"]),
+            tr("Terbuka & terlambat", "Open & overdue"): _nan_list(monthly["overdue"]),
+        }, title=tr("Per bulan", "By month")))
+    return out

@@ -1,0 +1,89 @@
+"""The planner's layers as GeoJSON: one entry point per layer name, all filtered the same way."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from app.config import Settings
+from app.errors import DomainError, NotFound
+from layers.choropleth import choropleth, kelurahan_geometries
+from layers.emerging import emerging
+from layers.filters import LayerFilter
+from layers.heat import heat_points
+from layers.hexbins import cell_features, hexbins
+from layers.hotspots import hotspots
+from layers.late import late_tickets
+from layers.public import count_public, feature, select_public
+
+LAYERS = ("heat", "hexbins", "choropleth", "hotspots", "emerging", "late")
+
+
+def _collection(features: list[dict], **meta: object) -> dict:
+    return {"type": "FeatureCollection", "features": features, **meta}
+
+
+def _kelurahan(conn: Connection, flt: LayerFilter) -> dict:
+    frame = choropleth(conn, flt)
+    shapes = kelurahan_geometries(conn)
+    cols = [c for c in frame.columns if c != "id"]
+    rows = frame[cols].astype(object).where(frame[cols].notna(), None).to_dict(orient="records")
+    return _collection([{"type": "Feature", "id": r["code"], "geometry": shapes.get(r["code"]), "properties": r}
+                        for r in rows])
+
+
+def _cells(frame: pd.DataFrame, **meta: object) -> dict:
+    return _collection(cell_features(frame, [c for c in frame.columns if c != "cell"]), **meta)
+
+
+def layer(conn: Connection, name: str, flt: LayerFilter, settings: Settings) -> dict:
+    """GeoJSON of one layer (heat is a FeatureCollection of weighted points)."""
+    res = settings.h3_resolution
+    meta = {"layer": name, "start": flt.start.isoformat(), "end": flt.last_day.isoformat()}
+    if name == "hexbins":
+        return _cells(hexbins(conn, flt, res), **meta, resolution=res)
+    if name == "hotspots":
+        return _cells(hotspots(conn, flt, res), **meta, resolution=res)
+    if name == "emerging":
+        return _cells(emerging(conn, flt, res), **meta, resolution=res, months=[m.isoformat()[:7] for m in
+                                                                            flt.months()])
+    if name == "choropleth":
+        return _kelurahan(conn, flt) | meta
+    if name == "late":
+        return _collection([feature(r, extra=("late_kind", "days_late")) for r in late_tickets(conn, flt)], **meta)
+    if name == "heat":
+        pts = heat_points(conn, flt)
+        return _collection([{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                             "properties": {"count": n}} for lat, lon, n in pts], **meta)
+    raise NotFound(f"Layer '{name}' tidak ada.", f"No layer '{name}'.")
+
+
+def choices(conn: Connection) -> dict:
+    """Categories and SKPD for the filter form."""
+    return {"categories": conn.execute(text("SELECT code, name_id, name_en FROM category WHERE active "
+                                            "ORDER BY name_id")).mappings().all(),
+            "skpd": conn.execute(text("SELECT code, name FROM skpd WHERE active ORDER BY name")).mappings().all()}
+
+
+def city_center(conn: Connection) -> tuple[float, float]:
+    """[lat, lon] of the active city's centre (Leaflet order), Banjarmasin's if there are no boundaries."""
+    row = conn.execute(text("SELECT ST_Y(ST_Centroid(ST_Extent(k.geom)::geometry)), "
+                            "ST_X(ST_Centroid(ST_Extent(k.geom)::geometry)) FROM kelurahan k "
+                            "JOIN boundary_generation g ON g.id = k.generation_id AND g.active")).one()
+    return (row[0], row[1]) if row[0] is not None else (-3.3186, 114.5944)
+
+
+EXPORT_MAX = 100_000
+
+
+def complaints(conn: Connection, flt: LayerFilter) -> dict:
+    """Filtered public complaints as GeoJSON (at most EXPORT_MAX; a bigger export must be narrowed)."""
+    where, params = flt.where("c")
+    if count_public(conn, where, params) > EXPORT_MAX:
+        raise DomainError(f"Lebih dari {EXPORT_MAX:,} aduan: persempit filter atau pakai OGC API.",
+                          f"More than {EXPORT_MAX:,} complaints: narrow the filter or use the OGC API.")
+    return _collection([feature(r) for r in select_public(conn, where, params)], layer="complaints")
+
+
+def export_collection(conn: Connection, name: str, flt: LayerFilter, settings: Settings) -> dict:
+    """What /planner/export serves: public complaints or any layer."""
+    return complaints(conn, flt) if name == "complaints" else layer(conn, name, flt, settings)
