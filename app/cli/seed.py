@@ -62,6 +62,3 @@ def summary_lines(s: demo.SeedSummary, seconds: float) -> list[str]:
 
 
 COMMANDS = [seed_demo]
-
-
-COMMANDS = [seed_demo]
