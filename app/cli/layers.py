@@ -1,2 +1,44 @@
-"""CLI commands (layers)."""
-COMMANDS: list = []
+"""`flask --app app recompute-layers`: compute the planner's layers for the default filter into the shared
+cache (after an import or nightly), so the first visitor does not wait, and drop entries of older data."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.db import get_engine
+from app.errors import DomainError
+from layers.cache import prune
+from layers.choropleth import choropleth
+from layers.emerging import emerging
+from layers.filters import parse_filter
+from layers.hexbins import hexbins
+from layers.hotspots import hotspots
+
+
+@click.command("recompute-layers")
+@click.option("--start", help="First day (YYYY-MM-DD); default twelve months ago.")
+@click.option("--end", help="Last day (YYYY-MM-DD); default today.")
+@with_appcontext
+def recompute_layers(start: str | None, end: str | None) -> None:
+    """Warm the layer cache for the default filter; prune entries computed for older data."""
+    settings = current_app.config["SETTINGS"]
+    try:
+        flt = parse_filter({k: v for k, v in (("start", start), ("end", end)) if v}, settings.timezone)
+    except DomainError as err:
+        raise click.BadParameter(err.message_en) from None
+    res = settings.h3_resolution
+    steps = [("hexbins", lambda c: hexbins(c, flt, res)), ("choropleth", lambda c: choropleth(c, flt)),
+             ("hotspots", lambda c: hotspots(c, flt, res)), ("emerging", lambda c: emerging(c, flt, res))]
+    with get_engine().begin() as conn:
+        click.echo(f"pruned {prune(conn)} stale cache entries")
+    for name, compute in steps:
+        t0 = time.perf_counter()
+        with get_engine().begin() as conn:
+            rows = len(compute(conn))
+        click.echo(f"{name}: {rows} rows in {time.perf_counter() - t0:.1f} s ({flt.start} – {flt.last_day})")
+
+
+COMMANDS = [recompute_layers]
