@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
@@ -160,11 +160,34 @@ def _http_error(err: HTTPException) -> Response:
     return _error(err.code or 400, message_id, message_en)
 
 
+@bp.errorhandler(DataError)
+def _data_error(err: DataError) -> Response:
+    return _error(400, "Nilai parameter tidak valid.", "A parameter value is not valid.")
+
+
 @bp.errorhandler(DBAPIError)
 def _database_error(err: DBAPIError) -> Response:
     log.exception("Open311: database error")
     return _error(503, "Layanan sedang tidak tersedia, coba lagi nanti.",
                   "The service is temporarily unavailable, please try again later.")
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
+
+
+@bp.before_request
+def _refuse_nul() -> None:
+    """A NUL character is never meaningful and PostgreSQL cannot store it: refuse it before any query."""
+    values = [request.path, request.args.to_dict(flat=False), request.headers.get("Idempotency-Key", "")]
+    if request.method == "POST":
+        values.append(request.get_json(silent=True) if request.is_json else request.form.to_dict(flat=False))
+    if any(_has_nul(v) for v in values):
+        raise DomainError("Teks berisi karakter NUL.", "The request contains a NUL character.")
 
 
 @bp.after_request

@@ -286,3 +286,33 @@ def test_attributes_are_kept_with_the_description(client, key, sampah_definition
     code = resp.get_json()[0]["service_request_id"]
     description = client.get(f"{BASE}/requests/{code}.json").get_json()[0]["description"]
     assert "- Volume: Banyak" in description and "- Jenis: Plastik, Organik" in description
+
+
+@pytest.mark.parametrize("path", ["requests/a%00b.json", "requests.json?service_code=a%00", "services/a%00.json",
+                                  "requests.json?service_request_id=%00", "tokens/%00.json"])
+def test_nul_character_in_a_get_is_400(client, path):
+    """A NUL character (which PostgreSQL cannot take) is refused with 400, not a server error."""
+    resp = client.get(f"{BASE}/{path}")
+    assert resp.status_code == 400 and "NUL" in resp.get_json()[0]["description"]
+
+
+@pytest.mark.parametrize("fields", [{"service_code": "jalan\x00"}, {"api_key": "pa_a\x00b_c"},
+                                    {"description": "Lubang\x00besar"}])
+def test_nul_character_in_a_post_is_400(client, key, engine, fields):
+    """A NUL character in any POST field is refused and nothing is stored."""
+    fields = dict(fields)
+    assert post(client, fields.pop("api_key", key), **fields).status_code == 400
+    assert count(engine, "SELECT count(*) FROM complaint") == 0
+
+
+def test_malformed_json_body_is_400(client):
+    """A JSON body that does not parse into an object is 400 in Open311's shape."""
+    resp = client.post(f"{BASE}/requests.json", data="{bukan json", content_type="application/json")
+    assert resp.status_code == 400 and resp.get_json()[0]["code"] == 400
+
+
+def test_oversized_body_is_400_with_code_413(app, client, key):
+    """A body over the upload limit is HTTP 400 (the spec's statuses) carrying code 413."""
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    resp = post(client, key, description="x" * 2000)
+    assert resp.status_code == 400 and resp.get_json()[0]["code"] == 413
