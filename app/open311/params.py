@@ -22,6 +22,7 @@ MAX_RADIUS_M = 20_000.0
 MAX_IDS = 1000
 MAX_IDEMPOTENCY_KEY = 64
 STATUSES = ("open", "closed")
+MIN_YEAR, MAX_YEAR = 1900, 2999
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _SPACE_OFFSET = re.compile(r"(T[0-9:.]+) (\d{2}(?::?\d{2})?)$")  # an unencoded '+' arrives as a space
 
@@ -51,8 +52,10 @@ def w3c_datetime(value: str, name: str, tz: dt.tzinfo) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
+        parsed = None
+    if parsed is None or not MIN_YEAR <= parsed.year <= MAX_YEAR:  # the range also keeps ±90 days computable
         raise bad(f"{name} bukan tanggal-waktu W3C yang valid (contoh 2026-01-31T00:00:00+08:00).",
-                  f"{name} is not a valid W3C datetime (e.g. 2026-01-31T00:00:00+08:00).") from None
+                  f"{name} is not a valid W3C datetime (e.g. 2026-01-31T00:00:00+08:00).")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 

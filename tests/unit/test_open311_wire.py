@@ -60,6 +60,14 @@ def test_w3c_datetime_accepts_the_w3c_forms(value, expected):
     assert w3c_datetime(value, "start_date", WITA) == expected
 
 
+@pytest.mark.parametrize("args", [{"end_date": "0001-01-01T00:00:00Z"}, {"start_date": "9999-12-31T23:00:00Z"},
+                                  {"start_date": "9999-12-31"}])
+def test_dates_at_the_ends_of_the_calendar_are_refused(args):
+    """Dates whose 90-day window would leave the calendar are a 400, not an overflow."""
+    with pytest.raises(DomainError):
+        request_query(args, NOW, WITA)
+
+
 def test_default_window_is_90_days_up_to_now():
     """No dates means the last 90 days."""
     q = request_query({}, NOW, WITA)
