@@ -1,0 +1,200 @@
+"""Layer benchmarks (issue 5), on the scratch database with about 1M demo complaints.
+
+Each measurement is printed beside a reference doing the same work in the same run:
+(a) hex-bin aggregation, Gi* hotspots and emerging hotspots, cold (computed) and cached (read back from the
+    shared layer cache) — reference: geopandas (read_postgis + sjoin to the same H3 polygons), libpysal Queen
+    weights from those polygons and esda G_Local, i.e. the usual notebook pipeline;
+(b) vector tiles of the city's centre at z12/z14/z16 over HTTP, cold and cached, with their size — reference:
+    a plain raw-point ST_AsMVT query of the same tile;
+(c) an OGC API items page of 1,000 complaints over HTTP (first page and deep page) — reference: the same page
+    as a GeoJSON FeatureCollection built by one SQL statement (json_agg), as TiPg does. TiPg itself is not
+    installed in this environment (it needs its own FastAPI/asyncpg stack), so it is not run.
+
+    python -m bench.layers [--complaints 1000000] [--repeat 3] [--reseed]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import urllib.request
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import shape
+from sqlalchemy import create_engine, text
+
+from bench.common import bench_database_url, ensure_complaints, ratio, say, served_app, summary, timed
+from layers.emerging import emerging, emerging_table
+from layers.filters import LayerFilter
+from layers.hexbins import cell_polygon, full_grid, hexbin_table, hexbins
+from layers.hotspots import PERMUTATIONS, SEED, hotspot_table, hotspots
+
+RES = 8
+
+
+def _whole_range(conn) -> LayerFilter:
+    lo, hi = conn.execute(text("SELECT (min(created_at) AT TIME ZONE 'Asia/Makassar')::date, "
+                               "(max(created_at) AT TIME ZONE 'Asia/Makassar')::date FROM complaint")).one()
+    return LayerFilter(lo, hi + pd.Timedelta(days=1).to_pytimedelta())
+
+
+def _reference_counts(conn, flt: LayerFilter, grid: list[str]) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """geopandas: read the points, spatial-join them to the H3 polygons, count per cell (and month)."""
+    where, params = flt.where("c")
+    pts = gpd.read_postgis(text("SELECT c.geom, to_char(c.created_at AT TIME ZONE 'Asia/Makassar', 'YYYY-MM') "
+                                "AS month FROM complaint c WHERE " + where), conn, geom_col="geom", params=params)
+    hexes = gpd.GeoDataFrame({"cell": grid}, geometry=[shape(cell_polygon(c)) for c in grid], crs="EPSG:4326")
+    joined = gpd.sjoin(pts, hexes, predicate="within", how="inner")
+    return joined.groupby(["cell", "month"]).size().rename("n").reset_index(), hexes
+
+
+def _reference_gi(hexes: gpd.GeoDataFrame, counts: np.ndarray, permutations: int) -> None:
+    import esda
+    from libpysal.weights import Queen
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = Queen.from_dataframe(hexes, use_index=False)
+        esda.G_Local(counts.astype(float), w, transform="B", star=True, permutations=permutations, seed=SEED,
+                     n_jobs=1, keep_simulations=False)
+
+
+def bench_layers(url: str, repeat: int) -> None:
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        flt = _whole_range(conn)
+        say(f"period {flt.start} – {flt.last_day}; warming imports (esda, libpysal) …")
+        import esda  # noqa: F401 -- import cost is not what we measure
+        grid = full_grid(conn, RES, np.array([], dtype=object))
+        print(f"H3 resolution {RES}: {len(grid)} city cells, {len(flt.months())} months", flush=True)
+        say("hex bins …")
+        ours = summary("hexbins cold (fetch + h3 + counts)", timed(lambda: hexbin_table(conn, flt, RES), repeat), "s")
+        holder: dict = {}
+
+        def reference() -> None:
+            holder["counts"], holder["hexes"] = _reference_counts(conn, flt, grid)
+
+        ref = summary("reference geopandas read_postgis + sjoin", timed(reference, repeat), "s")
+        ratio("reference / ours", ref["p50"], ours["p50"])
+        counts = holder["counts"].groupby("cell")["n"].sum().reindex(grid, fill_value=0).to_numpy()
+        say("hotspots …")
+        hot = summary(f"hotspots cold (Gi*, {PERMUTATIONS} perms, FDR)", timed(lambda: hotspot_table(conn, flt, RES),
+                                                                                 repeat), "s")
+        ref_gi = summary("reference sjoin counts → Queen → esda G_Local", timed(
+            lambda: _reference_gi(holder["hexes"], counts, PERMUTATIONS), repeat), "s")
+        print(f"  {'reference incl. its aggregation':<44} p50 {ref['p50'] + ref_gi['p50']:9.2f} s", flush=True)
+        ratio("reference (aggregation + Gi*) / ours", ref["p50"] + ref_gi["p50"], hot["p50"])
+        say("emerging hotspots …")
+        emg = summary("emerging cold (Gi* per month + Mann-Kendall)", timed(lambda: emerging_table(conn, flt, RES),
+                                                                              repeat), "s")
+        monthly = holder["counts"].pivot_table(index="cell", columns="month", values="n", fill_value=0).reindex(
+            grid, fill_value=0)
+        ref_em = summary("reference esda G_Local per month (no trend)", timed(lambda: [
+            _reference_gi(holder["hexes"], monthly[m].to_numpy(), 999) for m in monthly.columns], 1), "s")
+        ratio("reference (aggregation + monthly Gi*) / ours", ref["p50"] + ref_em["p50"], emg["p50"])
+    for name, fn in (("hexbins", hexbins), ("hotspots", hotspots), ("emerging", emerging)):
+        with eng.begin() as conn:
+            fn(conn, flt, RES)  # store once
+        with eng.connect() as conn:
+            summary(f"{name} cached (shared layer cache)", timed(lambda f=fn: f(conn, flt, RES), max(repeat, 5)))
+    eng.dispose()
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=120) as r:
+        return r.read()
+
+
+_PLAIN_MVT = text("""
+SELECT ST_AsMVT(q, 'complaints', 4096, 'geom') FROM (
+  SELECT ST_AsMVTGeom(ST_Transform(c.geom, 3857), ST_TileEnvelope(:z, :x, :y), 4096, 64, true) AS geom,
+         c.tracking_code, c.status
+    FROM complaint c WHERE c.public AND c.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)) q
+""")
+
+
+def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int) -> None:
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        lon, lat = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) p "
+                                     "FROM kelurahan) x")).one()
+    query = f"?start={flt.start}&end={flt.last_day}"
+    for z in (12, 14, 16):
+        x, y = _tile_of(lon, lat, z)
+        say(f"tiles z{z} …")
+
+        def cold(z=z, x=x, y=y):
+            with eng.begin() as c:
+                c.execute(text("DELETE FROM layer_cache WHERE layer LIKE 'tile:%'"))
+            return _get(f"{base}/tiles/complaints/{z}/{x}/{y}.pbf{query}")
+
+        size = len(cold())
+        mine = summary(f"z{z} complaints tile cold ({size / 1024:.0f} KiB)", timed(cold, repeat))
+        summary(f"z{z} complaints tile cached", timed(lambda z=z, x=x, y=y: _get(
+            f"{base}/tiles/complaints/{z}/{x}/{y}.pbf{query}"), max(repeat, 10)))
+        with eng.connect() as c:
+            plain = c.execute(_PLAIN_MVT, {"z": z, "x": x, "y": y}).scalar() or b""
+            ref = summary(f"reference plain ST_AsMVT raw points ({len(plain) / 1024:.0f} KiB)", timed(
+                lambda z=z, x=x, y=y: c.execute(_PLAIN_MVT, {"z": z, "x": x, "y": y}).scalar(), repeat))
+        ratio("reference / ours (cold)", ref["p50"], mine["p50"])
+    z, (x, y) = 13, _tile_of(lon, lat, 13)
+    _get(f"{base}/tiles/hexbins/{z}/{x}/{y}.pbf{query}")
+    summary("z13 hexbins tile cached", timed(lambda: _get(f"{base}/tiles/hexbins/{z}/{x}/{y}.pbf{query}"), 10))
+    eng.dispose()
+
+
+_PLAIN_PAGE = text("""
+SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
+         'type', 'Feature', 'id', q.tracking_code, 'geometry', ST_AsGeoJSON(q.geom)::json,
+         'properties', to_jsonb(q) - 'geom')), '[]'))::text
+  FROM (SELECT c.tracking_code, c.status, c.description, c.created_at, c.geom FROM complaint c
+         WHERE c.public ORDER BY c.id LIMIT 1000 OFFSET :off) q
+""")
+
+
+def bench_ogc(url: str, base: str, repeat: int) -> None:
+    eng = create_engine(url)
+    with eng.connect() as c:
+        total = c.execute(text("SELECT count(*) FROM complaint WHERE public")).scalar()
+        for label, off in (("first page", 0), ("deep page", total // 2)):
+            say(f"OGC items {label} …")
+            page = f"{base}/ogc/collections/complaints/items?limit=1000&offset={off}"
+            size = len(_get(page))
+            mine = summary(f"OGC items 1,000 {label} ({size / 1024:.0f} KiB)", timed(lambda p=page: _get(p), repeat))
+            ref = summary("reference one-statement json_agg page", timed(
+                lambda o=off: c.execute(_PLAIN_PAGE, {"off": o}).scalar(), repeat))
+            ratio("ours / reference", mine["p50"], ref["p50"])
+    eng.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--complaints", type=int, default=1_000_000)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--reseed", action="store_true")
+    args, _ = p.parse_known_args(argv)
+    url = bench_database_url()
+    have = ensure_complaints(url, args.complaints, args.reseed)
+    print(f"database: {have:,} complaints", flush=True)
+    t0 = time.perf_counter()
+    bench_layers(url, args.repeat)
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        flt = _whole_range(conn)
+    eng.dispose()
+    with served_app(url, workers=1) as base:
+        bench_tiles(url, base, flt, args.repeat)
+        bench_ogc(url, base, args.repeat)
+    say(f"done in {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
