@@ -23,6 +23,8 @@ MAX_IDS = 1000
 MAX_IDEMPOTENCY_KEY = 64
 STATUSES = ("open", "closed")
 MIN_YEAR, MAX_YEAR = 1900, 2999
+# Printable ASCII only: intake stores the key normalised, so it must be one that normalising leaves unchanged.
+_IDEMPOTENCY_KEY = re.compile(rf"^[\x20-\x7e]{{1,{MAX_IDEMPOTENCY_KEY}}}$")
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _SPACE_OFFSET = re.compile(r"(T[0-9:.]+) (\d{2}(?::?\d{2})?)$")  # an unencoded '+' arrives as a space
 
@@ -195,9 +197,9 @@ def new_request(fields: Mapping[str, list[str]], idempotency_header: str | None 
                   "lat and long are required: complaints are routed to an agency by their coordinates; "
                   "address_string or address_id alone is not enough.")
     key = _get(fields, "idempotency_key") or (idempotency_header or "").strip() or None
-    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
-        raise bad(f"Idempotency-Key paling panjang {MAX_IDEMPOTENCY_KEY} karakter.",
-                  f"Idempotency-Key may be at most {MAX_IDEMPOTENCY_KEY} characters.")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise bad(f"Idempotency-Key: 1..{MAX_IDEMPOTENCY_KEY} karakter ASCII yang terlihat.",
+                  f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY} printable ASCII characters.")
     simple = {n: _get(fields, n) for n in ("description", "address_string", "first_name", "last_name", "email",
                                             "phone", "device_id", "account_id")}
     media = [str(v).strip() for v in fields.get("media_url", []) if str(v).strip()]

@@ -185,9 +185,16 @@ def test_idempotency_keys_are_scoped_per_client(client, key, engine):
     assert created_id(client, key, idempotency_key="1") != created_id(client, other, idempotency_key="1")
 
 
-def test_overlong_idempotency_key_is_400(client, key):
-    """An idempotency key over 64 characters is refused."""
-    assert post(client, key, headers={"Idempotency-Key": "k" * 65}).status_code == 400
+@pytest.mark.parametrize("bad_key", ["k" * 65, "kunci\x01", "kunci-é"])
+def test_idempotency_key_must_be_short_printable_ascii(client, key, bad_key):
+    """An idempotency key over 64 characters or with control or non-ASCII characters is refused."""
+    assert post(client, key, idempotency_key=bad_key).status_code == 400
+
+
+def test_retry_with_a_control_character_key_never_fails(client, key):
+    """Retrying with a key that intake would normalise is a clean 400 each time, never a server error."""
+    statuses = {post(client, key, idempotency_key="k\x01").status_code for _ in range(2)}
+    assert statuses == {400}
 
 
 def test_without_a_key_each_post_is_a_new_ticket(client, key):
