@@ -103,6 +103,7 @@ def _check(sub: Submission, session: Session) -> tuple[Category, str, float | No
 
 def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResult:
     """Check, route and store one complaint; commit and return its tracking code."""
+    sub.idempotency_key = clean_text(sub.idempotency_key, 100)  # looked up exactly as stored
     if sub.idempotency_key:
         existing = _by_idempotency_key(session, sub.idempotency_key)
         if existing is not None:
@@ -153,7 +154,7 @@ def _store(session: Session, sub: Submission, category: Category, description: s
         routing=decision.as_record(), routing_flags=decision.flags, created_at=now, updated_at=now,
         followup_due_at=cal.due_at(now, category.followup_days),
         handling_due_at=cal.due_at(now, category.handling_days),
-        idempotency_key=clean_text(sub.idempotency_key, 100))
+        idempotency_key=sub.idempotency_key)
     session.add(complaint)
     session.flush()
     event = ComplaintEvent(complaint_id=complaint.id, kind="created", to_status="new", created_at=now,

@@ -123,3 +123,11 @@ def test_support_counts_and_refuses_closed(session, conn, settings):
     conn.execute(text("UPDATE complaint SET status = 'closed'"))
     with pytest.raises(DomainError):
         support(session, code)
+
+
+def test_messy_idempotency_key_is_matched_as_stored(session, conn, settings):
+    """A key with spaces and over 100 characters still deduplicates (looked up as it is stored)."""
+    key = "  " + "k" * 150 + "\x00 "
+    a = submit(session, _sub(idempotency_key=key), settings)
+    b = submit(session, _sub(idempotency_key=key), settings)
+    assert a.tracking_code == b.tracking_code and _count(conn, "complaint") == 1
