@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
@@ -167,9 +167,12 @@ def _data_error(err: DataError) -> Response:
 
 @bp.errorhandler(DBAPIError)
 def _database_error(err: DBAPIError) -> Response:
+    """Database unreachable: 503, worth a retry; anything else from the database is our bug: a logged 500."""
     log.exception("Open311: database error")
-    return _error(503, "Layanan sedang tidak tersedia, coba lagi nanti.",
-                  "The service is temporarily unavailable, please try again later.")
+    if isinstance(err, OperationalError | InterfaceError):
+        return _error(503, "Layanan sedang tidak tersedia, coba lagi nanti.",
+                      "The service is temporarily unavailable, please try again later.")
+    return _error(500, "Kesalahan server; sudah dicatat.", "Server error; it has been logged.")
 
 
 def _has_nul(value: object) -> bool:
