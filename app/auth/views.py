@@ -1,4 +1,50 @@
-"""Staff login and logout."""
-from flask import Blueprint
+"""Staff login and logout at /login and /logout (citizens need no account)."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from app.auth.accounts import authenticate
+from app.auth.permissions import StaffUser
+from app.auth.session import current_user, init_app, login_user, logout_user, protect_posts, safe_next
+from app.db import get_session
 
 bp = Blueprint("auth", __name__)
+bp.record_once(lambda state: init_app(state.app))
+bp.before_request(protect_posts)
+
+
+def home_for(user: StaffUser) -> str:
+    """Where a user lands after login: the desk and SKPD admins on their queue, the field on nearby tickets."""
+    return url_for("field.queue") if user.role in ("skpd_admin", "admin") else url_for("field.nearby")
+
+
+@bp.get("/login")
+def login():
+    return render_template("auth/login.html", next=safe_next(request.args.get("next")),
+                           expired=request.args.get("expired") == "1", user=current_user())
+
+
+@bp.post("/login")
+def login_post():
+    email = request.form.get("email", "")
+    session = get_session()
+    account = authenticate(session.connection(), email, request.form.get("password", ""))
+    if account is None:
+        return render_template("auth/login.html", next=safe_next(request.form.get("next")), failed=True,
+                               email=email[:200], user=None), 401
+    session.commit()  # a re-hashed password
+    login_user(account)
+    return redirect(safe_next(request.form.get("next")) or home_for(account.user), code=303)
+
+
+@bp.get("/logout")
+def logout():
+    if current_user() is None:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html")
+
+
+@bp.post("/logout")
+def logout_post():
+    logout_user()
+    return redirect(url_for("auth.login", bye=1), code=303)

@@ -1,0 +1,91 @@
+"""Staff accounts in the database (no Flask): create, authenticate, load for a request."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from app.auth import passwords
+from app.auth.permissions import SKPD_ROLES, StaffUser
+from app.errors import Conflict, DomainError, NotFound
+from app.models import ROLES
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,100}@[^@\s]{1,100}\.[^@\s]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user row with what the session check needs beside the StaffUser."""
+
+    user: StaffUser
+    password_hash: str
+    active: bool
+
+
+_SELECT = """
+SELECT u.id, u.email, u.name, u.role, u.skpd_id, s.code AS skpd_code, u.password_hash, u.active
+  FROM app_user u LEFT JOIN skpd s ON s.id = u.skpd_id
+"""
+_BY_EMAIL = text(_SELECT + " WHERE lower(u.email) = lower(:email)")
+_BY_ID = text(_SELECT + " WHERE u.id = :id")
+
+
+def _account(row) -> Account:
+    user = StaffUser(id=row.id, email=row.email, name=row.name, role=row.role, skpd_id=row.skpd_id,
+                     skpd_code=row.skpd_code)
+    return Account(user=user, password_hash=row.password_hash, active=row.active)
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are compared case-insensitively; store them lower-case and trimmed."""
+    return (email or "").strip().lower()
+
+
+def load_account(conn: Connection, user_id: int) -> Account | None:
+    """The account behind a session, or None when it was deleted."""
+    row = conn.execute(_BY_ID, {"id": user_id}).first()
+    return _account(row) if row else None
+
+
+def authenticate(conn: Connection, email: str, password: str) -> Account | None:
+    """The active account for these credentials, or None (same answer and cost for every kind of failure)."""
+    row = conn.execute(_BY_EMAIL, {"email": normalise_email(email)}).first()
+    ok = passwords.verify_password(row.password_hash if row else None, password or "")
+    if not (ok and row is not None and row.active):
+        return None
+    if passwords.needs_rehash(row.password_hash):
+        conn.execute(text("UPDATE app_user SET password_hash = :h WHERE id = :id"),
+                     {"h": passwords.hash_password(password), "id": row.id})
+    return _account(row)
+
+
+def create_user(conn: Connection, email: str, password: str, role: str, skpd_code: str | None = None,
+                name: str | None = None) -> int:
+    """Add a staff account after checking what the database constraints would refuse less helpfully."""
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email):
+        raise DomainError("Alamat e-mail tidak valid.", "Invalid e-mail address.", field="email")
+    if role not in ROLES:
+        raise DomainError(f"Peran tidak dikenal; pilih salah satu: {', '.join(ROLES)}.",
+                          f"Unknown role; choose one of: {', '.join(ROLES)}.", field="role")
+    if role in SKPD_ROLES and not skpd_code:
+        raise DomainError(f"Peran {role} harus terikat pada SKPD (--skpd KODE).",
+                          f"Role {role} must be bound to an SKPD (--skpd CODE).", field="skpd")
+    problem = passwords.password_problem(password)
+    if problem:
+        raise DomainError(*problem, field="password")
+    skpd_id = _skpd_id(conn, skpd_code) if skpd_code else None
+    if conn.execute(_BY_EMAIL, {"email": email}).first():
+        raise Conflict("Pengguna dengan e-mail ini sudah ada.", "A user with this e-mail already exists.",
+                       field="email")
+    return conn.execute(text(
+        "INSERT INTO app_user (email, name, password_hash, role, skpd_id) VALUES (:e, :n, :h, :r, :s) RETURNING id"),
+        {"e": email, "n": name, "h": passwords.hash_password(password), "r": role, "s": skpd_id}).scalar_one()
+
+
+def _skpd_id(conn: Connection, code: str) -> int:
+    found = conn.execute(text("SELECT id FROM skpd WHERE code = :c"), {"c": code.strip()}).scalar()
+    if found is None:
+        raise NotFound(f"SKPD dengan kode {code!r} tidak ditemukan.", f"No SKPD with code {code!r}.", field="skpd")
+    return found
