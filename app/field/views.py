@@ -1,4 +1,180 @@
-"""Field teams: nearby tickets and the ticket workflow."""
-from flask import Blueprint
+"""Field pages (phone first): nearby tickets, the ticket page with its status update, the SKPD queue.
+
+Each view parses, calls one domain function, renders. Domain errors become a page with the Indonesian and
+English message and their 4xx status; a refused update re-renders the ticket with what the officer typed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.auth.session import current_user, login_required, protect_posts
+from app.db import get_session
+from app.errors import DomainError
+from app.field import forms, tickets
+from app.field import nearby as near
+from app.field import queue as wall
+from app.i18n import current_lang, tr
+from app.sla import calendar_for, sla_of
+from app.workflow import ACTION_LABELS, STATUS_LABELS, Outcome, StaleUpdate, apply
+from geo.routing import OutsideCityError, RoutingError, explain
 
 bp = Blueprint("field", __name__)
+bp.before_request(protect_posts)
+
+
+def _error_page(message_id: str, message_en: str, status: int):
+    return render_template("auth/error.html", status=status, message_id=message_id, message_en=message_en), status
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(err: DomainError):
+    return _error_page(err.message_id, err.message_en, err.status)
+
+
+@bp.errorhandler(RoutingError)
+def _routing_error(err: RoutingError):
+    return _error_page(err.message_id, err.message_en, _routing_status(err))
+
+
+def _routing_status(err: RoutingError) -> int:
+    return 422 if isinstance(err, OutsideCityError) else 400
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(err: RequestEntityTooLarge):
+    mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return _error_page(f"Kiriman terlalu besar (maksimal {mb} MB).", f"Upload too large (at most {mb} MB).", 413)
+
+
+def _ctx():
+    settings = current_app.config["SETTINGS"]
+    conn = get_session().connection()
+    return settings, conn, calendar_for(conn, settings.timezone), dt.datetime.now(dt.UTC)
+
+
+@bp.app_template_global()
+def status_label(status: str | None) -> str:
+    """Localised status name for templates."""
+    return tr(*STATUS_LABELS[status]) if status in STATUS_LABELS else (status or "")
+
+
+@bp.app_template_filter("wita")
+def wita(ts: dt.datetime | None, day: bool = False) -> str:
+    """A timestamp in city time; `day=True` shows a due moment's due day (robust to either end-of-day convention)."""
+    if ts is None:
+        return ""
+    local = ts.astimezone(calendar_tz())
+    if day:
+        return (local - dt.timedelta(seconds=1)).strftime("%d-%m-%Y")
+    return local.strftime("%d-%m-%Y %H:%M %Z")
+
+
+def calendar_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SETTINGS"].timezone)
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("field.nearby"))
+
+
+@bp.get("/sekitar")
+@login_required
+def nearby():
+    """Map and list; with lon/lat in the URL the list is rendered here too, so it works without JavaScript."""
+    settings, conn, cal, now = _ctx()
+    user = current_user()
+    found, query = None, None
+    if request.args.get("lon") and request.args.get("lat"):
+        query = near.parse_query(request.args, user)
+        rows = near.find_nearby(conn, settings, user, query, now)
+        found = near.feature_collection(rows, query, user, cal, now, current_lang())["features"]
+    return render_template("field/nearby.html", features=found, query=query, args=request.args,
+                           skpds=tickets.skpd_choices(conn), categories=tickets.category_choices(conn),
+                           radius_max=near.RADIUS_MAX)
+
+
+def _render_ticket(code: str, form: dict | None = None, error: DomainError | None = None, status: int = 200):
+    settings, conn, cal, now = _ctx()
+    user = current_user()
+    ticket = tickets.staff_ticket(conn, user, code)
+    return render_template(
+        "field/ticket.html", t=ticket, sla=sla_of(cal, now, **ticket),
+        explanation=_explain(ticket["routing"]),
+        form=form or {}, error=error, skpds=tickets.skpd_choices(conn), action_labels=ACTION_LABELS,
+        onsite_max_m=settings.onsite_max_m), status
+
+
+def _explain(routing: dict) -> str:
+    """Why the ticket went to its SKPD; imported history may lack parts of the decision."""
+    try:
+        return explain(routing, current_lang())
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
+@bp.get("/aduan/<code>")
+@login_required
+def ticket(code: str):
+    return _render_ticket(code)
+
+
+@bp.post("/aduan/<code>")
+@login_required
+def ticket_update(code: str):
+    """Apply one change; on a refusal show the ticket again with the officer's text kept (nothing lost)."""
+    settings, conn, _, _ = _ctx()
+    session = get_session()
+    try:
+        change = forms.change_from_form(request.form, request.files.get("photo"),
+                                        settings.max_upload_mb * 1024 * 1024)
+        outcome = apply(conn, settings, current_user(), code, change)
+    except (DomainError, RoutingError) as err:
+        session.rollback()
+        if isinstance(err, RoutingError):
+            err = DomainError(err.message_id, err.message_en, field=err.field, status=_routing_status(err))
+        form = request.form.to_dict()
+        if isinstance(err, StaleUpdate):
+            form.pop("version", None)  # the page shows the latest state; its version goes into the form
+        return _render_ticket(code, form=form, error=err, status=err.status)
+    session.commit()
+    _flash_outcome(outcome)
+    return redirect(url_for("field.ticket", code=code), code=303)
+
+
+def _flash_outcome(outcome: Outcome) -> None:
+    flash(tr("Tersimpan. Status: ", "Saved. Status: ") + status_label(outcome.status), "ok")
+    onsite = outcome.data.get("onsite") or {}
+    if "offsite" in outcome.flags:
+        flash(tr(f"Posisi Anda {onsite['distance_m']:.0f} m dari lokasi aduan (batas {onsite['max_m']:.0f} m): "
+                 "dicatat sebagai penyelesaian di luar lokasi.",
+                 f"You were {onsite['distance_m']:.0f} m from the ticket (limit {onsite['max_m']:.0f} m): "
+                 "recorded as resolved off-site."), "warn")
+    elif "no_position" in outcome.flags:
+        flash(tr("Posisi Anda tidak terkirim: penyelesaian dicatat tanpa pemeriksaan lokasi.",
+                 "Your position was not sent: the resolution is recorded without an on-site check."), "warn")
+
+
+@bp.get("/foto/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    _, conn, _, _ = _ctx()
+    data, content_type = tickets.photo_for_staff(conn, current_user(), photo_id)
+    return Response(data, mimetype=content_type, headers={"Cache-Control": "private, max-age=86400",
+                                                          "X-Content-Type-Options": "nosniff"})
+
+
+@bp.get("/antrian")
+@login_required
+def queue():
+    """The SKPD's open tickets, overdue first, with the wall counts."""
+    _, conn, cal, now = _ctx()
+    user = current_user()
+    skpd = wall.queue_skpd(user, (request.args.get("skpd") or "").strip() or None)
+    return render_template("field/queue.html", q=wall.skpd_queue(conn, cal, skpd, now),
+                           skpds=tickets.skpd_choices(conn), user=user)

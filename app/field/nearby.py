@@ -1,0 +1,141 @@
+"""Tickets near a point for field staff (no Flask): nearest first, on the metric GiST index with KNN ordering.
+
+`ST_DWithin(geom_m, p, r) ORDER BY geom_m <-> p LIMIT n` walks the index in distance order and stops after n
+rows; sorting by ST_Distance instead would read every ticket in the radius (~40× slower on 1M dense points).
+The KNN part runs on `complaint` alone so no join can break the index order; names are joined to the n rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from app.auth.permissions import StaffUser, can_change
+from app.clocks import WorkCalendar
+from app.config import Settings
+from app.errors import DomainError
+from app.models import OPEN_STATUSES, STATUSES
+from app.sla import NEXT_DUE_SQL, sla_of
+from app.workflow import STATUS_LABELS, check_in_city
+from geo.routing import check_lon_lat
+
+RADIUS_DEFAULT, RADIUS_MAX = 1000, 10_000
+LIMIT_DEFAULT, LIMIT_MAX = 50, 200
+STATUS_FILTERS = ("open", "all", *STATUSES)
+
+
+@dataclass(frozen=True)
+class NearbyQuery:
+    """A checked request: where, how far, how many, which tickets."""
+
+    lon: float
+    lat: float
+    radius_m: float = RADIUS_DEFAULT
+    limit: int = LIMIT_DEFAULT
+    skpd: str | None = None  # an SKPD code; None = every SKPD
+    category: str | None = None
+    status: str = "open"
+    overdue: bool = False
+
+
+def _bounded(args: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not lo <= value <= hi:  # also refuses NaN
+        raise DomainError(f"Parameter {name} harus angka antara {lo:g} dan {hi:g}.",
+                          f"Parameter {name} must be a number between {lo:g} and {hi:g}.", field=name)
+    return value
+
+
+def parse_query(args: Mapping[str, str], user: StaffUser) -> NearbyQuery:
+    """Check query parameters; the SKPD filter defaults to the user's own SKPD ("mine")."""
+    lon, lat = check_lon_lat(args.get("lon"), args.get("lat"))
+    skpd = (args.get("skpd") or "mine").strip()
+    status = (args.get("status") or "open").strip()
+    if status not in STATUS_FILTERS:
+        raise DomainError(f"Status tidak dikenal; pilih: {', '.join(STATUS_FILTERS)}.",
+                          f"Unknown status; choose: {', '.join(STATUS_FILTERS)}.", field="status")
+    return NearbyQuery(
+        lon=lon, lat=lat, radius_m=_bounded(args, "radius_m", RADIUS_DEFAULT, 1, RADIUS_MAX),
+        limit=int(_bounded(args, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)),
+        skpd=(user.skpd_code if skpd == "mine" else None if skpd == "all" else skpd),
+        category=(args.get("category") or "").strip() or None, status=status,
+        overdue=(args.get("overdue") or "").lower() in ("1", "true", "on", "yes"))
+
+
+_KNN = """
+SELECT n.*, cat.code AS category_code, cat.name_id, cat.name_en, s.code AS skpd_code
+  FROM (SELECT c.id, c.tracking_code, c.status, c.skpd_id, c.category_id, left(c.description, 80) AS title,
+               c.followup_due_at, c.handling_due_at, c.followed_up_at, c.resolved_at,
+               ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, c.geom_m <-> p.g AS distance_m
+          FROM complaint c,
+               (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), CAST(:srid AS integer)) AS g) p
+         WHERE ST_DWithin(c.geom_m, p.g, :radius) {where}
+         ORDER BY c.geom_m <-> p.g
+         LIMIT :limit) n
+  JOIN category cat ON cat.id = n.category_id
+  JOIN skpd s ON s.id = n.skpd_id
+ ORDER BY n.distance_m, n.id
+"""
+_OPEN = "c.status IN ('new', 'verified', 'in_progress')"
+
+
+def build_sql(q: NearbyQuery, user: StaffUser, settings: Settings, now: dt.datetime) -> tuple[str, dict]:
+    """The KNN statement: fixed SQL fragments joined by AND, every value a bound parameter."""
+    where, params = [], {"lon": q.lon, "lat": q.lat, "srid": settings.metric_srid, "radius": q.radius_m,
+                         "limit": q.limit}
+    if user.role not in ("admin", "planner"):  # other SKPDs' tickets: only the public ones
+        where.append("(c.public OR c.skpd_id = :own_skpd)")
+        params["own_skpd"] = user.skpd_id
+    if q.skpd:
+        where.append("c.skpd_id = (SELECT id FROM skpd WHERE code = :skpd)")
+        params["skpd"] = q.skpd
+    if q.category:
+        where.append("c.category_id = (SELECT id FROM category WHERE code = :category)")
+        params["category"] = q.category
+    if q.status == "open" or q.overdue:
+        where.append(_OPEN)
+    if q.status not in ("open", "all"):
+        where.append("c.status = :status")
+        params["status"] = q.status
+    if q.overdue:
+        where.append(f"{NEXT_DUE_SQL} < :now")
+        params["now"] = now
+    return _KNN.format(where="".join(f" AND {w}" for w in where)), params
+
+
+def find_nearby(conn: Connection, settings: Settings, user: StaffUser, q: NearbyQuery,
+                now: dt.datetime) -> list[dict]:
+    """Tickets the user may see near the point, nearest first."""
+    check_in_city(conn, settings, q.lon, q.lat)
+    sql, params = build_sql(q, user, settings, now)
+    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
+def feature(row: dict, user: StaffUser, cal: WorkCalendar, now: dt.datetime, lang: str) -> dict:
+    """One small GeoJSON feature: what a list row and a map marker need, nothing more."""
+    sla = sla_of(cal, now, **row)
+    en = lang == "en"
+    return {"type": "Feature", "id": row["tracking_code"],
+            "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
+            "properties": {
+                "code": row["tracking_code"], "title": row["title"], "category": row["category_code"],
+                "category_name": row["name_en"] if en else row["name_id"], "status": row["status"],
+                "status_label": STATUS_LABELS[row["status"]][1 if en else 0], "skpd": row["skpd_code"],
+                "distance_m": round(row["distance_m"]), "sla": sla.state, "sla_text": sla.full_text(lang),
+                "due": (d := sla.due_day(cal)) and d.isoformat(),
+                "mine": can_change(user, row), "open": row["status"] in OPEN_STATUSES}}
+
+
+def feature_collection(rows: list[dict], q: NearbyQuery, user: StaffUser, cal: WorkCalendar, now: dt.datetime,
+                       lang: str) -> dict:
+    """The nearby answer: a GeoJSON FeatureCollection, nearest first."""
+    return {"type": "FeatureCollection", "features": [feature(r, user, cal, now, lang) for r in rows],
+            "numberReturned": len(rows), "center": [q.lon, q.lat], "radius_m": q.radius_m}

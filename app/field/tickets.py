@@ -1,0 +1,77 @@
+"""A ticket as staff see it (no Flask): details, clocks, history with staff-only notes, photos, and the
+reporter's contact only for the owning SKPD and admins. Authorization is checked here, not in the template."""
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from app.auth.permissions import StaffUser, can_change, can_view_contact, check_view_private
+from app.errors import NotFound
+from app.workflow import legal_actions
+
+_TICKET = text("""
+SELECT c.id, c.tracking_code, c.status, c.version, c.description, c.address, c.public, c.anonymous, c.channel,
+       c.created_at, c.updated_at, c.followup_due_at, c.handling_due_at, c.followed_up_at, c.resolved_at,
+       c.closed_at, c.supporters, c.routing, c.routing_flags, c.skpd_id, c.reporter_id, c.accuracy_m,
+       ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
+       cat.code AS category_code, cat.name_id AS category_name_id, cat.name_en AS category_name_en,
+       s.code AS skpd_code, s.name AS skpd_name, k.name AS kelurahan_name, k.code AS kelurahan_code,
+       d.tracking_code AS duplicate_of
+  FROM complaint c
+  JOIN category cat ON cat.id = c.category_id
+  JOIN skpd s ON s.id = c.skpd_id
+  JOIN kelurahan k ON k.id = c.kelurahan_id
+  LEFT JOIN complaint d ON d.id = c.duplicate_of_id
+ WHERE c.tracking_code = :code
+""")
+_EVENTS = text("""
+SELECT e.id, e.kind, e.from_status, e.to_status, e.actor_label, e.note, e.public, e.data, e.created_at,
+       ST_X(e.geom) AS lon, ST_Y(e.geom) AS lat
+  FROM complaint_event e WHERE e.complaint_id = :id ORDER BY e.created_at DESC, e.id DESC
+""")
+_PHOTOS = text("""
+SELECT id, event_id, role, public, width, height, created_at FROM attachment WHERE complaint_id = :id ORDER BY id
+""")
+_DUPLICATES = text("SELECT tracking_code FROM complaint WHERE duplicate_of_id = :id ORDER BY id")
+_CONTACT = text("SELECT name, phone, email FROM reporter WHERE id = :id")
+
+
+def staff_ticket(conn: Connection, user: StaffUser, code: str) -> dict:
+    """Everything the ticket page shows this user; 404 for unknown codes, 403 for another SKPD's officer."""
+    row = conn.execute(_TICKET, {"code": code}).mappings().first()
+    if row is None:
+        raise NotFound("Aduan tidak ditemukan.", "Ticket not found.", field="code")
+    check_view_private(user, row)
+    t = dict(row)
+    t["events"] = [dict(e) for e in conn.execute(_EVENTS, {"id": t["id"]}).mappings()]
+    t["photos"] = [dict(p) for p in conn.execute(_PHOTOS, {"id": t["id"]}).mappings()]
+    t["duplicates"] = conn.execute(_DUPLICATES, {"id": t["id"]}).scalars().all()
+    t["can_view_contact"] = can_view_contact(user, row)
+    contact = None
+    if t["can_view_contact"] and t["reporter_id"] is not None:
+        contact = conn.execute(_CONTACT, {"id": t["reporter_id"]}).mappings().first()
+    t["contact"] = dict(contact) if contact else None
+    t["actions"] = [a for a in legal_actions(t["status"]) if can_change(user, row, a)]
+    return t
+
+
+def photo_for_staff(conn: Connection, user: StaffUser, photo_id: int) -> tuple[bytes, str]:
+    """A photo's bytes for a staff member allowed to see the ticket's private parts."""
+    row = conn.execute(text(
+        "SELECT a.data, a.content_type, c.skpd_id FROM attachment a JOIN complaint c ON c.id = a.complaint_id "
+        "WHERE a.id = :id"), {"id": photo_id}).mappings().first()
+    if row is None:
+        raise NotFound("Foto tidak ditemukan.", "Photo not found.")
+    check_view_private(user, row)
+    return row["data"], row["content_type"]
+
+
+def skpd_choices(conn: Connection) -> list[dict]:
+    """Active SKPDs for filters and the re-route form."""
+    return [dict(r) for r in conn.execute(text(
+        "SELECT code, name, name_en FROM skpd WHERE active ORDER BY name")).mappings()]
+
+
+def category_choices(conn: Connection) -> list[dict]:
+    """Active categories for the nearby filter."""
+    return [dict(r) for r in conn.execute(text(
+        "SELECT code, name_id, name_en FROM category WHERE active ORDER BY name_id")).mappings()]

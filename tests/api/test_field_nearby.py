@@ -1,0 +1,178 @@
+"""`GET /api/v1/nearby`: nearest first on the metric KNN index, small GeoJSON, filters, privacy, bad input."""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+
+import pytest
+from sqlalchemy import text
+
+from app.auth.permissions import StaffUser
+from app.field.nearby import NearbyQuery, build_sql
+from tests.fieldkit import login, make_tickets, make_user
+
+HERE = (114.51, -3.39)  # Kelurahan A
+OLD = "2026-11-02 09:00"  # long past its 5-day follow-up clock
+FRESH = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+M_PER_DEG_LON = 111_000  # near the equator; good to ~1 % here
+
+
+def _east(metres: float) -> float:
+    return HERE[0] + metres / M_PER_DEG_LON
+
+
+@pytest.fixture
+def officer(client, engine):
+    make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    assert login(client, "andi@pupr.test").status_code == 303
+    return client
+
+
+def _get(client, **params):
+    query = {"lon": HERE[0], "lat": HERE[1], **params}
+    return client.get("/api/v1/nearby", query_string=query)
+
+
+def test_answers_a_feature_collection_nearest_first_with_distances(officer, engine, settings):
+    """Tickets come back nearest first, each with distance_m in metres."""
+    make_tickets(engine, settings, [(_east(m), HERE[1], "jalan-rusak", f"{m} m", FRESH, "new")
+                                    for m in (300, 100, 200)])
+    resp = _get(officer)
+    assert resp.status_code == 200 and resp.mimetype == "application/geo+json"
+    body = resp.json
+    assert body["type"] == "FeatureCollection"
+    distances = [f["properties"]["distance_m"] for f in body["features"]]
+    assert distances == sorted(distances) and [round(d, -1) for d in distances] == [100, 200, 300]
+
+
+def test_feature_is_small_and_has_what_a_row_needs(officer, engine, settings):
+    """A feature carries code, category, status, SKPD, SLA and distance — and no reporter data."""
+    make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "Lubang", FRESH, "new")])
+    [f] = _get(officer).json["features"]
+    assert f["geometry"] == {"type": "Point", "coordinates": [HERE[0], HERE[1]]}
+    assert set(f["properties"]) == {"code", "title", "category", "category_name", "status", "status_label", "skpd",
+                                    "distance_m", "sla", "sla_text", "due", "mine", "open"}
+    assert len(json.dumps(f)) < 600
+
+
+def test_radius_limits_the_search(officer, engine, settings):
+    """Tickets beyond radius_m are not returned."""
+    make_tickets(engine, settings, [(_east(m), HERE[1], "jalan-rusak", f"{m} m", FRESH, "new") for m in (100, 600)])
+    assert len(_get(officer, radius_m=300).json["features"]) == 1
+
+
+def test_limit_caps_the_number_of_features(officer, engine, settings):
+    """`limit` returns only the n nearest."""
+    make_tickets(engine, settings, [(_east(m), HERE[1], "jalan-rusak", f"{m} m", FRESH, "new") for m in (10, 20, 30)])
+    features = _get(officer, limit=2).json["features"]
+    assert [round(f["properties"]["distance_m"], -1) for f in features] == [10, 20]
+
+
+@pytest.mark.parametrize("radius", ["0", "10001", "-5", "abc", "nan", "1e9"])
+def test_radius_out_of_range_is_400(officer, radius):
+    """The radius must be a number from 1 m to 10 km."""
+    resp = _get(officer, radius_m=radius)
+    assert resp.status_code == 400 and resp.json["field"] == "radius_m" and "10000" in resp.json["detail"]
+
+
+@pytest.mark.parametrize("limit", ["0", "201", "x"])
+def test_limit_out_of_range_is_400(officer, limit):
+    """At most 200 features per request."""
+    assert _get(officer, limit=limit).status_code == 400
+
+
+def test_position_outside_the_city_is_422(officer):
+    """A point far from the city is refused with the city's name."""
+    resp = officer.get("/api/v1/nearby", query_string={"lon": 114.70, "lat": -3.39})
+    assert resp.status_code == 422 and resp.json["title"] == "outside_city"
+    assert "Kota Banjarmasin" in resp.json["detail"]
+
+
+def test_missing_coordinates_are_400(officer):
+    """lon/lat are required numbers."""
+    assert officer.get("/api/v1/nearby?lat=-3.39").status_code == 400
+
+
+def test_unknown_status_filter_is_400(officer):
+    """Only the documented status filters are accepted."""
+    assert _get(officer, status="lost").status_code == 400
+
+
+def test_own_skpd_is_the_default_filter(officer, engine, settings):
+    """An officer of PUPR sees PUPR tickets by default, not DLH's."""
+    make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "PUPR", FRESH, "new"),
+                                    (HERE[0], HERE[1], "sampah", "DLH", FRESH, "new")])
+    assert [f["properties"]["skpd"] for f in _get(officer).json["features"]] == ["PUPR"]
+
+
+def test_all_skpds_shows_other_public_tickets_but_not_their_private_ones(officer, engine, settings):
+    """With skpd=all another SKPD's public tickets appear; its non-public (confidential) ones never do."""
+    codes = make_tickets(engine, settings, [(HERE[0], HERE[1], "sampah", "publik", FRESH, "new"),
+                                            (HERE[0], HERE[1], "sampah", "rahasia", FRESH, "new")])
+    with engine.begin() as c:
+        c.execute(text("UPDATE complaint SET public = false WHERE tracking_code = :c"), {"c": codes[1]})
+    features = _get(officer, skpd="all").json["features"]
+    assert [f["properties"]["code"] for f in features] == [codes[0]]
+    assert features[0]["properties"]["mine"] is False
+
+
+def test_planner_sees_every_skpd_including_non_public(client, engine, settings):
+    """Planners read everything (and change nothing)."""
+    make_user(engine, "rina@bappeda.test", "planner")
+    login(client, "rina@bappeda.test")
+    codes = make_tickets(engine, settings, [(HERE[0], HERE[1], "sampah", "rahasia", FRESH, "new")])
+    with engine.begin() as c:
+        c.execute(text("UPDATE complaint SET public = false"))
+    assert [f["properties"]["code"] for f in _get(client).json["features"]] == codes
+
+
+def test_category_filter(officer, engine, settings):
+    """Only the asked category is returned."""
+    make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "jalan", FRESH, "new"),
+                                    (HERE[0], HERE[1], "lampu-jalan", "lampu", FRESH, "new")])
+    features = _get(officer, skpd="all", category="lampu-jalan").json["features"]
+    assert [f["properties"]["category"] for f in features] == ["lampu-jalan"]
+
+
+def test_open_is_the_default_status_filter(officer, engine, settings):
+    """Resolved tickets are left out unless asked for."""
+    make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "baru", FRESH, "new"),
+                                    (HERE[0], HERE[1], "jalan-rusak", "selesai", FRESH, "resolved")])
+    assert [f["properties"]["status"] for f in _get(officer).json["features"]] == ["new"]
+    assert [f["properties"]["status"] for f in _get(officer, status="resolved").json["features"]] == ["resolved"]
+
+
+def test_overdue_filter_and_sla_text(officer, engine, settings):
+    """overdue=1 keeps only late tickets; their SLA reads "terlambat N hari kerja"."""
+    make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "lama", OLD, "new"),
+                                    (HERE[0], HERE[1], "jalan-rusak", "baru", FRESH, "new")])
+    [f] = _get(officer, overdue=1).json["features"]
+    assert f["properties"]["sla"] == "late" and "terlambat" in f["properties"]["sla_text"]
+    assert "hari kerja" in f["properties"]["sla_text"]
+
+
+def test_sla_text_in_english_on_request(officer, engine, settings):
+    """?lang=en gives the English text."""
+    make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "lama", OLD, "new")])
+    [f] = _get(officer, lang="en").json["features"]
+    assert f["properties"]["sla_text"].startswith("Follow-up:") and "late" in f["properties"]["sla_text"]
+
+
+def test_large_answers_are_gzipped_for_clients_that_accept_it(officer, engine, settings):
+    """Slow mobile connections get a compressed body."""
+    make_tickets(engine, settings, [(_east(m), HERE[1], "jalan-rusak", "x" * 60, FRESH, "new") for m in range(0, 50)])
+    resp = officer.get("/api/v1/nearby", query_string={"lon": HERE[0], "lat": HERE[1]},
+                       headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(resp.data))["features"]) == 50
+
+
+def test_query_uses_the_knn_index_order(conn, settings):
+    """The statement is KNN-indexable: an index scan on geom_m ordered by <->, not a sort of every match."""
+    user = StaffUser(1, "x@t.test", None, "officer", 1, "PUPR")
+    sql, params = build_sql(NearbyQuery(*HERE, category="sampah", overdue=True), user, settings,
+                            dt.datetime.now(dt.UTC))
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
+    assert "Index Scan using idx_complaint_geom_m" in plan and "Order By: (geom_m <->" in plan
