@@ -43,8 +43,14 @@ def make_tickets(engine: Engine, settings, rows: list[tuple]) -> list[str]:
     with engine.begin() as c:
         report = load_complaints(c, frame, settings=settings)
         assert report.refused == [], report.refused
-        return c.execute(text("SELECT tracking_code FROM complaint ORDER BY id DESC LIMIT :n"),
-                         {"n": len(rows)}).scalars().all()[::-1]
+        loaded = c.execute(text("SELECT description, tracking_code FROM complaint ORDER BY id DESC LIMIT :n"),
+                           {"n": len(rows)}).all()[::-1]
+    # The loader inserts in created_at order; match codes back to the rows by their description.
+    codes = []
+    for row in rows:
+        i = next(i for i, (desc, _) in enumerate(loaded) if desc == row[3])
+        codes.append(loaded.pop(i)[1])
+    return codes
 
 
 def make_ticket(engine: Engine, settings, category: str = "jalan-rusak", status: str = "new",
