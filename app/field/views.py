@@ -62,8 +62,8 @@ def status_label(status: str | None) -> str:
     return tr(*STATUS_LABELS[status]) if status in STATUS_LABELS else (status or "")
 
 
-@bp.app_template_filter("wita")
-def wita(ts: dt.datetime | None, day: bool = False) -> str:
+@bp.app_template_filter("field_time")
+def field_time(ts: dt.datetime | None, day: bool = False) -> str:
     """A timestamp in city time; `day=True` shows a due moment's due day (robust to either end-of-day convention)."""
     if ts is None:
         return ""

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import time
 
+import pytest
+from flask import session
 from sqlalchemy import text
 
+from app.auth.session import require_role
+from app.errors import Forbidden
 from tests.fieldkit import PASSWORD, csrf_token, login, make_user
 
 
@@ -146,3 +150,16 @@ def test_logout_without_csrf_token_is_refused(client, engine):
     login(client, "andi@pupr.test")
     assert client.post("/logout").status_code == 400
     assert client.get("/field/sekitar").status_code == 200
+
+
+def test_require_role_refuses_other_roles_with_403(app, client, engine):
+    """`require_role` lets the named roles through and answers 403 to every other logged-in role."""
+    make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    login(client, "andi@pupr.test")
+    with client.session_transaction() as s:
+        claims = dict(s)
+    with app.test_request_context("/x"):
+        session.update(claims)
+        with pytest.raises(Forbidden):
+            require_role("admin")(lambda: "ok")()
+        assert require_role("officer", "admin")(lambda: "ok")() == "ok"
