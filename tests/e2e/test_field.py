@@ -59,4 +59,8 @@ def test_officer_logs_in_sees_nearby_and_resolves_with_photo(live_server, page, 
                              "JOIN attachment a ON a.complaint_id = c.id JOIN complaint_event e ON e.id = a.event_id "
                              "WHERE c.tracking_code = :c"), {"c": field_data[0]}).one()
     assert tuple(row) == ("resolved", "after", "true")
+    page.click("text=Antrian")
+    page.wait_for_selector("#wall")
+    assert page.locator("[data-count='open']").inner_text() == "3"
+    screenshot(page, "field-queue")
     assert page.external_requests == []
