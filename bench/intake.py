@@ -140,11 +140,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--reseed", action="store_true")
     p.add_argument("--skip-import", action="store_true")
+    p.add_argument("--skip-http", action="store_true")
     args, _ = p.parse_known_args(argv)
     url = bench_database_url()
     have = ensure_complaints(url, args.complaints, args.reseed)
     print(f"database: {have:,} complaints")
-    bench_http(url, args.requests, args.concurrency)
+    if not args.skip_http:
+        bench_http(url, args.requests, args.concurrency)
     if not args.skip_import:
         bench_import(url, args.import_rows)
 

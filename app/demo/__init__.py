@@ -61,6 +61,8 @@ def seed(conn: Connection, settings: Settings, *, complaints: int, seed: int, no
     category_ids = upsert_categories(conn, skpd_ids)
     out.skpd, out.categories = len(skpd_ids), len(category_ids)
     out.service_areas = replace_service_areas(conn, city, skpd_ids, category_ids)
+    if complaints <= 0:
+        return out
     say(f"generating {complaints:,} synthetic complaints …")
     frame = synthetic.generate_complaints(city, ref.profiles(), now=now, n=complaints, seed=seed)
     say("loading complaints (COPY, routing in PostGIS, due dates) …")
