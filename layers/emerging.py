@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 
 from layers.cache import cached_frame
 from layers.filters import LayerFilter
-from layers.hexbins import cell_points, full_grid
+from layers.hexbins import cell_points, full_grid, month_labels
 from layers.hotspots import SEED, gi_star
 
 PERMUTATIONS = 999
@@ -107,7 +107,8 @@ def emerging_table(conn: Connection, flt: LayerFilter, res: int) -> pd.DataFrame
     months = [m.isoformat()[:7] for m in flt.months()]
     pts = cell_points(conn, flt, res)
     grid = full_grid(conn, res, pts["cell"].unique())
-    table = pd.crosstab(pts["cell"], pts["day"].str[:7]).reindex(index=grid, columns=months, fill_value=0)
+    table = pd.crosstab(pts["cell"], month_labels(pts["day"].to_numpy())).reindex(index=grid, columns=months,
+                                                                                   fill_value=0)
     counts = table.to_numpy(dtype=np.int64)
     z, bins = monthly_gi(grid, counts)
     s, tz, tp = mann_kendall(z)

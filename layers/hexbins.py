@@ -6,6 +6,7 @@ cells are present with zero counts (the hotspot statistics need them).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import replace
 
@@ -36,14 +37,28 @@ def assign_cells(lon: np.ndarray, lat: np.ndarray, res: int) -> np.ndarray:
                        dtype=object, count=len(lon)) if len(lon) else np.array([], dtype=object)
 
 
+EPOCH = dt.date(2000, 1, 1)
+
+
+def day_number(day: dt.date) -> int:
+    """Days since 2000-01-01: local days travel from SQL as small integers, not as text."""
+    return (day - EPOCH).days
+
+
+def month_labels(days: np.ndarray) -> np.ndarray:
+    """'YYYY-MM' of day numbers, vectorised."""
+    dates = np.datetime64(EPOCH, "D") + np.asarray(days, dtype="int64").astype("timedelta64[D]")
+    return np.datetime_as_string(dates.astype("datetime64[M]"), unit="M")
+
+
 def fetch_points(conn: Connection, flt: LayerFilter) -> pd.DataFrame:
-    """lon, lat and the local day (ISO text, so it sorts and slices to a month) of every matching complaint."""
+    """lon, lat and the local day number of every matching complaint."""
     where, params = flt.where("c")
-    sql = text("SELECT ST_X(c.geom), ST_Y(c.geom), to_char(c.created_at AT TIME ZONE :tz, 'YYYY-MM-DD') "
+    sql = text("SELECT ST_X(c.geom), ST_Y(c.geom), (c.created_at AT TIME ZONE :tz)::date - DATE '2000-01-01' "
                "FROM complaint c WHERE " + where)
     rows = conn.execute(sql, {**params, "tz": flt.tz}).all()
     frame = pd.DataFrame(rows, columns=["lon", "lat", "day"])
-    return frame.astype({"lon": "float64", "lat": "float64"})
+    return frame.astype({"lon": "float64", "lat": "float64", "day": "int64"})
 
 
 def cell_points(conn: Connection, flt: LayerFilter, res: int) -> pd.DataFrame:
@@ -66,7 +81,7 @@ def hexbin_table(conn: Connection, flt: LayerFilter, res: int) -> pd.DataFrame:
     """One row per cell: count, previous-period count, change, per km²; empty cells included."""
     prev = flt.previous()
     pts = cell_points(conn, replace(flt, start=prev.start), res)
-    current = pts["day"] >= flt.start.isoformat()
+    current = pts["day"] >= day_number(flt.start)
     grid = full_grid(conn, res, pts["cell"].unique())
     out = pd.DataFrame({"cell": grid, "count": _counts(pts.loc[current, "cell"], grid),
                         "count_prev": _counts(pts.loc[~current, "cell"], grid)})

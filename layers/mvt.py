@@ -1,6 +1,7 @@
 """Mapbox vector tiles built by PostGIS (ST_AsMVTGeom / ST_AsMVT).
 
 - `complaints` at zoom ≥ RAW_MIN_ZOOM: one point per public complaint with a few public fields.
+  (z15: ~0.25 km² per tile; at z14 the centre of a dense city is already ~6 MB of points.)
 - `complaints` below it: counts on a 64-unit grid of the tile (64 × 64 bins), placed at the mean position of
   the bin's complaints. Raw points at z12 over the city are ~10 MB and seconds per tile; bins are kilobytes.
   Mercator x/y are computed from lon/lat arithmetically (cheaper than ST_Transform on 400k points).
@@ -22,7 +23,7 @@ from layers.hexbins import cell_polygon, hexbins
 EXTENT = 4096
 BUFFER = 64
 BIN = 64
-RAW_MIN_ZOOM = 14
+RAW_MIN_ZOOM = 15
 MAX_ZOOM = 22
 
 _RAW = """

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from app.config import Settings
 from app.ogc.params import ItemsQuery, OgcError
+from layers.cache import cached_bytes
 from layers.filters import DEFAULT_STATUSES, LayerFilter, check_codes, default_range
 from layers.hexbins import cell_features, hexbins
 from layers.hotspots import hotspots
@@ -148,7 +149,8 @@ def _complaints(conn: Connection, q: ItemsQuery, fid: str | None = None) -> tupl
     if fid is not None:
         where, params = where + " AND c.tracking_code = :fid", {**params, "fid": fid}
     rows = select_public(conn, where, params, limit=q.limit, offset=q.offset)
-    matched = len(rows) if fid is not None else count_public(conn, where, params)
+    matched = len(rows) if fid is not None else int(cached_bytes(  # paging clients ask the same count per page
+        conn, "ogc:count", {"where": where, "params": params}, lambda: str(count_public(conn, where, params)).encode()))
     return [feature(r) for r in rows], matched
 
 
@@ -186,6 +188,8 @@ def _layer_filter(q: ItemsQuery, tz: str) -> LayerFilter:
         start = q.start.astimezone(ZoneInfo(tz)).date()
     if q.end:
         end = (q.end - dt.timedelta(microseconds=1)).astimezone(ZoneInfo(tz)).date() + dt.timedelta(days=1)
+    if start >= end:  # an interval open at the start and ending before the default start
+        start = end - dt.timedelta(days=365)
     props = dict(q.props)
     statuses = tuple(props["status"].split(",")) if "status" in props else DEFAULT_STATUSES
     return LayerFilter(start, end, tuple(filter(None, props.get("category", "").split(","))),

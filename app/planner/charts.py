@@ -18,7 +18,7 @@ def _nice_max(values: list[float]) -> float:
 def bar_chart(labels: list[str], series: dict[str, list[float]], *, unit: str = "", top: float | None = None,
               title: str = "") -> str:
     """Horizontal grouped bars: one row per label, one bar per series; missing values are left blank."""
-    label_w, bar_h, gap, width = 220, 12, 10, 640
+    label_w, bar_h, gap, width = 220, 12, 10, 760
     row_h = bar_h * len(series) + gap
     height = 40 + row_h * len(labels) + 30
     top = top or _nice_max([v for vals in series.values() for v in vals])
@@ -46,7 +46,7 @@ def bar_chart(labels: list[str], series: dict[str, list[float]], *, unit: str = 
 def _legend(names: list[str], y: float, x0: float) -> str:
     out = []
     for j, name in enumerate(names):
-        x = x0 + j * 190
+        x = x0 + j * 260
         out.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{COLOURS[j % 4]}"/>'
                    f'<text x="{x + 14}" y="{y}" class="chart-label">{escape(name)}</text>')
     return "".join(out)

@@ -187,3 +187,9 @@ def test_hotspots_items_carry_class_and_bin(client, city_data):
     """hotspots items carry the Gi* z, p, bin and class."""
     props = client.get("/ogc/collections/hotspots/items?limit=1").get_json()["features"][0]["properties"]
     assert {"z", "p", "gi_bin", "class"} <= set(props)
+
+
+def test_hexbins_period_from_an_interval_open_at_the_start(client, city_data):
+    """An interval ending long ago still gives a (empty) period rather than an error."""
+    doc = client.get("/ogc/collections/hexbins/items?datetime=../2020-01-31&limit=5").get_json()
+    assert doc["numberMatched"] > 0 and all(f["properties"]["count"] == 0 for f in doc["features"])

@@ -27,8 +27,8 @@ def _decode(client, url: str) -> dict:
 
 
 def test_high_zoom_tile_holds_raw_public_points(client, city_data):
-    """At z14 each feature is one complaint with its tracking code, category and status."""
-    layer = _decode(client, f"/tiles/complaints/{_tile(14)}.pbf")["complaints"]
+    """At z15 each feature is one complaint with its tracking code, category and status."""
+    layer = _decode(client, f"/tiles/complaints/{_tile(15)}.pbf")["complaints"]
     props = layer["features"][0]["properties"]
     assert layer["features"][0]["geometry"]["type"] == "Point"
     assert {"tracking_code", "category", "status", "created"} == set(props)
@@ -55,7 +55,7 @@ def test_hexbins_tile_has_polygons_with_counts(client, city_data):
 
 def test_tile_has_cache_headers_and_revalidates(client, city_data):
     """Tiles are cacheable with an ETag; a matching If-None-Match gets 304."""
-    url = f"/tiles/complaints/{_tile(14)}.pbf"
+    url = f"/tiles/complaints/{_tile(15)}.pbf"
     r = client.get(url)
     assert r.mimetype == "application/vnd.mapbox-vector-tile"
     assert "max-age" in r.headers["Cache-Control"] and r.headers["ETag"]
@@ -70,7 +70,7 @@ def test_repeated_tile_is_identical(client, city_data):
 
 def test_tiles_never_contain_reporter_data(client, city_data):
     """No reporter name, phone or e-mail at any zoom."""
-    for z in (12, 14, 16):
+    for z in (12, 14, 15, 16):
         data = client.get(f"/tiles/complaints/{_tile(z)}.pbf").data
         assert not any(v.encode() in data for v in PII.values())
 
