@@ -29,7 +29,9 @@ def verify_api_key(conn: Connection, key: str | None) -> int | None:
     digest = _hash(key)
     for row in rows:
         if hmac.compare_digest(row.key_hash, digest):
-            conn.execute(text("UPDATE api_client SET last_used_at = now() WHERE id = :i"), {"i": row.id})
+            # At most once a minute, so concurrent requests of one client do not queue on this row.
+            conn.execute(text("UPDATE api_client SET last_used_at = now() WHERE id = :i AND "
+                              "(last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"), {"i": row.id})
             return row.id
     return None
 

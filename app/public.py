@@ -48,6 +48,10 @@ def ticket(conn: Connection, code: str) -> dict:
     out["history"] = [dict(r) for r in conn.execute(_HISTORY, {"id": row["id"]}).mappings()]
     out["photos"] = conn.execute(text("SELECT id FROM attachment WHERE complaint_id = :id AND public ORDER BY id"),
                                  {"id": row["id"]}).scalars().all()
+    if not row["public"]:  # confidential: a code can be passed on, so only status, dates and agency are shown
+        out.update(description=None, address=None, lon=None, lat=None, photos=[])
+        for h in out["history"]:
+            h["photos"] = None
     return out
 
 

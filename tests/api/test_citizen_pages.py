@@ -73,3 +73,22 @@ def test_public_map_excludes_confidential(client, engine):
     finally:
         with engine.begin() as c:
             c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))
+
+
+def test_confidential_ticket_shows_status_but_not_content(client, engine):
+    """A confidential ticket's code reveals status and agency, never its text or location."""
+    from sqlalchemy import text
+
+    with engine.begin() as c:
+        c.execute(text("UPDATE category SET confidential = true WHERE code = 'lampu-jalan'"))
+    try:
+        loc = client.post("/lapor", data=FORM | {"category": "lampu-jalan", "description": "Tetangga saya X",
+                                                 "idempotency_key": "conf"}).headers["Location"]
+        code = loc.rsplit("/", 1)[1].split("?")[0]
+        page = client.get(loc).get_data(as_text=True)
+        body = client.get(f"/api/v1/complaints/{code}").get_json()
+        assert "Tetangga saya X" not in page and "Dinas Perhubungan" in page
+        assert body["description"] is None and body["location"] is None and body["status"] == "new"
+    finally:
+        with engine.begin() as c:
+            c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))
