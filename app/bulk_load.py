@@ -88,6 +88,18 @@ def _timestamps(values: pd.Series, tz: str) -> pd.Series:
     return aware.where(has_tz, naive)
 
 
+TRUE_WORDS = {"true", "t", "1", "yes", "y", "ya"}
+
+
+def _booleans(values: pd.Series, default: bool = True) -> pd.Series:
+    """Booleans from a file: true/false, 1/0, yes/no, ya/tidak; anything else is the default."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.fillna(default).astype(bool)
+    words = values.astype("string").str.strip().str.lower()
+    known = words.isin(TRUE_WORDS | {"false", "f", "0", "no", "n", "tidak"}).fillna(False).astype(bool)
+    return words.isin(TRUE_WORDS).fillna(False).astype(bool).where(known, default)
+
+
 def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_default: str,
               report: LoadReport) -> pd.DataFrame:
     """Keep rows that can be loaded; every other row gets a reason."""
@@ -123,8 +135,7 @@ def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_de
                else pd.Series(channel_default, index=f.index, dtype="string"))
     f["channel"] = channel.where(channel.isin(CHANNELS), channel_default)
     confidential = categories.loc[f["category"], "confidential"].to_numpy()
-    f["public"] = (frame.loc[f.index, "public"].astype("boolean").fillna(True).to_numpy() if "public" in frame
-                   else True) & ~confidential
+    f["public"] = (_booleans(frame.loc[f.index, "public"]).to_numpy() if "public" in frame else True) & ~confidential
     f["external_id"] = frame.loc[f.index, "external_id"].astype("string") if "external_id" in frame else None
     return f
 
