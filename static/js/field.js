@@ -29,7 +29,11 @@
     var hasPoint = !!form.lon.value && !!form.lat.value;
     var map = P.baseMap(el, {fit: !hasPoint, interactiveOutlines: false});
     var markers = L.layerGroup().addTo(map), centre = L.layerGroup().addTo(map);
-    var ticketUrl = function (code) { return form.dataset.ticketUrl.replace("__CODE__", encodeURIComponent(code)); };
+    /* Staff pages for tickets the user may see in full; another SKPD's tickets open on the public page. */
+    var ticketUrl = function (p) {
+      var staff = form.dataset.seeAll === "1" || p.skpd === form.dataset.mySkpd;
+      return (staff ? form.dataset.ticketUrl : form.dataset.publicUrl).replace("__CODE__", encodeURIComponent(p.code));
+    };
 
     function params() {
       var q = new URLSearchParams(new FormData(form));
@@ -41,7 +45,7 @@
       var p = f.properties, li = document.createElement("li");
       li.className = "ticket sla-" + p.sla;
       li.dataset.code = p.code;
-      li.innerHTML = '<a href="' + esc(ticketUrl(p.code)) + '"><span class="dist">' + esc(p.distance_m) + " m</span>" +
+      li.innerHTML = '<a href="' + esc(ticketUrl(p)) + '"><span class="dist">' + esc(p.distance_m) + " m</span>" +
         "<strong>" + esc(p.category_name) + '</strong> <span class="badge">' + esc(p.status_label) + "</span> " +
         '<span class="badge sla sla-' + esc(p.sla) + '">' + esc(p.sla_text) + "</span>" +
         '<span class="muted small">' + esc(p.code) + " · " + esc(p.skpd) + (p.title ? " · " + esc(p.title) : "") +
@@ -54,7 +58,7 @@
       var m = L.circleMarker([c[1], c[0]], {radius: 8, weight: 2, color: "#fff", fillOpacity: 0.95,
                                             fillColor: SLA_COLOURS[p.sla] || "#5b6570"});
       m.bindPopup("<strong>" + esc(p.category_name) + "</strong><br>" + esc(p.sla_text) + "<br>" +
-                  '<a href="' + esc(ticketUrl(p.code)) + '">' + esc(p.code) + "</a> · " + esc(p.distance_m) + " m");
+                  '<a href="' + esc(ticketUrl(p)) + '">' + esc(p.code) + "</a> · " + esc(p.distance_m) + " m");
       return m;
     }
 

@@ -176,3 +176,20 @@ def test_query_uses_the_knn_index_order(conn, settings):
     conn.execute(text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
     assert "Index Scan using idx_complaint_geom_m" in plan and "Order By: (geom_m <->" in plan
+
+
+def test_nearby_page_renders_the_list_without_javascript(officer, engine, settings):
+    """With lon/lat in the URL the page lists tickets itself: own ones link to the staff page, others' to the
+    public tracking page."""
+    own, other = make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "jalan", FRESH, "new"),
+                                                 (HERE[0], HERE[1], "lampu-jalan", "lampu", FRESH, "new")])
+    html = officer.get("/field/sekitar", query_string={"lon": HERE[0], "lat": HERE[1], "skpd": "all"}).get_data(
+        as_text=True)
+    assert f'href="/field/aduan/{own}"' in html and f'href="/lacak/{other}"' in html
+    assert "2 aduan dalam 1000 m" in html
+
+
+def test_nearby_page_outside_the_city_is_422(officer):
+    """The page, like the API, refuses a point outside the city with a readable message."""
+    resp = officer.get("/field/sekitar", query_string={"lon": 114.70, "lat": -3.39})
+    assert resp.status_code == 422 and "luar wilayah" in resp.get_data(as_text=True)
