@@ -22,12 +22,13 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import create_engine, make_url, text
 
+from app.db import make_engine
 from bench.common import ROOT, bench_database_url, ensure_complaints, flask_cli, ratio, say, served_app, summary
 
 
 def _points(url: str, n: int, seed: int = 7) -> list[tuple[float, float, str]]:
     """Random existing complaint locations and categories: realistic places people report from."""
-    eng = create_engine(url)
+    eng = make_engine(url)
     with eng.connect() as c:
         rows = c.execute(text("SELECT ST_X(c.geom), ST_Y(c.geom), cat.code FROM complaint c TABLESAMPLE SYSTEM (1) "
                               "JOIN category cat ON cat.id = c.category_id LIMIT :n"), {"n": n * 3}).all()
@@ -49,7 +50,7 @@ def _post(base: str, lon: float, lat: float, cat: str, i: int) -> float:
 
 def bench_http(url: str, n_requests: int, concurrency: int) -> None:
     points = _points(url, n_requests)
-    eng = create_engine(url)
+    eng = make_engine(url)  # same connection settings as the app (jit off)
     with eng.connect() as c:
         cat_ids = dict(c.execute(text("SELECT code, id FROM category")).all())
         stmt = text("SELECT * FROM peta_route(ST_SetSRID(ST_MakePoint(:x, :y), 4326), :c, 250, 10)")
@@ -104,7 +105,7 @@ def bench_import(url: str, n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "history.csv"
         _write_csv(n, path)
-        eng = create_engine(scratch)
+        eng = make_engine(scratch)
         with eng.begin() as c:
             cols = pd.read_csv(path, nrows=1).columns
             c.execute(text("CREATE TABLE copy_baseline (" + ", ".join(f'"{col}" text' for col in cols) + ")"))
