@@ -24,8 +24,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import shape
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
+from app.db import make_engine
 from bench.common import bench_database_url, ensure_complaints, ratio, say, served_app, summary, timed
 from layers.emerging import emerging, emerging_table
 from layers.filters import LayerFilter
@@ -63,7 +64,7 @@ def _reference_gi(hexes: gpd.GeoDataFrame, counts: np.ndarray, permutations: int
 
 
 def bench_layers(url: str, repeat: int) -> None:
-    eng = create_engine(url)
+    eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
     with eng.connect() as conn:
         flt = _whole_range(conn)
         say(f"period {flt.start} – {flt.last_day}; warming imports (esda, libpysal) …")
@@ -122,7 +123,7 @@ SELECT ST_AsMVT(q, 'complaints', 4096, 'geom') FROM (
 
 
 def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int) -> None:
-    eng = create_engine(url)
+    eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
     with eng.connect() as conn:
         lon, lat = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) p "
                                      "FROM kelurahan) x")).one()
@@ -161,7 +162,7 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
 
 
 def bench_ogc(url: str, base: str, repeat: int) -> None:
-    eng = create_engine(url)
+    eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
     with eng.connect() as c:
         total = c.execute(text("SELECT count(*) FROM complaint WHERE public")).scalar()
         for label, off in (("first page", 0), ("deep page", total // 2)):
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"database: {have:,} complaints", flush=True)
     t0 = time.perf_counter()
     bench_layers(url, args.repeat)
-    eng = create_engine(url)
+    eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
     with eng.connect() as conn:
         flt = _whole_range(conn)
     eng.dispose()
