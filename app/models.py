@@ -225,6 +225,8 @@ class Complaint(Base):
         Index("complaint_created_at", "created_at"),
         Index("complaint_open_due", "skpd_id", "handling_due_at",
               postgresql_where=text("status IN ('new','verified','in_progress')")),
+        Index("complaint_open_geom_m", "geom_m", postgresql_using="gist",
+              postgresql_where=text("status IN ('new', 'verified', 'in_progress')")),  # migration 0005
     )
 
 

@@ -2,7 +2,9 @@
 
 `ST_DWithin(geom_m, p, r) ORDER BY geom_m <-> p LIMIT n` walks the index in distance order and stops after n
 rows; sorting by ST_Distance instead would read every ticket in the radius (~40× slower on 1M dense points).
-The KNN part runs on `complaint` alone so no join can break the index order; names are joined to the n rows.
+Searches of open tickets (the default) use a partial GiST index of open tickets only, so the walk does not
+step over the city's closed history. The KNN part runs on `complaint` alone so no join can break the index
+order; names are joined to the n rows.
 """
 from __future__ import annotations
 
@@ -100,8 +102,8 @@ def build_sql(q: NearbyQuery, user: StaffUser, settings: Settings, now: dt.datet
     if q.category:
         where.append("c.category_id = (SELECT id FROM category WHERE code = :category)")
         params["category"] = q.category
-    if q.status == "open" or q.overdue:
-        where.append(_OPEN)
+    if q.status == "open" or q.overdue or q.status in OPEN_STATUSES:
+        where.append(_OPEN)  # the literal predicate of the partial index complaint_open_geom_m (migration 0005)
     if q.status not in ("open", "all"):
         where.append("c.status = :status")
         params["status"] = q.status
@@ -111,12 +113,30 @@ def build_sql(q: NearbyQuery, user: StaffUser, settings: Settings, now: dt.datet
     return _KNN.format(where="".join(f" AND {w}" for w in where)), params
 
 
+# Planner settings for the KNN statement only (SET LOCAL semantics, restored right after).
+KNN_ONLY_SETTINGS = ["enable_sort", "jit"]
+_SETTINGS_OFF = text("WITH b AS MATERIALIZED (SELECT name, current_setting(name) AS was "
+                     "FROM unnest(CAST(:names AS text[])) AS name) "
+                     "SELECT name, was FROM b WHERE set_config(name, 'off', true) IS NOT NULL")  # read, then set
+_SETTINGS_BACK = text("SELECT set_config(n, v, true) FROM unnest(CAST(:names AS text[]), CAST(:values AS text[])) "
+                      "AS t(n, v)")
+
+
 def find_nearby(conn: Connection, settings: Settings, user: StaffUser, q: NearbyQuery,
                 now: dt.datetime) -> list[dict]:
-    """Tickets the user may see near the point, nearest first."""
+    """Tickets the user may see near the point, nearest first.
+
+    With filters (own SKPD, open) PostgreSQL misjudges how many tickets match and may read every matching ticket
+    of the SKPD (or everything in the radius) and sort it: 13-42 ms on 1M complaints, and JIT compilation on top,
+    against ~1 ms for walking the index in KNN order until n rows match. Switching sorts off for this statement
+    leaves the ordered KNN walk as the only plan without a sort; JIT never pays for 50 rows.
+    """
     check_in_city(conn, settings, q.lon, q.lat)
     sql, params = build_sql(q, user, settings, now)
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    before = conn.execute(_SETTINGS_OFF, {"names": KNN_ONLY_SETTINGS}).all()
+    rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    conn.execute(_SETTINGS_BACK, {"names": [n for n, _ in before], "values": [v for _, v in before]})
+    return rows  # (after an error the transaction's rollback restores the settings)
 
 
 def feature(row: dict, user: StaffUser, cal: WorkCalendar, now: dt.datetime, lang: str) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from app.auth.permissions import StaffUser
-from app.field.nearby import NearbyQuery, build_sql
+from app.field.nearby import KNN_ONLY_SETTINGS, NearbyQuery, build_sql, find_nearby
 from tests.fieldkit import login, make_tickets, make_user
 
 HERE = (114.51, -3.39)  # Kelurahan A
@@ -168,13 +168,28 @@ def test_large_answers_are_gzipped_for_clients_that_accept_it(officer, engine, s
     assert len(json.loads(gzip.decompress(resp.data))["features"]) == 50
 
 
-def test_query_uses_the_knn_index_order(conn, settings):
-    """The statement is KNN-indexable: an index scan on geom_m ordered by <->, not a sort of every match."""
+def _plan(conn, settings, query: NearbyQuery) -> str:
     user = StaffUser(1, "x@t.test", None, "officer", 1, "PUPR")
-    sql, params = build_sql(NearbyQuery(*HERE, category="sampah", overdue=True), user, settings,
-                            dt.datetime.now(dt.UTC))
-    conn.execute(text("SET LOCAL enable_seqscan = off"))
-    plan = "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
+    sql, params = build_sql(query, user, settings, dt.datetime.now(dt.UTC))
+    for name in KNN_ONLY_SETTINGS:  # as find_nearby runs it
+        conn.execute(text(f"SET LOCAL {name} = off"))
+    return "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
+
+
+def test_open_tickets_query_walks_the_partial_knn_index(conn, settings):
+    """The default search (open tickets) is a KNN walk of the open-tickets index, ordered by <->, no sort."""
+    plan = _plan(conn, settings, NearbyQuery(*HERE, category="sampah", overdue=True))
+    assert "Index Scan using complaint_open_geom_m" in plan and "Order By: (geom_m <->" in plan
+
+
+def test_specific_open_status_also_uses_the_partial_index(conn, settings):
+    """status=new is a subset of open tickets, so it can use the open-tickets index too."""
+    assert "Index Scan using complaint_open_geom_m" in _plan(conn, settings, NearbyQuery(*HERE, status="new"))
+
+
+def test_all_statuses_query_walks_the_full_knn_index(conn, settings):
+    """status=all uses the full metric GiST index, still in KNN order."""
+    plan = _plan(conn, settings, NearbyQuery(*HERE, status="all"))
     assert "Index Scan using idx_complaint_geom_m" in plan and "Order By: (geom_m <->" in plan
 
 
@@ -193,3 +208,11 @@ def test_nearby_page_outside_the_city_is_422(officer):
     """The page, like the API, refuses a point outside the city with a readable message."""
     resp = officer.get("/field/sekitar", query_string={"lon": 114.70, "lat": -3.39})
     assert resp.status_code == 422 and "luar wilayah" in resp.get_data(as_text=True)
+
+
+def test_find_nearby_restores_the_planner_settings(conn, settings):
+    """Sorts and JIT are switched off only for the KNN statement; the transaction gets them back."""
+    user = StaffUser(1, "x@t.test", None, "admin", None, None)
+    before = [conn.execute(text(f"SHOW {name}")).scalar() for name in KNN_ONLY_SETTINGS]
+    find_nearby(conn, settings, user, NearbyQuery(*HERE), dt.datetime.now(dt.UTC))
+    assert [conn.execute(text(f"SHOW {name}")).scalar() for name in KNN_ONLY_SETTINGS] == before == ["on", "on"]
