@@ -227,6 +227,7 @@ class Complaint(Base):
               postgresql_where=text("status IN ('new','verified','in_progress')")),
         Index("complaint_open_geom_m", "geom_m", postgresql_using="gist",
               postgresql_where=text("status IN ('new', 'verified', 'in_progress')")),  # migration 0005
+        Index("complaint_resolved_at", "resolved_at", "skpd_id"),  # migration 0006
     )
 
 

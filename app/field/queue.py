@@ -26,13 +26,12 @@ SELECT c.id, c.tracking_code, c.status, c.skpd_id, left(c.description, 100) AS t
  LIMIT :limit
 """
 _COUNTS = """
-SELECT count(*) FILTER (WHERE c.status IN ('new', 'verified', 'in_progress')) AS open,
-       count(*) FILTER (WHERE c.status IN ('new', 'verified', 'in_progress')
-                          AND {next_due} >= :now AND {next_due} <= :end_of_today) AS due_today,
-       count(*) FILTER (WHERE c.status IN ('new', 'verified', 'in_progress') AND {next_due} < :now) AS overdue,
-       count(*) FILTER (WHERE c.resolved_at >= :month_start) AS done_this_month
+SELECT count(*) AS open,
+       count(*) FILTER (WHERE {next_due} >= :now AND {next_due} <= :end_of_today) AS due_today,
+       count(*) FILTER (WHERE {next_due} < :now) AS overdue,
+       (SELECT count(*) FROM complaint c WHERE c.resolved_at >= :month_start {where}) AS done_this_month
   FROM complaint c
- WHERE (c.status IN ('new', 'verified', 'in_progress') OR c.resolved_at >= :month_start) {where}
+ WHERE c.status IN ('new', 'verified', 'in_progress') {where}
 """
 
 
