@@ -30,10 +30,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(test_config or {})
 
     from app import db, errors, i18n
+    from app.auth import session as staff_sessions
 
     db.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
+    staff_sessions.init_app(app)  # cookie flags, CSRF (enforced by staff blueprints), current_user
     for module, prefix in BLUEPRINTS:
         app.register_blueprint(import_module(module).bp, url_prefix=prefix or None)
 

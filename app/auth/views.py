@@ -5,11 +5,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from app.auth.accounts import authenticate
 from app.auth.permissions import StaffUser
-from app.auth.session import current_user, init_app, login_user, logout_user, protect_posts, safe_next
+from app.auth.session import current_user, login_user, logout_user, protect_posts, safe_next
 from app.db import get_session
 
 bp = Blueprint("auth", __name__)
-bp.record_once(lambda state: init_app(state.app))
 bp.before_request(protect_posts)
 
 
