@@ -10,7 +10,7 @@ EMBEDDED_URL := postgresql+psycopg://postgres@127.0.0.1:$(PETA_PG_PORT)/peta_adu
 DB_URL := $(or $(DATABASE_URL),$(EMBEDDED_URL))
 TEST_DB_URL := $(or $(TEST_DATABASE_URL),$(if $(DATABASE_URL),,postgresql+psycopg://postgres@127.0.0.1:$(PETA_PG_PORT)/peta_aduan_test))
 
-.PHONY: run test bench setup db stop lint migrate seed clean-db
+.PHONY: run test bench screenshots setup db stop lint migrate seed
 
 setup:
 	@scripts/bootstrap.sh $(if $(filter test bench,$(MAKECMDGOALS)),--with-browser,)
@@ -39,6 +39,11 @@ test: db
 
 bench: seed
 	@DATABASE_URL=$(DB_URL) $(VENV)/bin/python -m bench
+
+# The README's screenshots, taken by the browser tests (demo city and test city) into docs/screenshots.
+screenshots: db
+	@PETA_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots DATABASE_URL=$(DB_URL) TEST_DATABASE_URL=$(TEST_DB_URL) \
+		$(VENV)/bin/pytest -q -m e2e
 
 lint: setup
 	@$(VENV)/bin/ruff check .

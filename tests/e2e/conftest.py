@@ -9,26 +9,38 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+# Test runs write screenshots under var/ (not tracked); `make screenshots` writes the README's into docs/.
+SCREENSHOTS = Path(os.environ.get("PETA_SCREENSHOTS_DIR") or ROOT / "var" / "screenshots")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@contextmanager
+def serve(application) -> Iterator[str]:
+    """Serve a Flask app on a free localhost port in a thread."""
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The app on a free localhost port for the duration of one test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +59,13 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh browser context (phone-sized) that records requests leaving localhost."""
-    context = browser.new_context(viewport={"width": 412, "height": 860}, device_scale_factor=1, locale="id-ID")
+    yield from new_page(browser)
+
+
+def new_page(browser, viewport: dict | None = None):
+    """A page in a fresh context that records every request leaving localhost in `page.external_requests`."""
+    context = browser.new_context(viewport=viewport or {"width": 412, "height": 860}, device_scale_factor=1,
+                                  locale="id-ID")
     pg = context.new_page()
     pg.external_requests = []
 
@@ -62,7 +80,7 @@ def page(browser):
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a screenshot for the README (docs/screenshots/NAME.png)."""
+    """Save a screenshot (var/screenshots/NAME.png, or PETA_SCREENSHOTS_DIR)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
