@@ -31,6 +31,8 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from geo.errors import GeoError
+
 Progress = Callable[[str], None]
 BBox = tuple[float, float, float, float]
 # Where a feature of an Indonesian city can lie at all (lon_min, lat_min, lon_max, lat_max): catches UTM metres read
@@ -42,13 +44,8 @@ MAX_CODE, MAX_NAME = 20, 200
 _POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7
 
 
-class BoundaryError(Exception):
+class BoundaryError(GeoError):
     """A boundary problem the officer can fix; `str()` is the one-line reason, Indonesian first."""
-
-    def __init__(self, message_id: str, message_en: str):
-        super().__init__(f"{message_id} / {message_en}")
-        self.message_id = message_id
-        self.message_en = message_en
 
 
 class BoundaryFileError(BoundaryError):

@@ -11,15 +11,11 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Connection, text
 
+from geo.errors import GeoError
 
-class RoutingError(Exception):
+
+class RoutingError(GeoError):
     """The point cannot be routed; carries a message in Indonesian and English."""
-
-    def __init__(self, message_id: str, message_en: str, field: str | None = None) -> None:
-        super().__init__(message_en)
-        self.message_id = message_id
-        self.message_en = message_en
-        self.field = field
 
 
 class OutsideCityError(RoutingError):
