@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
+from app.cli.database import create_database
 from app.config import Settings, normalise_db_url
+from app.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 FLASK = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "app"]
@@ -34,12 +36,7 @@ def bench_database_url() -> str:
     url = os.environ.get("BENCH_DATABASE_URL")
     base = make_url(Settings().database_url)
     target = make_url(normalise_db_url(url)) if url else base.set(database=f"{base.database}_bench")
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": target.database}).scalar():
-            c.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return target.render_as_string(hide_password=False)
+    return create_database(target.render_as_string(hide_password=False))
 
 
 def flask_cli(url: str, *args: str) -> None:
@@ -50,7 +47,7 @@ def flask_cli(url: str, *args: str) -> None:
 def ensure_complaints(url: str, n: int, reseed: bool = False) -> int:
     """Migrate and seed the demo city with about n complaints (once); return the complaint count."""
     flask_cli(url, "db", "upgrade")
-    eng = create_engine(url)
+    eng = make_engine(url)
     with eng.connect() as c:
         have = c.execute(text("SELECT count(*) FROM complaint")).scalar() if not reseed else 0
     if reseed or have < n * 0.9:

@@ -20,8 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
+from app.cli.database import create_database
 from app.db import make_engine
 from bench.common import ROOT, bench_database_url, ensure_complaints, flask_cli, ratio, say, served_app, summary
 
@@ -75,14 +76,10 @@ def bench_http(url: str, n_requests: int, concurrency: int) -> None:
 
 
 def _scratch_import_db(url: str) -> str:
+    """An empty demo city (reference data, no complaints) to import into."""
     base = make_url(url)
-    target = base.set(database=f"{base.database}_import")
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    out = target.render_as_string(hide_password=False)
+    out = create_database(base.set(database=f"{base.database}_import").render_as_string(hide_password=False),
+                          replace=True)
     flask_cli(out, "db", "upgrade")
     flask_cli(out, "seed-demo", "--complaints", "0")
     return out

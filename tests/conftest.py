@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from alembic import command
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 
 from app import create_app
-from app.cli.database import alembic_config
+from app.cli.database import alembic_config, create_database, drop_database
 from app.config import Settings, normalise_db_url
 from tests import citykit
 
@@ -26,14 +27,20 @@ def _test_database_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     base = make_url(Settings().database_url)
     test_url = make_url(normalise_db_url(url)) if url else base.set(database=f"{base.database}_test")
-    admin = create_engine(test_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"),
-                              {"d": test_url.database}).scalar()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{test_url.database}"'))
-    admin.dispose()
-    return test_url.render_as_string(hide_password=False)
+    return create_database(test_url.render_as_string(hide_password=False))
+
+
+@contextmanager
+def scratch_database(database_url: str, suffix: str) -> Iterator[str]:
+    """A migrated database of its own (`<test db>_<suffix>`) for tests that must not touch the shared one."""
+    url = make_url(database_url)
+    scratch = create_database(url.set(database=f"{url.database}_{suffix}").render_as_string(hide_password=False),
+                              replace=True)
+    try:
+        command.upgrade(alembic_config(scratch), "head")
+        yield scratch
+    finally:
+        drop_database(scratch)
 
 
 @pytest.fixture(scope="session")

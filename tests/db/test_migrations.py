@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, text
 
 from app.cli.database import alembic_config, include_object
 from app.models import Base
+from tests.conftest import scratch_database
 
 
 def test_models_match_migrations(engine):
@@ -20,18 +21,8 @@ def test_models_match_migrations(engine):
 
 def test_upgrade_downgrade_upgrade(database_url):
     """A scratch database goes up, down to nothing, and up again."""
-    from sqlalchemy import make_url
-
-    url = make_url(database_url)
-    scratch = url.set(database=f"{url.database}_mig")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}"'))
-        c.execute(text(f'CREATE DATABASE "{scratch.database}"'))
-    scratch_url = scratch.render_as_string(hide_password=False)
-    cfg = alembic_config(scratch_url)
-    try:
-        command.upgrade(cfg, "head")
+    with scratch_database(database_url, "mig") as scratch_url:
+        cfg = alembic_config(scratch_url)
         command.downgrade(cfg, "base")
         eng = create_engine(scratch_url)
         with eng.connect() as c:
@@ -45,7 +36,3 @@ def test_upgrade_downgrade_upgrade(database_url):
             assert c.execute(text("SELECT count(*) FROM pg_proc WHERE proname = 'peta_route'")).scalar() == 1
             assert c.execute(text("SELECT PostGIS_Lib_Version()")).scalar().startswith("3.")
         eng.dispose()
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        admin.dispose()

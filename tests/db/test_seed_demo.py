@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from alembic import command
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, text
 
 from app import create_app, demo
-from app.cli.database import alembic_config
 from app.config import Settings
 from app.demo import reference as ref
+from tests.conftest import scratch_database
 
 N = 2000
 
@@ -25,18 +24,8 @@ class _Boom(RuntimeError):
 
 @pytest.fixture(scope="module")
 def scratch_url(database_url: str) -> Iterator[str]:
-    url = make_url(database_url)
-    scratch = url.set(database=f"{url.database}_seed")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{scratch.database}"'))
-    scratch_url = scratch.render_as_string(hide_password=False)
-    command.upgrade(alembic_config(scratch_url), "head")
-    yield scratch_url
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(database_url, "seed") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,11 @@ the README's screenshots come from here (`make screenshots`).
 from __future__ import annotations
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.auth.accounts import create_user
-from app.cli.database import alembic_config
 from app.config import Settings
+from tests.conftest import scratch_database
 from tests.e2e.conftest import new_page, screenshot, serve
 
 pytestmark = pytest.mark.e2e
@@ -23,24 +21,14 @@ PEKAUMAN = {"longitude": 114.5897, "latitude": -3.3328, "accuracy": 10}  # a den
 @pytest.fixture(scope="module")
 def demo_url(database_url):
     """A scratch database with the demo city and an officer of Dinas PUPR."""
-    url = make_url(database_url)
-    scratch = url.set(database=f"{url.database}_demo")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{scratch.database}"'))
-    scratch_url = scratch.render_as_string(hide_password=False)
-    command.upgrade(alembic_config(scratch_url), "head")
-    app = create_app({"SETTINGS": Settings(database_url=scratch_url, secret_key="demo"), "TESTING": True})
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--complaints", "4000", "--seed", "3"])
-    assert result.exit_code == 0, result.output
-    with app.extensions["db_engine"].begin() as conn:
-        create_user(conn, "petugas@pupr.demo", PASSWORD, "officer", "PUPR")
-    app.extensions["db_engine"].dispose()
-    yield scratch_url
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(database_url, "demo") as scratch_url:
+        app = create_app({"SETTINGS": Settings(database_url=scratch_url, secret_key="demo"), "TESTING": True})
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--complaints", "4000", "--seed", "3"])
+        assert result.exit_code == 0, result.output
+        with app.extensions["db_engine"].begin() as conn:
+            create_user(conn, "petugas@pupr.demo", PASSWORD, "officer", "PUPR")
+        app.extensions["db_engine"].dispose()
+        yield scratch_url
 
 
 @pytest.fixture(scope="module")
