@@ -62,6 +62,7 @@ def load_complaints(conn: Connection, frame: pd.DataFrame, *, settings: Settings
     report.refused += [(int(r), f"outside {settings.city_name} (> {settings.snap_tolerance_m:.0f} m)")
                        for r in outside]
     report.loaded = conn.execute(_INSERT_COMPLAINTS).rowcount
+    say("inserted", report.loaded, len(clean))
     conn.execute(_INSERT_EVENTS)
     report.flags.update(dict(conn.execute(text(
         "SELECT f, count(*) FROM staging_routed, unnest(flags) f GROUP BY f")).all()))
@@ -163,14 +164,24 @@ def _copy_staging(conn: Connection, f: pd.DataFrame) -> None:
         "category_id integer, description text, created_at timestamptz, status text, followed_up_at timestamptz, "
         "resolved_at timestamptz, closed_at timestamptz, channel text, public boolean, tracking_code text, "
         "followup_due_at timestamptz, handling_due_at timestamptz, external_id text)"))
+    out = f[STAGING_COLUMNS].copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):  # numpy formats dates ~20x faster than strftime
+            out[col] = _iso_utc(out[col])
     raw = conn.connection.driver_connection
     with raw.cursor() as cur, cur.copy(
             f"COPY staging_complaint ({', '.join(STAGING_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as copy:
-        for start in range(0, len(f), 100_000):
+        for start in range(0, len(out), 100_000):
             buf = io.StringIO()
-            f.iloc[start:start + 100_000][STAGING_COLUMNS].to_csv(buf, header=False, index=False,
-                                                                  date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+            out.iloc[start:start + 100_000].to_csv(buf, header=False, index=False)
             copy.write(buf.getvalue())
+
+
+def _iso_utc(values: pd.Series) -> np.ndarray:
+    """ISO 8601 UTC strings ('…Z'), empty for missing values (NULL in CSV COPY)."""
+    naive = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+    text_ = np.char.add(np.datetime_as_string(naive, unit="us"), "Z")
+    return np.where(np.isnat(naive), "", text_)
 
 
 def _redraw_code_collisions(conn: Connection, prefix: str, tz: str) -> None:

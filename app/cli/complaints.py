@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from app.bulk_load import load_complaints
 from app.db import get_engine
 from app.reroute import reroute_open
 
+_START = time.monotonic()
+
 
 def _progress(stage: str, done: int, total: int) -> None:
-    click.echo(f"  {stage:<8} {done:>9,}/{total:,}", err=True)
+    click.echo(f"  {stage:<8} {done:>9,}/{total:,}   {time.monotonic() - _START:7.1f} s", err=True)
 
 
 def read_complaints_file(path: Path, lon: str, lat: str) -> pd.DataFrame:
