@@ -6,11 +6,12 @@ Each measurement is printed beside a reference doing the same work in the same r
     weights from those polygons and esda G_Local, i.e. the usual notebook pipeline;
 (b) vector tiles of the city's centre at z12/z14/z16 over HTTP, cold and cached, with their size — reference:
     a plain raw-point ST_AsMVT query of the same tile;
-(c) an OGC API items page of 1,000 complaints over HTTP (first page and deep page) — reference: the same page
-    as a GeoJSON FeatureCollection built by one SQL statement (json_agg), as TiPg does. TiPg itself is not
-    installed in this environment (it needs its own FastAPI/asyncpg stack), so it is not run.
+(c) an OGC API items page of 1,000 complaints over HTTP (first page and deep page) — references: the same page
+    as a GeoJSON FeatureCollection built by one SQL statement (json_agg), as TiPg does, and TiPg itself
+    (bench/tipg_ref.py: its own virtualenv under var/, made on first use; skipped with a note without network)
+    serving the raw table public.complaint — all columns and all rows, where ours serves public fields only.
 
-    python -m bench.layers [--complaints 1000000] [--repeat 3] [--reseed]
+    python -m bench.layers [--complaints 1000000] [--repeat 3] [--reseed] [--only layers|tiles|ogc]
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from sqlalchemy import text
 
 from app.db import make_engine
 from bench.common import bench_database_url, ensure_complaints, ratio, say, served_app, summary, timed
+from bench.tipg_ref import COLLECTION, TIPG_VERSION, tipg_server
 from layers.emerging import emerging, emerging_table
 from layers.filters import LayerFilter
 from layers.hexbins import cell_polygon, full_grid, hexbin_table, hexbins
@@ -161,8 +163,12 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
 """)
 
 
-def bench_ogc(url: str, base: str, repeat: int) -> None:
+def bench_ogc(url: str, base: str, repeat: int, tipg: str | None = None) -> None:
+    """Ours over HTTP beside the json_agg statement and, when `tipg` (its base URL) is given, TiPg over HTTP."""
     eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
+    if tipg:
+        print(f"  TiPg {TIPG_VERSION} serves the raw table {COLLECTION}: all columns, all rows (ours: public fields of "
+              "public complaints)", flush=True)
     with eng.connect() as c:
         total = c.execute(text("SELECT count(*) FROM complaint WHERE public")).scalar()
         for label, off in (("first page", 0), ("deep page", total // 2)):
@@ -173,6 +179,12 @@ def bench_ogc(url: str, base: str, repeat: int) -> None:
             ref = summary("reference one-statement json_agg page", timed(
                 lambda o=off: c.execute(_PLAIN_PAGE, {"off": o}).scalar(), repeat))
             ratio("ours / reference", mine["p50"], ref["p50"])
+            if tipg:
+                theirs = f"{tipg}/collections/{COLLECTION}/items?limit=1000&offset={off}"
+                size = len(_get(theirs))
+                ref = summary(f"TiPg {label}, all columns ({size / 1024:.0f} KiB)", timed(
+                    lambda p=theirs: _get(p), repeat))
+                ratio("ours / TiPg (public fields vs all columns)", mine["p50"], ref["p50"])
     eng.dispose()
 
 
@@ -181,19 +193,25 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--complaints", type=int, default=1_000_000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--reseed", action="store_true")
+    p.add_argument("--only", choices=("layers", "tiles", "ogc"), help="run one part: (a), (b) or (c)")
     args, _ = p.parse_known_args(argv)
     url = bench_database_url()
     have = ensure_complaints(url, args.complaints, args.reseed)
     print(f"database: {have:,} complaints", flush=True)
     t0 = time.perf_counter()
-    bench_layers(url, args.repeat)
-    eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
-    with eng.connect() as conn:
-        flt = _whole_range(conn)
-    eng.dispose()
-    with served_app(url, workers=1) as base:
-        bench_tiles(url, base, flt, args.repeat)
-        bench_ogc(url, base, args.repeat)
+    if args.only in (None, "layers"):
+        bench_layers(url, args.repeat)
+    if args.only in (None, "tiles", "ogc"):
+        with served_app(url, workers=1) as base:
+            if args.only in (None, "tiles"):
+                eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
+                with eng.connect() as conn:
+                    flt = _whole_range(conn)
+                eng.dispose()
+                bench_tiles(url, base, flt, args.repeat)
+            if args.only in (None, "ogc"):
+                with tipg_server(url) as tipg:
+                    bench_ogc(url, base, args.repeat, tipg)
     say(f"done in {time.perf_counter() - t0:.0f} s")
 
 
