@@ -34,10 +34,12 @@ SELECT c.tracking_code, cat.code AS category, cat.name_id AS category_name, cat.
 def select_public(conn: Connection, where: str, params: dict, *, limit: int | None = None, offset: int = 0,
                   extra: str = "") -> list[dict]:
     """Public complaints matching `where` (constant SQL over alias `c`, values bound in `params`), by id."""
-    sql = _SELECT.format(where=where or "true", extra=extra)
-    if limit is not None:
-        sql += " LIMIT :p_limit OFFSET :p_offset"
+    where = where or "true"
+    if limit is not None:  # page over ids alone, then join names for that page only (deep offsets stay cheap)
+        where = (f"c.id IN (SELECT c.id FROM complaint c WHERE c.public AND ({where}) ORDER BY c.id "
+                 "LIMIT :p_limit OFFSET :p_offset)")
         params = {**params, "p_limit": limit, "p_offset": offset}
+    sql = _SELECT.format(where=where, extra=extra)
     return [dict(r) for r in conn.execute(text(sql), params).mappings()]
 
 
