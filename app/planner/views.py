@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from dataclasses import replace
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, json, render_template, request
 
+from app.auth.session import current_user
 from app.db import get_engine
 from app.errors import DomainError, NotFound, problem
 from app.i18n import tr
@@ -27,9 +29,13 @@ def _settings():
     return current_app.config["SETTINGS"]
 
 
-def _filter(conn) -> LayerFilter:
+def _filter(conn, *, aggregate: bool = True) -> LayerFilter:
+    """The request's filter. Logged-in staff see confidential complaints in aggregates (so every SKPD appears
+    in the performance report); exports, which leave the building, hold public complaints only."""
     flt = parse_filter(request.args, _settings().timezone)
     check_codes(conn, flt)
+    if aggregate and current_user() is not None:
+        flt = replace(flt, public_only=False)
     return flt
 
 
@@ -117,7 +123,7 @@ def export(name: str, fmt: str):
     if name not in ("complaints", *service.LAYERS):
         raise NotFound(f"Layer '{name}' tidak ada.", f"No layer '{name}'.")
     with get_engine().begin() as conn:
-        fc = service.export_collection(conn, name, _filter(conn), _settings())
+        fc = service.export_collection(conn, name, _filter(conn, aggregate=False), _settings())
     today = dt.datetime.now(ZoneInfo(_settings().timezone)).date().isoformat()
     return _download(exports.render(fc, fmt, name), exports.FORMATS[fmt], f"peta-aduan-{name}-{today}.{fmt}")
 
