@@ -4,6 +4,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Settings
 
@@ -28,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = (test_config or {}).get("SETTINGS") or Settings()
     app.config.update(settings.as_flask_config())
     app.config.update(test_config or {})
+    if settings.proxy_count:  # behind N reverse proxies: trust their X-Forwarded-For/-Proto, no more
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count)
 
     from app import db, errors, i18n
     from app.auth import session as staff_sessions

@@ -41,6 +41,11 @@ class Settings:
     tile_attribution: str = field(default_factory=lambda: os.environ.get("PETA_TILE_ATTRIBUTION", ""))
     h3_resolution: int = field(default_factory=lambda: _int("PETA_H3_RESOLUTION", 8))
     max_upload_mb: int = field(default_factory=lambda: _int("PETA_MAX_UPLOAD_MB", 10))
+    # Flood limits (0 turns one off): submissions per client address per 10 minutes, failed logins per e-mail
+    # address per 15 minutes.
+    submit_limit: int = field(default_factory=lambda: _int("PETA_SUBMIT_LIMIT", 60))
+    login_limit: int = field(default_factory=lambda: _int("PETA_LOGIN_LIMIT", 10))
+    proxy_count: int = field(default_factory=lambda: _int("PETA_PROXY_COUNT", 0))
 
     def as_flask_config(self) -> dict:
         """Flask wants upper-case keys; keep the typed object beside them."""

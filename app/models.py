@@ -322,3 +322,13 @@ class LayerCache(Base):
 
 # The layer cache's data version reads max(updated_at); this keeps that an index lookup.
 Index("complaint_updated_at", Complaint.updated_at)
+
+
+class RateLimit(Base):
+    """Hits per key (e.g. 'submit:IP', 'login:email') and fixed time window, shared by all app instances."""
+
+    __tablename__ = "rate_limit"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, server_default=text("1"))

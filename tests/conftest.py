@@ -20,7 +20,7 @@ from app.config import Settings, normalise_db_url
 from tests import citykit
 
 # Tables emptied after tests that commit (API and browser tests); boundaries and reference data stay.
-MUTABLE_TABLES = "attachment, complaint_event, complaint, reporter, app_user, api_client, day_off"
+MUTABLE_TABLES = "attachment, complaint_event, complaint, reporter, app_user, api_client, day_off, rate_limit"
 
 
 def _test_database_url() -> str:

@@ -9,6 +9,7 @@ from app.api.openapi import openapi_document
 from app.db import get_engine, get_session
 from app.errors import DomainError
 from app.photos import process_photo
+from app.ratelimit import check_submission
 from app.serialize import jsonable
 from app.tracking import normalise_code
 from geo.routing import explain, route_point
@@ -36,6 +37,7 @@ def create_complaint():
     data = request.get_json(silent=True) if request.is_json else request.form
     if data is None:
         raise DomainError("Isi permintaan bukan JSON yang valid.", "The request body is not valid JSON.")
+    check_submission(get_engine(), request.remote_addr, _settings().submit_limit)
     sub = intake.submission_from_mapping(data, _photos_from_request(), channel="api")
     sub.idempotency_key = sub.idempotency_key or request.headers.get("Idempotency-Key")
     result = intake.submit(get_session(), sub, _settings())

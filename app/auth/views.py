@@ -1,12 +1,13 @@
 """Staff login and logout at /login and /logout (citizens need no account)."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from app.auth.accounts import authenticate
 from app.auth.permissions import StaffUser
 from app.auth.session import current_user, login_user, logout_user, protect_posts, safe_next
-from app.db import get_session
+from app.db import get_engine, get_session
+from app.ratelimit import TooManyRequests, check_login
 
 bp = Blueprint("auth", __name__)
 bp.before_request(protect_posts)
@@ -26,6 +27,11 @@ def login():
 @bp.post("/login")
 def login_post():
     email = request.form.get("email", "")
+    try:
+        check_login(get_engine(), email, current_app.config["SETTINGS"].login_limit)
+    except TooManyRequests as err:
+        return render_template("auth/login.html", next=safe_next(request.form.get("next")), failed=True,
+                               throttled=err, email=email[:200], user=None), 429
     session = get_session()
     account = authenticate(session.connection(), email, request.form.get("password", ""))
     if account is None:

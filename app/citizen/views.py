@@ -11,6 +11,7 @@ from app import intake, public
 from app.db import get_engine, get_session
 from app.errors import DomainError, NotFound
 from app.i18n import current_lang, tr
+from app.ratelimit import check_submission
 from app.tracking import normalise_code
 from geo.routing import OutsideCityError, RoutingError, explain
 
@@ -59,6 +60,7 @@ def submit():
     """The form posts here (works without JavaScript too); errors re-show the form with what was typed."""
     photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
     try:
+        check_submission(get_engine(), request.remote_addr, current_app.config["SETTINGS"].submit_limit)
         result = intake.submit(get_session(), intake.submission_from_mapping(request.form, photos, "web"),
                                current_app.config["SETTINGS"])
     except (DomainError, RoutingError) as err:
