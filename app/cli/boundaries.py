@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_engine
@@ -144,4 +144,47 @@ def summary_lines(report: dict, generation_id: int, *, active: bool, level: str)
     return lines
 
 
-COMMANDS = [import_boundaries]
+_LIST = """
+SELECT g.id, g.name, g.active, g.synthetic, g.created_at, g.activated_at,
+       (SELECT count(*) FROM kecamatan k WHERE k.generation_id = g.id) AS kecamatan,
+       (SELECT count(*) FROM kelurahan k WHERE k.generation_id = g.id) AS kelurahan,
+       (SELECT count(*) FROM complaint c WHERE c.generation_id = g.id) AS complaints
+  FROM boundary_generation g ORDER BY g.id
+"""
+
+
+@click.group("boundaries")
+def boundaries_group() -> None:
+    """List boundary generations and choose the active one."""
+
+
+@boundaries_group.command("list")
+@with_appcontext
+def list_generations() -> None:
+    """Every generation: what it holds, whether it is active, how many tickets were routed on it."""
+    with get_engine().connect() as conn:
+        for r in conn.execute(text(_LIST)).mappings():
+            mark = "*" if r["active"] else " "
+            kind = " (synthetic)" if r["synthetic"] else ""
+            click.echo(f"{mark} {r['id']:>3}  {r['name']}{kind}: {r['kecamatan']} kecamatan, {r['kelurahan']} "
+                       f"kelurahan, {r['complaints']:,} complaints routed; created {r['created_at']:%Y-%m-%d}")
+
+
+@boundaries_group.command("activate")
+@click.argument("generation_id", type=int)
+@with_appcontext
+def activate(generation_id: int) -> None:
+    """Route new complaints on GENERATION_ID (after reviewing an import made without --activate).
+
+    Tickets keep the generation they were routed with; run `flask reroute --dry-run` to see what re-routing
+    open tickets on the new boundaries would change.
+    """
+    try:
+        with get_engine().begin() as conn:
+            boundary_load.activate_generation(conn, generation_id)
+    except BoundaryError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"generation {generation_id} is now active")
+
+
+COMMANDS = [import_boundaries, boundaries_group]

@@ -273,3 +273,28 @@ def test_cli_into_an_unknown_generation_exits_1(runner, engine, restore_city, tm
     result = import_file(runner, messy_gpkg(tmp_path), "--into", "987654")
     assert result.exit_code == 1 and "does not exist" in result.stderr
     assert counts(engine) == before
+
+
+def test_boundaries_list_and_activate(runner, engine):
+    """`boundaries list` marks the active generation; `boundaries activate` switches it and back."""
+    from sqlalchemy import text
+
+    with engine.begin() as c:
+        test_city = c.execute(text("SELECT id FROM boundary_generation WHERE active")).scalar_one()
+        other = c.execute(text("INSERT INTO boundary_generation (name) VALUES ('kosong') RETURNING id")).scalar_one()
+    try:
+        listed = runner.invoke(args=["boundaries", "list"])
+        assert listed.exit_code == 0 and f"*   {test_city}  test city" in listed.output
+        empty = runner.invoke(args=["boundaries", "activate", str(other)])
+        assert empty.exit_code == 1 and "holds no kelurahan" in empty.output
+        with engine.begin() as c:
+            c.execute(text("UPDATE kelurahan SET generation_id = :o WHERE code = '99.01.01.1001'"), {"o": other})
+        assert runner.invoke(args=["boundaries", "activate", str(other)]).exit_code == 0
+        with engine.connect() as c:
+            assert c.execute(text("SELECT id FROM boundary_generation WHERE active")).scalar_one() == other
+    finally:
+        with engine.begin() as c:
+            c.execute(text("UPDATE kelurahan SET generation_id = :t WHERE code = '99.01.01.1001'"), {"t": test_city})
+            c.execute(text("UPDATE boundary_generation SET active = false"))
+            c.execute(text("UPDATE boundary_generation SET active = true WHERE id = :t"), {"t": test_city})
+            c.execute(text("DELETE FROM boundary_generation WHERE id = :o"), {"o": other})
