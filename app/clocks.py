@@ -42,9 +42,9 @@ class WorkCalendar:
 
     @classmethod
     def from_connection(cls, conn: Connection, tz: str = "Asia/Makassar") -> WorkCalendar:
-        """National holidays plus the city's days off from the database."""
-        days = conn.execute(text("SELECT day FROM day_off")).scalars().all()
-        return cls(days, tz)
+        """National holidays plus the city's days off from the database (rebuilt only when those change)."""
+        days = tuple(conn.execute(text("SELECT day FROM day_off ORDER BY day")).scalars().all())
+        return _calendar(days, tz)
 
     def is_working_day(self, day: dt.date) -> bool:
         return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=self._cal))
@@ -80,3 +80,9 @@ class WorkCalendar:
         b = np.datetime64(self.local_date(end), "D") + np.timedelta64(1, "D")
         return int(np.busday_count(a, b, busdaycal=self._cal)) if b > a else -int(
             np.busday_count(b, a, busdaycal=self._cal))
+
+
+@lru_cache(maxsize=8)
+def _calendar(days_off: tuple[dt.date, ...], tz: str) -> WorkCalendar:
+    """Calendars are immutable, so one per set of days off can be shared by every request of a process."""
+    return WorkCalendar(days_off, tz)

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
-
-from sqlalchemy import Connection, text
 
 from app.clocks import WorkCalendar
 from app.models import OPEN_STATUSES
@@ -90,14 +87,3 @@ def _due_day(due_at: dt.datetime) -> dt.datetime:
 
 def _late_days(cal: WorkCalendar, due_at: dt.datetime, at: dt.datetime) -> int:
     return max(1, cal.working_days_between(_due_day(due_at), at))
-
-
-@lru_cache(maxsize=8)
-def _calendar(days_off: tuple[dt.date, ...], tz: str) -> WorkCalendar:
-    return WorkCalendar(days_off, tz)
-
-
-def calendar_for(conn: Connection, tz: str = "Asia/Makassar") -> WorkCalendar:
-    """The working-day calendar with today's days off; rebuilt only when the day_off table changed."""
-    days = tuple(conn.execute(text("SELECT day FROM day_off ORDER BY day")).scalars().all())
-    return _calendar(days, tz)

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from app import intake, public
+from app.clocks import WorkCalendar
 from app.db import get_engine, get_session
 from app.errors import DomainError, NotFound
 from app.i18n import current_lang, tr
 from app.ratelimit import check_submission
+from app.sla import sla_of
 from app.tracking import normalise_code
 from geo.routing import OutsideCityError, RoutingError, explain
 
@@ -84,10 +86,11 @@ def track(code: str):
     try:
         with get_engine().connect() as conn:
             t = public.ticket(conn, normalise_code(code))
+            cal = WorkCalendar.from_connection(conn, current_app.config["SETTINGS"].timezone)
     except NotFound:
         return render_template("citizen/track_search.html", missing=code), 404
-    now = dt.datetime.now(dt.UTC)
-    return render_template("citizen/track.html", t=t, is_new=request.args.get("baru") == "1", now=now,
+    sla = sla_of(cal, dt.datetime.now(dt.UTC), **t)
+    return render_template("citizen/track.html", t=t, is_new=request.args.get("baru") == "1", sla=sla,
                            explanation=explain(t["routing"], current_lang()))
 
 

@@ -11,10 +11,10 @@ import gzip
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.auth.session import current_user, login_required
+from app.clocks import WorkCalendar
 from app.db import get_session
 from app.field.nearby import feature_collection, find_nearby, parse_query
 from app.i18n import current_lang
-from app.sla import calendar_for
 
 bp = Blueprint("field_api", __name__, url_prefix="/api/v1")
 GZIP_MIN_BYTES = 1024
@@ -27,7 +27,8 @@ def nearby():
     conn = get_session().connection()
     query = parse_query(request.args, user)
     rows = find_nearby(conn, settings, user, query, now)
-    body = feature_collection(rows, query, user, calendar_for(conn, settings.timezone), now, current_lang())
+    cal = WorkCalendar.from_connection(conn, settings.timezone)
+    body = feature_collection(rows, query, user, cal, now, current_lang())
     resp = jsonify(body)
     resp.mimetype = "application/geo+json"
     resp.headers["Cache-Control"] = "private, no-store"

@@ -12,13 +12,14 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth.session import current_user, login_required, protect_posts
+from app.clocks import WorkCalendar
 from app.db import get_session
 from app.errors import DomainError
 from app.field import forms, tickets
 from app.field import nearby as near
 from app.field import queue as wall
 from app.i18n import current_lang, tr
-from app.sla import calendar_for, sla_of
+from app.sla import sla_of
 from app.workflow import ACTION_LABELS, STATUS_LABELS, Outcome, StaleUpdate, apply
 from geo.routing import OutsideCityError, RoutingError, explain
 
@@ -53,7 +54,7 @@ def _too_large(err: RequestEntityTooLarge):
 def _ctx():
     settings = current_app.config["SETTINGS"]
     conn = get_session().connection()
-    return settings, conn, calendar_for(conn, settings.timezone), dt.datetime.now(dt.UTC)
+    return settings, conn, WorkCalendar.from_connection(conn, settings.timezone), dt.datetime.now(dt.UTC)
 
 
 @bp.app_template_global()

@@ -1,6 +1,8 @@
 """Citizen pages work without JavaScript too, keep what was typed on errors, and escape everything shown."""
 from __future__ import annotations
 
+from sqlalchemy import text
+
 FORM = {"category": "jalan-rusak", "description": "Jalan berlubang", "lon": "114.51", "lat": "-3.39",
         "idempotency_key": "form-1"}
 
@@ -92,3 +94,20 @@ def test_confidential_ticket_shows_status_but_not_content(client, engine):
     finally:
         with engine.begin() as c:
             c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))
+
+
+def test_tracking_page_states_the_running_clock(client, engine, settings):
+    """A new ticket shows its follow-up clock in words; a long-overdue one says it is late in working days."""
+    import pandas as pd
+
+    from app.bulk_load import load_complaints
+
+    loc = client.post("/lapor", data=FORM | {"idempotency_key": "sla1"}).headers["Location"]
+    assert "Tindak lanjut: sisa 5 hari kerja" in client.get(loc).get_data(as_text=True)
+    with engine.begin() as c:
+        load_complaints(c, pd.DataFrame([(114.51, -3.39, "jalan-rusak", "Lama", "2026-01-05 09:00", "new")],
+                                        columns=["lon", "lat", "category", "description", "created_at", "status"]),
+                        settings=settings)
+        code = c.execute(text("SELECT tracking_code FROM complaint WHERE description = 'Lama'")).scalar_one()
+    page = client.get(f"/lacak/{code}").get_data(as_text=True)
+    assert "Tindak lanjut: terlambat" in page and "hari kerja" in page
