@@ -20,7 +20,7 @@
   /* A Leaflet map with the configured tiles (if any) and kelurahan outlines; fits the city unless told not to. */
   function baseMap(el, opts) {
     opts = opts || {};
-    var map = L.map(el, {zoomControl: true, preferCanvas: true});
+    var map = L.map(el, {zoomControl: true, preferCanvas: true, maxZoom: 19});
     map.setView([-3.32, 114.59], 12);
     if (cfg.tileUrl) {
       L.tileLayer(cfg.tileUrl, {maxZoom: 19, attribution: cfg.tileAttribution || ""}).addTo(map);

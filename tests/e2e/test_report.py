@@ -35,3 +35,15 @@ def test_submit_without_pin_is_stopped_in_the_browser(live_server, page):
     page.click("#submit")
     assert "Tandai lokasi" in page.locator("#where").inner_text()
     assert page.url.rstrip("/") == live_server
+
+
+def test_public_map_shows_clustered_complaints(live_server, page, client):
+    """The public map draws submitted complaints (clustered) with no script error and nothing external."""
+    for i in range(3):
+        client.post("/api/v1/complaints", json={"category": "jalan-rusak", "description": f"Lubang {i}",
+                                                "lon": 114.51 + i * 0.001, "lat": -3.39})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server + "/peta")
+    page.wait_for_function("document.getElementById('count').textContent.startsWith('3')")
+    assert errors == [] and page.external_requests == []
