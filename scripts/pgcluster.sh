@@ -8,9 +8,14 @@ top=$(pwd)
 
 port=${PETA_PG_PORT:-54329}
 dbname=${PETA_PG_DB:-peta_aduan}
-data="$top/var/pg/data"
-run="$top/var/pg/run"
-log="$top/var/pg/postgresql.log"
+# Paths are resolved through var/pg, which may be a symlink (see prepare_dirs).
+set_paths() {
+  pgdir=$(readlink -f "$top/var/pg")
+  data="$pgdir/data"
+  run="$pgdir/run"
+  log="$pgdir/postgresql.log"
+}
+set_paths
 v=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1)
 bin="/usr/lib/postgresql/$v/bin"
 
@@ -18,7 +23,7 @@ bin="/usr/lib/postgresql/$v/bin"
 if [ "$(id -u)" = 0 ]; then
   pguser=peta-pg
   id "$pguser" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$pguser"
-  as_pg() { runuser -u "$pguser" -- "$@"; }
+  as_pg() { (cd / && runuser -u "$pguser" -- "$@"); }
 else
   pguser=$(id -un)
   as_pg() { "$@"; }
@@ -37,8 +42,9 @@ prepare_dirs() {
       ln -s "$alt" "$top/var/pg"
     fi
   fi
+  set_paths
   mkdir -p "$run"
-  [ "$(id -u)" = 0 ] && chown -R "$pguser" "$top/var/pg/" "$run"
+  [ "$(id -u)" = 0 ] && chown -R "$pguser" "$pgdir" "$run"
   return 0
 }
 
