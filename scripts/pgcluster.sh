@@ -10,7 +10,7 @@ port=${PETA_PG_PORT:-54329}
 dbname=${PETA_PG_DB:-peta_aduan}
 # Paths are resolved through var/pg, which may be a symlink (see prepare_dirs).
 set_paths() {
-  pgdir=$(readlink -f "$top/var/pg")
+  pgdir=$(readlink -m "$top/var/pg")
   data="$pgdir/data"
   run="$pgdir/run"
   log="$pgdir/postgresql.log"
