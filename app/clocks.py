@@ -37,7 +37,6 @@ class WorkCalendar:
         self.tz = ZoneInfo(tz)
         self.tz_name = tz
         self.holidays = sorted(set(national) | set(days_off))
-        self._names = {**dict(national), **{d: "Cuti bersama / libur kota" for d in days_off}}
         self._cal = np.busdaycalendar(weekmask=WEEKMASK, holidays=np.array(self.holidays, dtype="datetime64[D]"))
 
     @classmethod
@@ -45,12 +44,6 @@ class WorkCalendar:
         """National holidays plus the city's days off from the database (rebuilt only when those change)."""
         days = tuple(conn.execute(text("SELECT day FROM day_off ORDER BY day")).scalars().all())
         return _calendar(days, tz)
-
-    def is_working_day(self, day: dt.date) -> bool:
-        return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=self._cal))
-
-    def holiday_name(self, day: dt.date) -> str | None:
-        return self._names.get(day)
 
     def local_date(self, ts: dt.datetime) -> dt.date:
         """The calendar date in the city's time zone (a 23:59 WITA submission stays on its day)."""

@@ -108,19 +108,19 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
         existing = _by_idempotency_key(session, sub.idempotency_key)
         if existing is not None:
             return existing
-    check_lon_lat(sub.lon, sub.lat)
+    point = check_lon_lat(sub.lon, sub.lat)
     category, description, accuracy = _check(sub, session)
     photos = [process_photo(p, settings.max_upload_mb * 1024 * 1024) for p in sub.photos]
-    decision = route_point(session.connection(), sub.lon, sub.lat, category.id, city_name=settings.city_name,
+    decision = route_point(session.connection(), *point, category.id, city_name=settings.city_name,
                            tolerance_m=settings.snap_tolerance_m, near_border_m=settings.near_border_m)
     try:
-        complaint = _store(session, sub, category, description, accuracy, decision, photos, settings)
+        complaint = _store(session, sub, point, category, description, accuracy, decision, photos, settings)
         session.commit()
     except IntegrityError:
         session.rollback()
         again = _by_idempotency_key(session, sub.idempotency_key) if sub.idempotency_key else None
         if again is None:  # a tracking-code collision (≈1 in 10⁹): one retry with a fresh code
-            complaint = _store(session, sub, category, description, accuracy, decision, photos, settings)
+            complaint = _store(session, sub, point, category, description, accuracy, decision, photos, settings)
             session.commit()
         else:
             return again
@@ -133,8 +133,9 @@ def _by_idempotency_key(session: Session, key: str) -> SubmitResult | None:
     return SubmitResult(row.id, row.tracking_code, row.routing, False) if row else None
 
 
-def _store(session: Session, sub: Submission, category: Category, description: str, accuracy: float | None,
-           decision: RoutingDecision, photos: list[ProcessedPhoto], settings: Settings) -> Complaint:
+def _store(session: Session, sub: Submission, point: tuple[float, float], category: Category, description: str,
+           accuracy: float | None, decision: RoutingDecision, photos: list[ProcessedPhoto],
+           settings: Settings) -> Complaint:
     now = dt.datetime.now(dt.UTC)
     cal = WorkCalendar.from_connection(session.connection(), settings.timezone)
     anonymous = sub.anonymous or category.confidential or not (sub.name or sub.phone or sub.email)
@@ -147,7 +148,7 @@ def _store(session: Session, sub: Submission, category: Category, description: s
     complaint = Complaint(
         tracking_code=tracking_code(settings.city_prefix, now.astimezone(cal.tz)),
         category_id=category.id, description=description, address=clean_text(sub.address, 500),
-        geom=text_point(sub.lon, sub.lat), accuracy_m=accuracy, channel=sub.channel, status="new",
+        geom=f"SRID=4326;POINT({point[0]!r} {point[1]!r})", accuracy_m=accuracy, channel=sub.channel, status="new",
         public=not category.confidential, anonymous=anonymous, reporter_id=reporter.id if reporter else None,
         generation_id=decision.generation_id, kelurahan_id=decision.kelurahan_id,
         kecamatan_id=decision.kecamatan_id, service_area_id=decision.service_area_id, skpd_id=decision.skpd_id,
@@ -169,12 +170,6 @@ def _store(session: Session, sub: Submission, category: Category, description: s
                                data=photo.data))
     session.flush()
     return complaint
-
-
-def text_point(lon: object, lat: object) -> str:
-    """EWKT for a checked point (numbers only; never user text in SQL)."""
-    x, y = check_lon_lat(lon, lat)
-    return f"SRID=4326;POINT({x!r} {y!r})"
 
 
 def submission_from_mapping(data: Mapping, photos: list[bytes] | None = None, channel: str = "web") -> Submission:

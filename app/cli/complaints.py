@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,11 +16,15 @@ from app.bulk_load import load_complaints
 from app.db import get_engine
 from app.reroute import reroute_open
 
-_START = time.monotonic()
 
+def _progress_from_now() -> Callable[[str, int, int], None]:
+    """Progress lines with the seconds since the command started."""
+    start = time.monotonic()
 
-def _progress(stage: str, done: int, total: int) -> None:
-    click.echo(f"  {stage:<8} {done:>9,}/{total:,}   {time.monotonic() - _START:7.1f} s", err=True)
+    def show(stage: str, done: int, total: int) -> None:
+        click.echo(f"  {stage:<8} {done:>9,}/{total:,}   {time.monotonic() - start:7.1f} s", err=True)
+
+    return show
 
 
 def read_complaints_file(path: Path, lon: str, lat: str) -> pd.DataFrame:
@@ -53,12 +58,13 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     created_at (naive = WITA), and optionally status, followed_up_at, resolved_at, closed_at, channel, public,
     external_id. Good rows are loaded in one transaction; refused rows are reported with a reason.
     """
+    progress = _progress_from_now()
     click.echo(f"reading {path} …", err=True)
     frame = read_complaints_file(path, lon_field, lat_field)
     click.echo(f"{len(frame):,} rows", err=True)
     with get_engine().begin() as conn:
         report = load_complaints(conn, frame, settings=current_app.config["SETTINGS"], channel_default=channel,
-                                 progress=_progress)
+                                 progress=progress)
     click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}")
     for reason, n in report.refused_by_reason().most_common():
         click.echo(f"  refused {n:,}: {reason}")
