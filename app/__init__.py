@@ -6,7 +6,7 @@ from importlib import import_module
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import Settings
+from aduan.settings import Settings
 
 # Blueprints per audience: (module, URL prefix).
 BLUEPRINTS = [

@@ -4,43 +4,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from aduan.errors import DomainError
 from geo.routing import OutsideCityError, RoutingError
-
-
-class DomainError(Exception):
-    """A problem the user can fix or should know about; `status` is the HTTP status it maps to."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message_id: str, message_en: str, *, field: str | None = None, status: int | None = None):
-        super().__init__(message_en)
-        self.message_id = message_id
-        self.message_en = message_en
-        self.field = field
-        if status is not None:
-            self.status = status
-
-    def as_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message_id, "message_en": self.message_en}
-        if self.field:
-            body["field"] = self.field
-        return body
-
-
-class NotFound(DomainError):
-    status = 404
-    code = "not_found"
-
-
-class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
-
-
-class Conflict(DomainError):
-    status = 409
-    code = "conflict"
 
 
 def problem(status: int, title: str, detail_id: str, detail_en: str, **extra) -> tuple:

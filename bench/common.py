@@ -18,8 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import make_url, text
 
-from app.cli.database import create_database
-from app.config import Settings, normalise_db_url
+from aduan.schema import create_database
+from aduan.settings import Settings, normalise_db_url
 from app.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import make_url, text
 
-from app.cli.database import create_database
+from aduan.schema import create_database
 from app.db import make_engine
 from bench.common import ROOT, bench_database_url, ensure_complaints, flask_cli, ratio, say, served_app, summary
 
@@ -87,7 +87,7 @@ def _scratch_import_db(url: str) -> str:
 
 def _write_csv(n: int, path: Path) -> None:
     """A 1M-row history file exported from 'an earlier system': the demo generator, written as CSV."""
-    from app.demo.reference import profiles
+    from aduan.demo.reference import profiles
     from geo.synthetic import generate_city, generate_complaints, read_centres
 
     say(f"generating {n:,} rows of history …")

@@ -22,10 +22,10 @@ import urllib.request
 
 from sqlalchemy import Connection, create_engine, text
 
-from app.auth.accounts import create_user, load_account
-from app.auth.permissions import StaffUser
-from app.config import Settings
-from app.field.nearby import NearbyQuery, find_nearby
+from aduan.accounts import create_user, load_account
+from aduan.permissions import StaffUser
+from aduan.queries.nearby import NearbyQuery, find_nearby
+from aduan.settings import Settings
 from bench.common import bench_database_url, ensure_complaints, ratio, say, served_app, summary
 
 EMAIL, PASSWORD = "bench-officer@peta.test", "bench-password-123"

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from app.errors import DomainError
-from app.models import STATUSES
+from aduan.errors import DomainError
+from aduan.models import STATUSES
 
 DEFAULT_STATUSES = tuple(s for s in STATUSES if s not in ("rejected", "duplicate"))
 MAX_RANGE_DAYS = 3660

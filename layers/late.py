@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
-from app.models import OPEN_STATUSES
+from aduan.models import OPEN_STATUSES
 from layers.filters import LayerFilter
 from layers.public import select_public
 

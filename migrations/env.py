@@ -5,9 +5,9 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-from app.cli.database import include_object
-from app.config import Settings
-from app.models import Base
+from aduan.models import Base
+from aduan.schema import include_object
+from aduan.settings import Settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -14,9 +14,9 @@ import pytest
 from alembic import command
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 
+from aduan.schema import alembic_config, create_database, drop_database
+from aduan.settings import Settings, normalise_db_url
 from app import create_app
-from app.cli.database import alembic_config, create_database, drop_database
-from app.config import Settings, normalise_db_url
 from tests import citykit
 
 # Tables emptied after tests that commit (API and browser tests); boundaries and reference data stay.

@@ -14,8 +14,8 @@ import pandas as pd
 from PIL import Image
 from sqlalchemy import Engine, text
 
-from app.auth import passwords
-from app.bulk_load import load_complaints
+from aduan import passwords
+from aduan.bulk_load import load_complaints
 
 PASSWORD = "rahasia-petugas-123"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

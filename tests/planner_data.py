@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from app.bulk_load import load_complaints
+from aduan.bulk_load import load_complaints
 
 PII = {"name": "Siti Rahmawati Pelapor", "phone": "+62 811 5555 0199", "email": "siti.pelapor@contoh.test"}
 CATEGORIES = ["jalan-rusak", "sampah", "lampu-jalan"]

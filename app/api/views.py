@@ -4,14 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import text
 
-from app import intake, public
+from aduan import intake
+from aduan.errors import DomainError
+from aduan.photos import process_photo
+from aduan.queries import public
+from aduan.ratelimit import check_submission
+from aduan.tracking import normalise_code
 from app.api.openapi import openapi_document
 from app.db import get_engine, get_session
-from app.errors import DomainError
-from app.photos import process_photo
-from app.ratelimit import check_submission
 from app.serialize import jsonable
-from app.tracking import normalise_code
 from geo.routing import explain, route_point
 
 bp = Blueprint("api", __name__)

@@ -24,10 +24,11 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.auth.accounts import Account, load_account
-from app.auth.permissions import StaffUser
+from aduan.accounts import Account, load_account
+from aduan.errors import DomainError, Forbidden
+from aduan.permissions import StaffUser
 from app.db import get_session
-from app.errors import DomainError, Forbidden, problem
+from app.errors import problem
 
 csrf = CSRFProtect()
 JSON_BLUEPRINTS = ("field_api",)

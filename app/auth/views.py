@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from app.auth.accounts import authenticate
-from app.auth.permissions import StaffUser
+from aduan.accounts import authenticate
+from aduan.permissions import StaffUser
+from aduan.ratelimit import TooManyRequests, check_login
 from app.auth.session import current_user, login_user, logout_user, protect_posts, safe_next
 from app.db import get_engine, get_session
-from app.ratelimit import TooManyRequests, check_login
 
 bp = Blueprint("auth", __name__)
 bp.before_request(protect_posts)

@@ -7,14 +7,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
-from app import intake, public
-from app.clocks import WorkCalendar
+from aduan import intake
+from aduan.clocks import WorkCalendar
+from aduan.errors import DomainError, NotFound
+from aduan.queries import public
+from aduan.ratelimit import check_submission
+from aduan.sla import sla_of
+from aduan.tracking import normalise_code
 from app.db import get_engine, get_session
-from app.errors import DomainError, NotFound
 from app.i18n import current_lang, tr
-from app.ratelimit import check_submission
-from app.sla import sla_of
-from app.tracking import normalise_code
 from geo.routing import OutsideCityError, RoutingError, explain
 
 bp = Blueprint("citizen", __name__)

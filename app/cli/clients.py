@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from app.api_keys import create_api_key
+from aduan.api_keys import create_api_key
 from app.db import get_engine
 
 

@@ -12,9 +12,9 @@ import pandas as pd
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.bulk_load import load_complaints
+from aduan.bulk_load import load_complaints
+from aduan.reroute import reroute_open
 from app.db import get_engine
-from app.reroute import reroute_open
 
 
 def _progress_from_now() -> Callable[[str, int, int], None]:

@@ -1,59 +1,13 @@
 """`flask db upgrade|downgrade|current|revision`: Alembic, the only way the schema changes."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from alembic import command
 from alembic.config import Config
 from flask import current_app
 from flask.cli import with_appcontext
-from geoalchemy2 import alembic_helpers
-from sqlalchemy import create_engine, make_url, text
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def alembic_config(url: str) -> Config:
-    """Alembic config pointing at our migrations and the given database."""
-    cfg = Config(str(MIGRATIONS / "alembic.ini"))
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def _admin(url: str):
-    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-
-def create_database(url: str, *, replace: bool = False) -> str:
-    """Create the database named in `url` if missing (dropped first with replace=True): tests and benchmarks."""
-    name = make_url(url).database
-    admin = _admin(url)
-    with admin.connect() as c:
-        quoted = c.dialect.identifier_preparer.quote(name)
-        if replace:
-            c.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name}).scalar():
-            c.execute(text(f"CREATE DATABASE {quoted}"))
-    admin.dispose()
-    return url
-
-
-def drop_database(url: str) -> None:
-    """Drop the database named in `url`, closing its connections."""
-    admin = _admin(url)
-    with admin.connect() as c:
-        c.execute(text(f"DROP DATABASE IF EXISTS {c.dialect.identifier_preparer.quote(make_url(url).database)} "
-                       "WITH (FORCE)"))
-    admin.dispose()
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
-    """Leave PostGIS's own tables alone when comparing models and database."""
-    if type_ == "table" and name == "spatial_ref_sys":
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
+from aduan.schema import alembic_config
 
 
 def _cfg() -> Config:

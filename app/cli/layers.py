@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from aduan.errors import DomainError
 from app.db import get_engine
-from app.errors import DomainError
 from layers.cache import prune
 from layers.choropleth import choropleth
 from layers.emerging import emerging

@@ -8,7 +8,7 @@ import pandas as pd
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app import demo
+from aduan import demo
 from app.db import get_engine
 
 

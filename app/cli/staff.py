@@ -15,10 +15,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import text
 
-from app.auth.accounts import create_user
+from aduan.accounts import create_user
+from aduan.errors import DomainError
+from aduan.models import ROLES
 from app.db import get_engine
-from app.errors import DomainError
-from app.models import ROLES
 
 
 def _read_password() -> str:

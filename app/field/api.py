@@ -10,10 +10,10 @@ import gzip
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from aduan.clocks import WorkCalendar
+from aduan.queries.nearby import feature_collection, find_nearby, parse_query
 from app.auth.session import current_user, login_required
-from app.clocks import WorkCalendar
 from app.db import get_session
-from app.field.nearby import feature_collection, find_nearby, parse_query
 from app.i18n import current_lang
 
 bp = Blueprint("field_api", __name__, url_prefix="/api/v1")

@@ -5,9 +5,9 @@ import math
 from collections.abc import Mapping
 from typing import Protocol
 
-from app.errors import DomainError
-from app.tracking import normalise_code
-from app.workflow import Change, Position
+from aduan.errors import DomainError
+from aduan.tracking import normalise_code
+from aduan.workflow import Change, Position
 from geo.routing import check_lon_lat
 
 TRUE = ("1", "on", "true", "yes")

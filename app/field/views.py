@@ -11,16 +11,17 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from aduan.clocks import WorkCalendar
+from aduan.errors import DomainError
+from aduan.queries import nearby as near
+from aduan.queries import queue as wall
+from aduan.queries import tickets
+from aduan.sla import sla_of
+from aduan.workflow import ACTION_LABELS, STATUS_LABELS, Outcome, StaleUpdate, apply
 from app.auth.session import current_user, login_required, protect_posts
-from app.clocks import WorkCalendar
 from app.db import get_session
-from app.errors import DomainError
-from app.field import forms, tickets
-from app.field import nearby as near
-from app.field import queue as wall
+from app.field import forms
 from app.i18n import current_lang, tr
-from app.sla import sla_of
-from app.workflow import ACTION_LABELS, STATUS_LABELS, Outcome, StaleUpdate, apply
 from geo.routing import OutsideCityError, RoutingError, explain
 
 bp = Blueprint("field", __name__)

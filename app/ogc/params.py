@@ -10,40 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from aduan.errors import OgcError
+from aduan.queries.ogc import DEFAULT_LIMIT, ItemsQuery
+
 MAX_LIMIT = 10_000
-DEFAULT_LIMIT = 100
 MAX_BBOX_SPAN = 90.0
 COMMON = frozenset({"f", "lang"})
 ITEMS = frozenset({"limit", "offset", "bbox", "datetime"})
 FORMATS = {"json", "geojson"}
 
 
-class OgcError(Exception):
-    """An error in the OGC exception shape: a code, a description (Indonesian) and its English."""
-
-    def __init__(self, status: int, code: str, description: str, description_en: str):
-        super().__init__(description_en)
-        self.status, self.code, self.description, self.description_en = status, code, description, description_en
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "description": self.description, "description_en": self.description_en}
-
-
 def bad(name: str, why_id: str, why_en: str) -> OgcError:
     return OgcError(400, "InvalidParameterValue", f"Parameter '{name}': {why_id}", f"Parameter '{name}': {why_en}")
-
-
-@dataclass(frozen=True)
-class ItemsQuery:
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
-    bbox: tuple[float, float, float, float] | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    props: tuple[tuple[str, str], ...] = ()
 
 
 def check_known(args: Mapping, allowed: frozenset[str]) -> None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, json, request
 
+from aduan.errors import DomainError
+from aduan.queries import ogc as features
 from app.db import get_engine
-from app.errors import DomainError
-from app.ogc import features, openapi
+from app.ogc import openapi
 from app.ogc.params import ItemsQuery, OgcError, check_known, parse_items
 
 bp = Blueprint("ogc", __name__)

@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from app import public
-from app.api_keys import verify_api_key
-from app.config import Settings
-from app.errors import Forbidden, NotFound
-from app.intake import Submission, submit
-from app.open311 import queries, records
+from aduan.api_keys import verify_api_key
+from aduan.errors import Forbidden, NotFound
+from aduan.intake import Submission, submit
+from aduan.queries import open311 as queries
+from aduan.queries import public
+from aduan.settings import Settings
+from app.open311 import records
 from app.open311.params import NewRequest, bad, new_request, request_query
 from app.open311.records import MediaUrl
 

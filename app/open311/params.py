@@ -12,10 +12,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from app.errors import DomainError
+from aduan.errors import DomainError
+from aduan.queries.open311 import MAX_PAGE_SIZE, RequestQuery
 
 DEFAULT_SPAN = dt.timedelta(days=90)  # spec: "a span of 90 days or first 1000 requests"
-MAX_PAGE_SIZE = 1000
 MAX_PAGE = 10_000
 DEFAULT_RADIUS_M = 500.0
 MAX_RADIUS_M = 20_000.0
@@ -59,22 +59,6 @@ def w3c_datetime(value: str, name: str, tz: dt.tzinfo) -> dt.datetime:
         raise bad(f"{name} bukan tanggal-waktu W3C yang valid (contoh 2026-01-31T00:00:00+08:00).",
                   f"{name} is not a valid W3C datetime (e.g. 2026-01-31T00:00:00+08:00).")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
-
-
-@dataclass(frozen=True)
-class RequestQuery:
-    """The filters of GET requests: the spec's, then our documented extensions."""
-
-    ids: list[str] | None = None
-    service_codes: list[str] | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    status: str | None = None  # 'open' | 'closed' | None (both)
-    page: int = 1
-    page_size: int = MAX_PAGE_SIZE
-    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
-    near: tuple[float, float, float] | None = None  # lon, lat, radius in metres
-    extensions: bool = False
 
 
 def request_query(args: Mapping, now: dt.datetime, tz: dt.tzinfo) -> RequestQuery:

@@ -12,10 +12,10 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
-from app import public
-from app.config import Settings
+from aduan.errors import DomainError, NotFound
+from aduan.queries import public
+from aduan.settings import Settings
 from app.db import get_engine, get_session
-from app.errors import DomainError, NotFound
 from app.open311 import georeport
 from app.open311.formats import FORMATS, errors, respond
 from geo.routing import RoutingError

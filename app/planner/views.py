@@ -10,17 +10,19 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, json, render_template, request
 
+from aduan.errors import DomainError, NotFound
 from app.auth.session import current_user
 from app.db import get_engine
-from app.errors import DomainError, NotFound, problem
+from app.errors import problem
 from app.i18n import tr
-from app.planner import exports, service
-from app.planner.performance import parse_group, performance
+from app.planner import exports
 from app.planner.report import charts_for
+from layers import catalog as service
 from layers.choropleth import kelurahan_geometries
 from layers.filters import LayerFilter, check_codes, parse_filter
 from layers.folium_pages import heat_page
 from layers.heat import heat_points
+from layers.performance import parse_group, performance
 
 bp = Blueprint("planner", __name__)
 

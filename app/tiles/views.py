@@ -9,8 +9,8 @@ import hashlib
 
 from flask import Blueprint, Response, current_app, request
 
+from aduan.errors import DomainError, NotFound
 from app.db import get_engine
-from app.errors import DomainError, NotFound
 from layers import mvt
 from layers.cache import data_version
 from layers.filters import FILTER_PARAMS, check_codes, parse_filter

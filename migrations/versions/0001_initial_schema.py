@@ -9,7 +9,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
-from app.models import METRIC_SRID
+from aduan.models import METRIC_SRID
 
 revision = '0001'
 down_revision = None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import op
 
-from app.models import METRIC_SRID
+from aduan.models import METRIC_SRID
 
 revision = "0004"
 down_revision = "0003"

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 from sqlalchemy import Engine, text
 
-from app.api_keys import create_api_key
+from aduan.api_keys import create_api_key
 
 BASE = "/open311/v2"
 FORMATS = ("xml", "json")

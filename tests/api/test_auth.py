@@ -7,8 +7,8 @@ import pytest
 from flask import session
 from sqlalchemy import text
 
+from aduan.errors import Forbidden
 from app.auth.session import require_role
-from app.errors import Forbidden
 from tests.fieldkit import PASSWORD, csrf_token, login, make_user
 
 

@@ -100,7 +100,7 @@ def test_tracking_page_states_the_running_clock(client, engine, settings):
     """A new ticket shows its follow-up clock in words; a long-overdue one says it is late in working days."""
     import pandas as pd
 
-    from app.bulk_load import load_complaints
+    from aduan.bulk_load import load_complaints
 
     loc = client.post("/lapor", data=FORM | {"idempotency_key": "sla1"}).headers["Location"]
     assert "Tindak lanjut: sisa 5 hari kerja" in client.get(loc).get_data(as_text=True)

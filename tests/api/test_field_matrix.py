@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app.auth.accounts import load_account
+from aduan.accounts import load_account
 from app.auth.session import session_claims
 from tests.fieldkit import csrf_token, make_ticket, make_user, ticket_row
 

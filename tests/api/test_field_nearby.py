@@ -8,8 +8,8 @@ import json
 import pytest
 from sqlalchemy import text
 
-from app.auth.permissions import StaffUser
-from app.field.nearby import KNN_ONLY_SETTINGS, NearbyQuery, build_sql, find_nearby
+from aduan.permissions import StaffUser
+from aduan.queries.nearby import KNN_ONLY_SETTINGS, NearbyQuery, build_sql, find_nearby
 from tests.fieldkit import login, make_tickets, make_user
 
 HERE = (114.51, -3.39)  # Kelurahan A

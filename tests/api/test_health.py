@@ -13,8 +13,8 @@ def test_healthz_reports_database_postgis_and_generation(client):
 
 def test_healthz_unreachable_database_is_503(engine):
     """With the database unreachable the answer is 503, not a crash."""
+    from aduan.settings import Settings
     from app import create_app
-    from app.config import Settings
 
     bad = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none", secret_key="x")
     resp = create_app({"SETTINGS": bad, "TESTING": True}).test_client().get("/healthz")

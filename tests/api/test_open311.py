@@ -227,8 +227,8 @@ def test_root_serves_the_discovery_document(client):
 
 def test_unreachable_database_is_an_open311_503(engine):
     """With the database down, Open311 answers 503 in its own error shape, not an HTML 500."""
+    from aduan.settings import Settings
     from app import create_app
-    from app.config import Settings
 
     bad = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none", secret_key="x")
     resp = create_app({"SETTINGS": bad, "TESTING": True}).test_client().get(f"{BASE}/services.json")

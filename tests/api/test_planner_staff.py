@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import text
 
-from app.bulk_load import load_complaints
+from aduan.bulk_load import load_complaints
 from tests.fieldkit import login, make_user
 
 

@@ -8,9 +8,9 @@ from PIL import Image
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.errors import DomainError
-from app.intake import Submission, submit, support
-from app.photos import PhotoError
+from aduan.errors import DomainError
+from aduan.intake import Submission, submit, support
+from aduan.photos import PhotoError
 from geo.routing import OutsideCityError, RoutingError
 
 

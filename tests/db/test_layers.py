@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from app.bulk_load import load_complaints
-from app.clocks import WorkCalendar
-from app.planner.performance import performance_table
+from aduan.bulk_load import load_complaints
+from aduan.clocks import WorkCalendar
 from layers import cache
 from layers.choropleth import choropleth_table
 from layers.filters import LayerFilter
 from layers.hexbins import assign_cells, hexbin_table
 from layers.hotspots import hotspot_table
 from layers.late import late_tickets
+from layers.performance import performance_table
 
 RES = 9
 FLT = LayerFilter(dt.date(2026, 9, 1), dt.date(2026, 11, 1))

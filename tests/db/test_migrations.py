@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from app.cli.database import alembic_config, include_object
-from app.models import Base
+from aduan.models import Base
+from aduan.schema import alembic_config, include_object
 from tests.conftest import scratch_database
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import text
 
-from app.bulk_load import load_complaints
-from app.reroute import reroute_open
+from aduan.bulk_load import load_complaints
+from aduan.reroute import reroute_open
 
 
 def _load(conn, settings, rows):

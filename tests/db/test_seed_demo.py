@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from app import create_app, demo
-from app.config import Settings
-from app.demo import reference as ref
+from aduan import demo
+from aduan.demo import reference as ref
+from aduan.settings import Settings
+from app import create_app
 from tests.conftest import scratch_database
 
 N = 2000

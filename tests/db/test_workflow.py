@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from app.auth.permissions import StaffUser
-from app.bulk_load import load_complaints
-from app.errors import DomainError, NotFound
-from app.models import STATUSES
-from app.workflow import Change, IllegalTransition, Position, StaleUpdate, apply
+from aduan.bulk_load import load_complaints
+from aduan.errors import DomainError, NotFound
+from aduan.models import STATUSES
+from aduan.permissions import StaffUser
+from aduan.workflow import Change, IllegalTransition, Position, StaleUpdate, apply
 from geo.routing import OutsideCityError
 from tests.fieldkit import jpeg_bytes
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import text
 
-from app.auth.permissions import StaffUser
-from app.workflow import Change, StaleUpdate, apply
+from aduan.permissions import StaffUser
+from aduan.workflow import Change, StaleUpdate, apply
 from tests.fieldkit import make_ticket, make_user
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from aduan.accounts import create_user
+from aduan.settings import Settings
 from app import create_app
-from app.auth.accounts import create_user
-from app.config import Settings
 from tests.conftest import scratch_database
 from tests.e2e.conftest import new_page, screenshot, serve
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from app.clocks import WorkCalendar
+from aduan.clocks import WorkCalendar
 
 WITA = ZoneInfo("Asia/Makassar")
 CAL = WorkCalendar()

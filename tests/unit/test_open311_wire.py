@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.errors import DomainError
+from aduan.errors import DomainError
 from app.open311.formats import to_json, to_xml, w3c
 from app.open311.params import attributes, csv_list, new_request, request_query, w3c_datetime
 

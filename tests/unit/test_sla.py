@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.clocks import WorkCalendar
-from app.sla import sla_of
+from aduan.clocks import WorkCalendar
+from aduan.sla import sla_of
 
 WITA = ZoneInfo("Asia/Makassar")
 CAL = WorkCalendar()

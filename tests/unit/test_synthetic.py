@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from app.demo import reference as ref
+from aduan.demo import reference as ref
 from geo import synthetic
 
 NOW = pd.Timestamp("2026-03-16 10:30", tz="Asia/Makassar")

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from app.clocks import WEEKMASK, WorkCalendar
-from app.errors import DomainError
-from app.models import OPEN_STATUSES
+from aduan.clocks import WEEKMASK, WorkCalendar
+from aduan.errors import DomainError
+from aduan.models import OPEN_STATUSES
 from layers.cache import cached_frame
 from layers.filters import LayerFilter
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from app.auth.permissions import StaffUser, can_change, can_view_contact, check_view_private
-from app.errors import NotFound
-from app.workflow import legal_actions
+from aduan.errors import NotFound
+from aduan.permissions import StaffUser, can_change, can_view_contact, check_view_private
+from aduan.workflow import legal_actions
 
 _TICKET = text("""
 SELECT c.id, c.tracking_code, c.status, c.version, c.description, c.address, c.public, c.anonymous, c.channel,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.errors import Forbidden
+from aduan.errors import Forbidden
 
 # Every workflow action (app/workflow.py holds the status transitions they cause).
 ACTIONS = ("note", "verify", "start", "resolve", "close", "reject", "duplicate", "reopen", "reroute")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from app.auth.permissions import SKPD_ROLES, StaffUser
-from app.clocks import WorkCalendar
-from app.errors import Forbidden, NotFound
-from app.sla import NEXT_DUE_SQL, sla_of
+from aduan.clocks import WorkCalendar
+from aduan.errors import Forbidden, NotFound
+from aduan.permissions import SKPD_ROLES, StaffUser
+from aduan.sla import NEXT_DUE_SQL, sla_of
 
 QUEUE_LIMIT = 200
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from app.auth.permissions import StaffUser, can_change
-from app.clocks import WorkCalendar
-from app.config import Settings
-from app.errors import DomainError
-from app.models import OPEN_STATUSES, STATUSES
-from app.sla import NEXT_DUE_SQL, sla_of
-from app.workflow import STATUS_LABELS, check_in_city
+from aduan.clocks import WorkCalendar
+from aduan.errors import DomainError
+from aduan.models import OPEN_STATUSES, STATUSES
+from aduan.permissions import StaffUser, can_change
+from aduan.settings import Settings
+from aduan.sla import NEXT_DUE_SQL, sla_of
+from aduan.workflow import STATUS_LABELS, check_in_city
 from geo.routing import check_lon_lat
 
 RADIUS_DEFAULT, RADIUS_MAX = 1000, 10_000

@@ -14,13 +14,26 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from app.config import Settings
-from app.ogc.params import ItemsQuery, OgcError
+from aduan.errors import OgcError
+from aduan.settings import Settings
 from layers.cache import cached_bytes
 from layers.filters import DEFAULT_STATUSES, LayerFilter, check_codes, default_range
 from layers.hexbins import cell_features, hexbins
 from layers.hotspots import hotspots
 from layers.public import count_public, feature, select_public
+
+DEFAULT_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    props: tuple[tuple[str, str], ...] = ()
+
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GEOJSON = "application/geo+json"

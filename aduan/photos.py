@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.errors import DomainError
+from aduan.errors import DomainError
 
 ACCEPTED = {"JPEG", "PNG", "WEBP"}
 MAX_PIXELS = 50_000_000  # decompression bombs are refused before decoding

@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
-from app.auth.permissions import ACTIONS, StaffUser, check_action
-from app.config import Settings
-from app.errors import Conflict, DomainError, NotFound
-from app.models import OPEN_STATUSES
-from app.photos import ProcessedPhoto, process_photo
+from aduan.errors import Conflict, DomainError, NotFound
+from aduan.models import OPEN_STATUSES
+from aduan.permissions import ACTIONS, StaffUser, check_action
+from aduan.photos import ProcessedPhoto, process_photo
+from aduan.settings import Settings
 from geo.routing import OutsideCityError
 
 TRANSITIONS: dict[tuple[str, str], str] = {

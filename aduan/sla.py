@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app.clocks import WorkCalendar
-from app.models import OPEN_STATUSES
+from aduan.clocks import WorkCalendar
+from aduan.models import OPEN_STATUSES
 
 SOON_WORKING_DAYS = 1
 # The due moment that matters now for an open ticket; `c` is the complaint alias.

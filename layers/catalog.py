@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from app.config import Settings
-from app.errors import DomainError, NotFound
+from aduan.errors import DomainError, NotFound
+from aduan.settings import Settings
 from layers.choropleth import choropleth, kelurahan_geometries
 from layers.emerging import emerging
 from layers.filters import LayerFilter

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from app.clocks import WorkCalendar
-from app.config import Settings
-from app.models import CHANNELS, STATUSES
-from app.tracking import tracking_codes
+from aduan.clocks import WorkCalendar
+from aduan.models import CHANNELS, STATUSES
+from aduan.settings import Settings
+from aduan.tracking import tracking_codes
 from geo.routing import ROUTING_RECORD_SQL
 
 Progress = Callable[[str, int, int], None]

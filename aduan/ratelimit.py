@@ -10,7 +10,7 @@ import random
 
 from sqlalchemy import Connection, Engine, text
 
-from app.errors import DomainError
+from aduan.errors import DomainError
 
 _HIT = text("""
 INSERT INTO rate_limit (key, window_start, hits)

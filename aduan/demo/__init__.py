@@ -14,9 +14,9 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
-from app.bulk_load import LoadReport, load_complaints
-from app.config import Settings
-from app.demo import reference as ref
+from aduan.bulk_load import LoadReport, load_complaints
+from aduan.demo import reference as ref
+from aduan.settings import Settings
 from geo import synthetic
 from geo.boundary_load import load_generation
 

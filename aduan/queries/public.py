@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, text
 
-from app.errors import NotFound
+from aduan.errors import NotFound
 from geo.routing import check_lon_lat
 
 OPEN = ("new", "verified", "in_progress")

@@ -5,11 +5,29 @@ Filters are fixed SQL fragments with bound parameters; no client text is ever pu
 """
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from sqlalchemy import Connection, text
 
-from app.open311.params import RequestQuery
-
 OPEN = ("new", "verified", "in_progress")
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    """The filters of GET requests: the spec's, then our documented extensions."""
+
+    ids: list[str] | None = None
+    service_codes: list[str] | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    status: str | None = None  # 'open' | 'closed' | None (both)
+    page: int = 1
+    page_size: int = MAX_PAGE_SIZE
+    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    near: tuple[float, float, float] | None = None  # lon, lat, radius in metres
+    extensions: bool = False
 
 _SELECT = """
 SELECT c.id, c.tracking_code, c.status, c.description, c.address, c.public, c.created_at, c.updated_at,

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from app.auth import passwords
-from app.auth.permissions import SKPD_ROLES, StaffUser
-from app.errors import Conflict, DomainError, NotFound
-from app.models import ROLES
+from aduan import passwords
+from aduan.errors import Conflict, DomainError, NotFound
+from aduan.models import ROLES
+from aduan.permissions import SKPD_ROLES, StaffUser
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,100}@[^@\s]{1,100}\.[^@\s]{1,40}$")
 

@@ -16,12 +16,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.clocks import WorkCalendar
-from app.config import Settings
-from app.errors import DomainError
-from app.models import Attachment, Category, Complaint, ComplaintEvent, Reporter
-from app.photos import ProcessedPhoto, process_photo
-from app.tracking import tracking_code
+from aduan.clocks import WorkCalendar
+from aduan.errors import DomainError
+from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Reporter
+from aduan.photos import ProcessedPhoto, process_photo
+from aduan.settings import Settings
+from aduan.tracking import tracking_code
 from geo.routing import RoutingDecision, check_lon_lat, route_point
 
 MAX_DESCRIPTION = 5000

@@ -1,0 +1,53 @@
+"""The schema's plumbing without Flask: Alembic pointed at our migrations, and scratch databases for tests and
+benchmarks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+from geoalchemy2 import alembic_helpers
+from sqlalchemy import create_engine, make_url, text
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic config pointing at our migrations and the given database."""
+    cfg = Config(str(MIGRATIONS / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _admin(url: str):
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def create_database(url: str, *, replace: bool = False) -> str:
+    """Create the database named in `url` if missing (dropped first with replace=True): tests and benchmarks."""
+    name = make_url(url).database
+    admin = _admin(url)
+    with admin.connect() as c:
+        quoted = c.dialect.identifier_preparer.quote(name)
+        if replace:
+            c.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name}).scalar():
+            c.execute(text(f"CREATE DATABASE {quoted}"))
+    admin.dispose()
+    return url
+
+
+def drop_database(url: str) -> None:
+    """Drop the database named in `url`, closing its connections."""
+    admin = _admin(url)
+    with admin.connect() as c:
+        c.execute(text(f"DROP DATABASE IF EXISTS {c.dialect.identifier_preparer.quote(make_url(url).database)} "
+                       "WITH (FORCE)"))
+    admin.dispose()
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """Leave PostGIS's own tables alone when comparing models and database."""
+    if type_ == "table" and name == "spatial_ref_sys":
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
