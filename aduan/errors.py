@@ -1,49 +1,62 @@
-"""Domain errors carry a message in Indonesian and English; app/errors.py turns them into HTTP answers."""
+"""The one exception family: a problem a person can fix or should know about, said in Indonesian and English.
+
+Every error the domain (and geo/, whose errors derive from these) raises for a person is a `DomainError`. The
+class says what kind of problem it is; which HTTP status that is, and the shape of the answer (problem details,
+Open311's error list, OGC's exception, an HTML page), is decided in one table in app/errors.py. The CLI prints
+`str(err)`, both languages on one line.
+"""
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A problem the user can fix or should know about; `status` is the HTTP status it maps to."""
+    """Bad input or a refused action; `code` is a stable machine-readable name, `field` the input at fault."""
 
-    status = 400
     code = "bad_request"
 
-    def __init__(self, message_id: str, message_en: str, *, field: str | None = None, status: int | None = None):
-        super().__init__(message_en)
+    def __init__(self, message_id: str, message_en: str, *, field: str | None = None) -> None:
+        super().__init__(f"{message_id} / {message_en}")
         self.message_id = message_id
         self.message_en = message_en
         self.field = field
-        if status is not None:
-            self.status = status
-
-    def as_dict(self) -> dict:
-        body = {"code": self.code, "message": self.message_id, "message_en": self.message_en}
-        if self.field:
-            body["field"] = self.field
-        return body
 
 
 class NotFound(DomainError):
-    status = 404
+    """What was asked for does not exist (or may not be shown to the asker)."""
+
     code = "not_found"
 
 
+class Unauthorized(DomainError):
+    """A staff login is needed."""
+
+    code = "unauthenticated"
+
+
+class SessionExpired(Unauthorized):
+    """The staff session ended (idle, too old, password changed, account disabled)."""
+
+    code = "session_expired"
+
+
 class Forbidden(DomainError):
-    status = 403
+    """Logged in, but this user may not do or see this."""
+
     code = "forbidden"
 
 
 class Conflict(DomainError):
-    status = 409
+    """The thing changed under the user (a stale ticket version, an existing account)."""
+
     code = "conflict"
 
 
-class OgcError(Exception):
-    """An error in the OGC exception shape: a code, a description (Indonesian) and its English."""
+class Unprocessable(DomainError):
+    """Well-formed input that cannot be acted on, e.g. a point outside the city."""
 
-    def __init__(self, status: int, code: str, description: str, description_en: str):
-        super().__init__(description_en)
-        self.status, self.code, self.description, self.description_en = status, code, description, description_en
+    code = "unprocessable"
 
-    def as_dict(self) -> dict:
-        return {"code": self.code, "description": self.description, "description_en": self.description_en}
+
+class TooManyRequests(DomainError):
+    """A flood limit was reached; retry later."""
+
+    code = "too_many_requests"

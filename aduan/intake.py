@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aduan.clocks import WorkCalendar
-from aduan.errors import DomainError
+from aduan.errors import DomainError, NotFound
 from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Reporter
 from aduan.photos import ProcessedPhoto, process_photo
 from aduan.settings import Settings
@@ -110,7 +110,7 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
             return existing
     point = check_lon_lat(sub.lon, sub.lat)
     category, description, accuracy = _check(sub, session)
-    photos = [process_photo(p, settings.max_upload_mb * 1024 * 1024) for p in sub.photos]
+    photos = [process_photo(p, settings.max_upload_bytes) for p in sub.photos]
     decision = route_point(session.connection(), *point, category.id, city_name=settings.city_name,
                            tolerance_m=settings.snap_tolerance_m, near_border_m=settings.near_border_m)
     try:
@@ -195,8 +195,7 @@ def support(session: Session, code: str) -> int:
         "UPDATE complaint SET supporters = supporters + 1 WHERE tracking_code = :c AND public "
         "AND status IN ('new','verified','in_progress') RETURNING id, supporters"), {"c": code}).first()
     if row is None:
-        raise DomainError("Aduan tidak ditemukan atau sudah ditutup.", "Complaint not found or already closed.",
-                          status=404)
+        raise NotFound("Aduan tidak ditemukan atau sudah ditutup.", "Complaint not found or already closed.")
     session.add(ComplaintEvent(complaint_id=row.id, kind="support", actor_label="warga / citizen", public=True,
                                note="Dukungan warga / citizen support"))
     session.commit()

@@ -10,7 +10,7 @@ import random
 
 from sqlalchemy import Connection, Engine, text
 
-from aduan.errors import DomainError
+from aduan.errors import TooManyRequests
 
 _HIT = text("""
 INSERT INTO rate_limit (key, window_start, hits)
@@ -18,11 +18,6 @@ VALUES (:key, to_timestamp(floor(extract(epoch FROM now()) / :window) * :window)
 ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit.hits + 1
 RETURNING hits
 """)
-
-
-class TooManyRequests(DomainError):
-    status = 429
-    code = "too_many_requests"
 
 
 def hit(conn: Connection, key: str, *, limit: int, window_s: int) -> None:

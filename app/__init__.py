@@ -1,14 +1,16 @@
 """Peta Aduan: a GIS complaint-mapping service. `create_app()` reads like a table of contents."""
 from __future__ import annotations
 
+import datetime as dt
+import os
 from importlib import import_module
 
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aduan.settings import Settings
 
-# Blueprints per audience: (module, URL prefix).
+# Blueprints per audience: (module, URL prefix). A module may define `error_shape` (see app/errors.py).
 BLUEPRINTS = [
     ("app.health", ""),
     ("app.citizen.views", ""),
@@ -27,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the WSGI app; configuration comes from the environment (or `test_config` in tests)."""
     app = Flask(__name__, static_folder="../static", static_url_path="/static")
     settings = (test_config or {}).get("SETTINGS") or Settings()
-    app.config.update(settings.as_flask_config())
+    app.config.update(flask_config(settings))
     app.config.update(test_config or {})
     if settings.proxy_count:  # behind N reverse proxies: trust their X-Forwarded-For/-Proto, no more
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count)
@@ -36,13 +38,41 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.auth import session as staff_sessions
 
     db.init_app(app)
-    errors.init_app(app)
     i18n.init_app(app)
-    staff_sessions.init_app(app)  # cookie flags, CSRF (enforced by staff blueprints), current_user
-    for module, prefix in BLUEPRINTS:
-        app.register_blueprint(import_module(module).bp, url_prefix=prefix or None)
+    staff_sessions.init_app(app)  # CSRF (enforced by staff blueprints), current_user
+    shapes = {}
+    for name, prefix in BLUEPRINTS:
+        module = import_module(name)
+        app.register_blueprint(module.bp, url_prefix=prefix or None)
+        if hasattr(module, "error_shape"):
+            shapes[module.bp.name] = module.error_shape
+    errors.init_app(app, shapes)
 
     from app.cli import init_app as init_cli
 
     init_cli(app)
     return app
+
+
+def flask_config(settings: Settings) -> dict:
+    """Flask's upper-case keys from the one Settings object (kept beside them as SETTINGS)."""
+    return {
+        "SETTINGS": settings,
+        "SECRET_KEY": settings.secret_key or os.urandom(32).hex(),
+        # 3 photos of the per-photo limit plus the form itself.
+        "MAX_CONTENT_LENGTH": 3 * settings.max_upload_bytes + 1024 * 1024,
+        "JSON_SORT_KEYS": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=settings.session_max_hours),
+        # CSRF is enforced by the staff blueprints (app/auth/session.py); a field form may stay open for hours,
+        # so its token lives as long as the session does.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def current_settings() -> Settings:
+    """The request's (or CLI command's) settings."""
+    return current_app.config["SETTINGS"]

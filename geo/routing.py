@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Connection, text
 
+from aduan.errors import Unprocessable
 from geo.errors import GeoError
 
 
@@ -18,8 +19,10 @@ class RoutingError(GeoError):
     """The point cannot be routed; carries a message in Indonesian and English."""
 
 
-class OutsideCityError(RoutingError):
+class OutsideCityError(RoutingError, Unprocessable):
     """Farther from the city than the snapping tolerance: refused, nothing is stored."""
+
+    code = "outside_city"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from aduan.errors import OgcError
+from aduan.errors import NotFound
 from aduan.settings import Settings
 from layers.cache import cached_bytes
 from layers.filters import DEFAULT_STATUSES, LayerFilter, check_codes, default_range
@@ -73,7 +73,7 @@ COLLECTIONS = {c.id: c for c in (
 
 def get_collection(cid: str) -> Collection:
     if cid not in COLLECTIONS:
-        raise OgcError(404, "NotFound", f"Koleksi '{cid}' tidak ada.", f"Collection '{cid}' does not exist.")
+        raise NotFound(f"Koleksi '{cid}' tidak ada.", f"Collection '{cid}' does not exist.")
     return COLLECTIONS[cid]
 
 

@@ -128,7 +128,7 @@ def photo_location():
                                        ("image/jpeg", "image/png", "image/webp") else [])
     if not files:
         raise DomainError("Tidak ada foto.", "No photo sent.", field="photos")
-    gps = process_photo(files[0], _settings().max_upload_mb * 1024 * 1024).gps
+    gps = process_photo(files[0], _settings().max_upload_bytes).gps
     return _json({"lon": gps[0], "lat": gps[1]} if gps else {"lon": None, "lat": None})
 
 

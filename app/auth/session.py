@@ -11,78 +11,34 @@ their `before_request`, and any other blueprint may call `csrf.protect()` the sa
 """
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import hmac
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask_wtf.csrf import CSRFProtect
 
 from aduan.accounts import Account, load_account
-from aduan.errors import DomainError, Forbidden
+from aduan.errors import Forbidden, SessionExpired, Unauthorized
 from aduan.permissions import StaffUser
+from app import current_settings
 from app.db import get_session
-from app.errors import problem
 
 csrf = CSRFProtect()
-JSON_BLUEPRINTS = ("field_api",)
-
-
-class Unauthorized(DomainError):
-    status = 401
-    code = "unauthenticated"
-
-
-class SessionExpired(Unauthorized):
-    code = "session_expired"
-
-
-@dataclass(frozen=True)
-class AuthSettings:
-    """Session limits and cookie flags, from the environment."""
-
-    idle_minutes: int = field(default_factory=lambda: int(os.environ.get("PETA_SESSION_IDLE_MIN", "240")))
-    max_hours: int = field(default_factory=lambda: int(os.environ.get("PETA_SESSION_MAX_HOURS", "12")))
-    secure_cookie: bool = field(default_factory=lambda: os.environ.get(
-        "PETA_SECURE_COOKIES", "").lower() in ("1", "true", "yes"))
 
 
 def init_app(app: Flask) -> None:
-    """Cookie flags, CSRF, the `current_user` template global and the CSRF error page."""
-    limits = app.config.setdefault("AUTH_SETTINGS", AuthSettings())
-    # Flask ships defaults for these keys, so replace only the defaults (an explicit test or deployment config wins).
-    for key, flask_default, ours in (
-            ("SESSION_COOKIE_HTTPONLY", True, True),
-            ("SESSION_COOKIE_SAMESITE", None, "Lax"),
-            ("SESSION_COOKIE_SECURE", False, limits.secure_cookie),
-            ("PERMANENT_SESSION_LIFETIME", dt.timedelta(days=31), dt.timedelta(hours=limits.max_hours))):
-        if app.config.get(key, flask_default) == flask_default:
-            app.config[key] = ours
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    # A field form may stay open for hours; the token lives as long as the session does.
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    """CSRF (checked by the staff blueprints, see protect_posts) and the `current_user` template global."""
     csrf.init_app(app)
     app.jinja_env.globals["current_user"] = current_user
-    app.register_error_handler(CSRFError, _csrf_failed)
 
 
 def wants_json() -> bool:
-    """JSON APIs get JSON errors; pages get pages and redirects."""
-    return request.blueprint in JSON_BLUEPRINTS or request.path.startswith("/api/")
-
-
-def _csrf_failed(err: CSRFError):
-    msg_id = "Formulir kedaluwarsa atau tidak sah (token CSRF hilang/salah). Muat ulang halaman lalu coba lagi."
-    msg_en = "The form is expired or invalid (CSRF token missing or wrong). Reload the page and try again."
-    if wants_json():
-        return problem(400, "csrf_failed", msg_id, msg_en)
-    return render_template("auth/error.html", status=400, message_id=msg_id, message_en=msg_en), 400
+    """JSON APIs get 401 problem details; pages get a redirect to the login form."""
+    return request.path.startswith("/api/")
 
 
 def protect_posts() -> None:
@@ -127,9 +83,9 @@ def _load() -> tuple[StaffUser | None, str]:
     if not uid:
         return None, "anonymous"
     now = time.time()
-    limits: AuthSettings = current_app.config["AUTH_SETTINGS"]
-    too_old = now - float(session.get("iat", 0)) > limits.max_hours * 3600
-    idle = now - float(session.get("seen", 0)) > limits.idle_minutes * 60
+    settings = current_settings()
+    too_old = now - float(session.get("iat", 0)) > settings.session_max_hours * 3600
+    idle = now - float(session.get("seen", 0)) > settings.session_idle_minutes * 60
     account = None if (too_old or idle) else load_account(get_session().connection(), int(uid))
     if account is None or not account.active or not hmac.compare_digest(
             session.get("pwf", ""), _fingerprint(account.password_hash)):

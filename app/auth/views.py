@@ -4,13 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from aduan.accounts import authenticate
+from aduan.errors import TooManyRequests
 from aduan.permissions import StaffUser
-from aduan.ratelimit import TooManyRequests, check_login
+from aduan.ratelimit import check_login
 from app.auth.session import current_user, login_user, logout_user, protect_posts, safe_next
 from app.db import get_engine, get_session
+from app.errors import page_shape
 
 bp = Blueprint("auth", __name__)
 bp.before_request(protect_posts)
+error_shape = page_shape("auth/error.html")  # e.g. a login form without its CSRF token
 
 
 def home_for(user: StaffUser) -> str:

@@ -15,8 +15,9 @@ from aduan.ratelimit import check_submission
 from aduan.sla import sla_of
 from aduan.tracking import normalise_code
 from app.db import get_engine, get_session
+from app.errors import status_of
 from app.i18n import current_lang, tr
-from geo.routing import OutsideCityError, RoutingError, explain
+from geo.routing import explain
 
 bp = Blueprint("citizen", __name__)
 MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
@@ -44,7 +45,7 @@ def status_text(status: str) -> str:
     return tr(*STATUS_TEXT.get(status, (status, status)))
 
 
-def _form_page(values: dict | None = None, error: DomainError | RoutingError | None = None, status: int = 200):
+def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):
     with get_engine().connect() as conn:
         categories = public.all_categories(conn)
     values = dict(values or {})
@@ -66,10 +67,9 @@ def submit():
         check_submission(get_engine(), request.remote_addr, current_app.config["SETTINGS"].submit_limit)
         result = intake.submit(get_session(), intake.submission_from_mapping(request.form, photos, "web"),
                                current_app.config["SETTINGS"])
-    except (DomainError, RoutingError) as err:
+    except DomainError as err:
         get_session().rollback()
-        status = err.status if isinstance(err, DomainError) else 422 if isinstance(err, OutsideCityError) else 400
-        return _form_page(request.form.to_dict(), err, status)
+        return _form_page(request.form.to_dict(), err, status_of(err))
     return redirect(url_for("citizen.track", code=result.tracking_code, baru=1), 303)
 
 

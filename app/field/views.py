@@ -9,7 +9,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
@@ -20,36 +19,14 @@ from aduan.sla import sla_of
 from aduan.workflow import ACTION_LABELS, STATUS_LABELS, Outcome, StaleUpdate, apply
 from app.auth.session import current_user, login_required, protect_posts
 from app.db import get_session
+from app.errors import page_shape, status_of
 from app.field import forms
 from app.i18n import current_lang, tr
-from geo.routing import OutsideCityError, RoutingError, explain
+from geo.routing import explain
 
 bp = Blueprint("field", __name__)
 bp.before_request(protect_posts)
-
-
-def _error_page(message_id: str, message_en: str, status: int):
-    return render_template("auth/error.html", status=status, message_id=message_id, message_en=message_en), status
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(err: DomainError):
-    return _error_page(err.message_id, err.message_en, err.status)
-
-
-@bp.errorhandler(RoutingError)
-def _routing_error(err: RoutingError):
-    return _error_page(err.message_id, err.message_en, _routing_status(err))
-
-
-def _routing_status(err: RoutingError) -> int:
-    return 422 if isinstance(err, OutsideCityError) else 400
-
-
-@bp.errorhandler(RequestEntityTooLarge)
-def _too_large(err: RequestEntityTooLarge):
-    mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    return _error_page(f"Kiriman terlalu besar (maksimal {mb} MB).", f"Upload too large (at most {mb} MB).", 413)
+error_shape = page_shape("auth/error.html")
 
 
 def _ctx():
@@ -134,16 +111,14 @@ def ticket_update(code: str):
     session = get_session()
     try:
         change = forms.change_from_form(request.form, request.files.get("photo"),
-                                        settings.max_upload_mb * 1024 * 1024)
+                                        settings.max_upload_bytes)
         outcome = apply(conn, settings, current_user(), code, change)
-    except (DomainError, RoutingError) as err:
+    except DomainError as err:
         session.rollback()
-        if isinstance(err, RoutingError):
-            err = DomainError(err.message_id, err.message_en, field=err.field, status=_routing_status(err))
         form = request.form.to_dict()
         if isinstance(err, StaleUpdate):
             form.pop("version", None)  # the page shows the latest state; its version goes into the form
-        return _render_ticket(code, form=form, error=err, status=err.status)
+        return _render_ticket(code, form=form, error=err, status=status_of(err))
     session.commit()
     _flash_outcome(outcome)
     return redirect(url_for("field.ticket", code=code), code=303)

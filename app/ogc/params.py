@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from aduan.errors import OgcError
+from aduan.errors import DomainError
 from aduan.queries.ogc import DEFAULT_LIMIT, ItemsQuery
 
 MAX_LIMIT = 10_000
@@ -22,16 +22,16 @@ ITEMS = frozenset({"limit", "offset", "bbox", "datetime"})
 FORMATS = {"json", "geojson"}
 
 
-def bad(name: str, why_id: str, why_en: str) -> OgcError:
-    return OgcError(400, "InvalidParameterValue", f"Parameter '{name}': {why_id}", f"Parameter '{name}': {why_en}")
+def bad(name: str, why_id: str, why_en: str) -> DomainError:
+    return DomainError(f"Parameter '{name}': {why_id}", f"Parameter '{name}': {why_en}", field=name)
 
 
 def check_known(args: Mapping, allowed: frozenset[str]) -> None:
     """Refuse parameters this resource does not define (OGC API – Features /req/core/query-param-unknown)."""
     unknown = sorted(set(args) - allowed - COMMON)
     if unknown:
-        raise OgcError(400, "InvalidParameterValue", f"Parameter tidak dikenal: {', '.join(unknown)}.",
-                       f"Unknown query parameter(s): {', '.join(unknown)}.")
+        raise DomainError(f"Parameter tidak dikenal: {', '.join(unknown)}.",
+                          f"Unknown query parameter(s): {', '.join(unknown)}.")
     if args.get("f", "json") not in FORMATS:
         raise bad("f", "format yang didukung: json, geojson.", "supported formats: json, geojson.")
 

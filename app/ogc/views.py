@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, json, request
 
-from aduan.errors import DomainError
+from aduan.errors import NotFound
 from aduan.queries import ogc as features
 from app.db import get_engine
+from app.errors import Answer
 from app.ogc import openapi
-from app.ogc.params import ItemsQuery, OgcError, check_known, parse_items
+from app.ogc.params import ItemsQuery, check_known, parse_items
 
 bp = Blueprint("ogc", __name__)
 
@@ -21,15 +22,15 @@ def _send(doc: dict, mimetype: str = features.JSON, status: int = 200) -> Respon
     return Response(json.dumps(doc, ensure_ascii=False), status=status, mimetype=mimetype)
 
 
-@bp.errorhandler(OgcError)
-def _ogc_error(err: OgcError) -> Response:
-    return _send(err.as_dict(), status=err.status)
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(err: DomainError) -> Response:
-    code = "NotFound" if err.status == 404 else "InvalidParameterValue"
-    return _send({"code": code, "description": err.message_id, "description_en": err.message_en}, status=err.status)
+def error_shape(answer: Answer) -> Response:
+    """OGC API's exception document: a code from the standard's vocabulary and the description (id, en)."""
+    code = {404: "NotFound", 503: "ServiceUnavailable"}.get(answer.status, "InvalidParameterValue")
+    if answer.status >= 500 and answer.status != 503:
+        code = "ServerError"
+    resp = _send({"code": code, "description": answer.message_id, "description_en": answer.message_en},
+                 status=answer.status)
+    resp.headers.update(answer.headers)
+    return resp
 
 
 @bp.get("")
@@ -82,5 +83,5 @@ def item(cid: str, fid: str):
     with get_engine().begin() as conn:
         feats, _ = features.fetch(conn, cid, ItemsQuery(limit=1), settings, fid=fid)
     if not feats:
-        raise OgcError(404, "NotFound", f"Fitur '{fid}' tidak ada di '{cid}'.", f"Feature '{fid}' not in '{cid}'.")
+        raise NotFound(f"Fitur '{fid}' tidak ada di '{cid}'.", f"Feature '{fid}' not in '{cid}'.")
     return _send(features.item_document(_base(), cid, feats[0]), features.GEOJSON)

@@ -30,7 +30,7 @@ _SPACE_OFFSET = re.compile(r"(T[0-9:.]+) (\d{2}(?::?\d{2})?)$")  # an unencoded 
 
 
 def bad(message_id: str, message_en: str) -> DomainError:
-    return DomainError(message_id, message_en, status=400)
+    return DomainError(message_id, message_en)
 
 
 def _get(args: Mapping, name: str) -> str | None:

@@ -1,14 +1,12 @@
 """Open311 GeoReport v2 under /open311/v2, in XML and JSON by the URL suffix (see docs/open311.md).
 
 Each route parses, calls one function of app/open311/georeport.py and serialises. Every error on these routes,
-ours or the framework's, answers in Open311's shape: a list of {code, description} with 400, 403 or 404.
+ours or the framework's, answers in Open311's shape (`error_shape`): a list of {code, description} with 400, 403
+or 404 (or 503 while the database is away).
 """
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
@@ -16,12 +14,11 @@ from aduan.errors import DomainError, NotFound
 from aduan.queries import public
 from aduan.settings import Settings
 from app.db import get_engine, get_session
+from app.errors import Answer
 from app.open311 import georeport
 from app.open311.formats import FORMATS, errors, respond
-from geo.routing import RoutingError
 
 bp = Blueprint("open311", __name__)
-log = logging.getLogger(__name__)
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 SPEC_STATUSES = (400, 403, 404)
 
@@ -135,44 +132,13 @@ def _error_format() -> str:
     return "json" if request.path.endswith(".json") else "xml"
 
 
-def _error(status: int, message_id: str, message_en: str) -> Response:
+def error_shape(answer: Answer) -> Response:
     """Open311 allows 400, 403 and 404 (and server errors); any other client error is a 400 carrying its code."""
-    http = status if status in SPEC_STATUSES or status >= 500 else 400
-    text = f"{message_id} / {message_en}" if message_id != message_en else message_en
-    return errors(_error_format(), http, text, code=status)
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(err: DomainError) -> Response:
-    return _error(err.status, err.message_id, err.message_en)
-
-
-@bp.errorhandler(RoutingError)
-def _routing_error(err: RoutingError) -> Response:
-    return _error(400, err.message_id, err.message_en)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(err: HTTPException) -> Response:
-    messages = {405: ("Metode tidak didukung.", "Method not allowed."),
-                413: ("Kiriman terlalu besar.", "Request too large.")}
-    message_id, message_en = messages.get(err.code or 400, (err.description or "", err.description or ""))
-    return _error(err.code or 400, message_id, message_en)
-
-
-@bp.errorhandler(DataError)
-def _data_error(err: DataError) -> Response:
-    return _error(400, "Nilai parameter tidak valid.", "A parameter value is not valid.")
-
-
-@bp.errorhandler(DBAPIError)
-def _database_error(err: DBAPIError) -> Response:
-    """Database unreachable: 503, worth a retry; anything else from the database is our bug: a logged 500."""
-    log.exception("Open311: database error")
-    if isinstance(err, OperationalError | InterfaceError):
-        return _error(503, "Layanan sedang tidak tersedia, coba lagi nanti.",
-                      "The service is temporarily unavailable, please try again later.")
-    return _error(500, "Kesalahan server; sudah dicatat.", "Server error; it has been logged.")
+    http = answer.status if answer.status in SPEC_STATUSES or answer.status >= 500 else 400
+    text = f"{answer.message_id} / {answer.message_en}" if answer.message_id != answer.message_en else answer.message_en
+    resp = errors(_error_format(), http, text, code=answer.status)
+    resp.headers.update(answer.headers)
+    return resp
 
 
 def _has_nul(value: object) -> bool:

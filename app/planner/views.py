@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, json, render_template, request
 
-from aduan.errors import DomainError, NotFound
+from aduan.errors import NotFound
 from app.auth.session import current_user
 from app.db import get_engine
-from app.errors import problem
+from app.errors import Answer, page_shape, problem
 from app.i18n import tr
 from app.planner import exports
 from app.planner.report import charts_for
@@ -130,10 +130,11 @@ def export(name: str, fmt: str):
     return _download(exports.render(fc, fmt, name), exports.FORMATS[fmt], f"peta-aduan-{name}-{today}.{fmt}")
 
 
-@bp.errorhandler(DomainError)
-def _domain_error(err: DomainError):
-    """HTML pages show the message; data endpoints get problem details (app-wide handler)."""
+_page = page_shape("planner/error.html")
+
+
+def error_shape(answer: Answer):
+    """HTML pages show the message; data endpoints (and clients that want no HTML) get problem details."""
     if request.path.endswith((".geojson", ".csv", ".gpkg")) or not request.accept_mimetypes.accept_html:
-        return problem(err.status, err.code, err.message_id, err.message_en,
-                       **({"field": err.field} if err.field else {}))
-    return render_template("planner/error.html", err=err), err.status
+        return problem(answer)
+    return _page(answer)

@@ -78,10 +78,10 @@ def test_secure_cookie_flag_is_configurable(app, client, engine):
 
 def test_secure_cookie_setting_reads_the_environment(monkeypatch):
     """PETA_SECURE_COOKIES=1 turns the Secure flag on."""
-    from app.auth.session import AuthSettings
+    from aduan.settings import Settings
 
     monkeypatch.setenv("PETA_SECURE_COOKIES", "1")
-    assert AuthSettings().secure_cookie is True
+    assert Settings().secure_cookies is True
 
 
 def test_page_without_session_redirects_to_login_with_next(client):

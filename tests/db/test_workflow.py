@@ -12,6 +12,7 @@ from aduan.errors import DomainError, NotFound
 from aduan.models import STATUSES
 from aduan.permissions import StaffUser
 from aduan.workflow import Change, IllegalTransition, Position, StaleUpdate, apply
+from app.errors import status_of
 from geo.routing import OutsideCityError
 from tests.fieldkit import jpeg_bytes
 
@@ -105,7 +106,7 @@ def test_stale_version_is_a_conflict_and_writes_nothing(conn, settings):
     apply(conn, settings, admin, code, Change("verify", 1), NOW)
     with pytest.raises(StaleUpdate) as err:
         apply(conn, settings, admin, code, Change("start", 1, note="terlambat"), NOW)
-    assert err.value.status == 409 and "versi 1 → 2" in err.value.message_id
+    assert status_of(err.value) == 409 and "versi 1 → 2" in err.value.message_id
     assert _row(conn, code)["status"] == "verified" and len(_events(conn, code)) == 1
 
 
@@ -199,7 +200,7 @@ def test_reject_needs_a_reason(conn, settings):
     code = _ticket(conn, settings)
     with pytest.raises(DomainError) as err:
         apply(conn, settings, _user(conn), code, Change("reject", 1, note="  "), NOW)
-    assert err.value.field == "note" and err.value.status == 400
+    assert err.value.field == "note" and status_of(err.value) == 400
 
 
 def test_reject_closes_the_ticket(conn, settings):

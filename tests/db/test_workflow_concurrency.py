@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from aduan.permissions import StaffUser
 from aduan.workflow import Change, StaleUpdate, apply
+from app.errors import status_of
 from tests.fieldkit import make_ticket, make_user
 
 
@@ -69,7 +70,7 @@ def test_update_waiting_on_an_uncommitted_change_gets_a_conflict(engine, setting
         tx.commit()
     other.join(10)
     [(kind, exc)] = results
-    assert kind == "conflict" and exc.status == 409 and "belum disimpan" in exc.message_id
+    assert kind == "conflict" and status_of(exc) == 409 and "belum disimpan" in exc.message_id
 
 
 def test_the_losing_change_can_be_resubmitted_against_the_new_version(engine, settings, ticket):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aduan.errors import DomainError
+from app.errors import status_of
 from app.open311.formats import to_json, to_xml, w3c
 from app.open311.params import attributes, csv_list, new_request, request_query, w3c_datetime
 
@@ -112,4 +113,4 @@ def test_new_request_without_coordinates_is_refused():
     """lat and long are required to route."""
     with pytest.raises(DomainError) as err:
         new_request({"service_code": ["a"], "address_string": ["Jl. A"]})
-    assert err.value.status == 400 and "lat" in err.value.message_en
+    assert status_of(err.value) == 400 and "lat" in err.value.message_en
