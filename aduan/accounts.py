@@ -8,8 +8,7 @@ from sqlalchemy import Connection, text
 
 from aduan import passwords
 from aduan.errors import Conflict, DomainError, NotFound
-from aduan.models import ROLES
-from aduan.permissions import SKPD_ROLES, StaffUser
+from aduan.permissions import ROLES, SKPD_ROLES, StaffUser
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,100}@[^@\s]{1,100}\.[^@\s]{1,40}$")
 

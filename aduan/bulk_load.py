@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from aduan.channels import CHANNELS
 from aduan.clocks import WorkCalendar
-from aduan.models import CHANNELS, STATUSES
 from aduan.settings import Settings
+from aduan.statuses import NOT_A_PROBLEM, STATUSES
 from aduan.tracking import tracking_codes
 from geo.routing import ROUTING_RECORD_SQL
 
@@ -63,7 +64,7 @@ def load_complaints(conn: Connection, frame: pd.DataFrame, *, settings: Settings
                        for r in outside]
     report.loaded = conn.execute(_INSERT_COMPLAINTS).rowcount
     say("inserted", report.loaded, len(clean))
-    conn.execute(_INSERT_EVENTS)
+    conn.execute(_INSERT_EVENTS, {"not_a_problem": list(NOT_A_PROBLEM)})
     report.flags.update(dict(conn.execute(text(
         "SELECT f, count(*) FROM staging_routed, unnest(flags) f GROUP BY f")).all()))
     conn.execute(text("DROP TABLE staging_routed; DROP TABLE staging_complaint"))
@@ -248,8 +249,8 @@ SELECT c.id, e.kind, e.from_status, e.to_status, 'impor / import', e.note, true,
        ('created', NULL, 'new', 'Aduan diterima / complaint received', s.created_at),
        ('status', 'verified', 'in_progress', 'Ditindaklanjuti / followed up', s.followed_up_at),
        ('status', 'in_progress', 'resolved', 'Selesai ditangani / resolved', s.resolved_at),
-       ('status', CASE WHEN s.status IN ('rejected', 'duplicate') THEN 'new' ELSE 'resolved' END,
-        CASE WHEN s.status IN ('rejected', 'duplicate') THEN s.status ELSE 'closed' END,
+       ('status', CASE WHEN s.status = ANY(:not_a_problem) THEN 'new' ELSE 'resolved' END,
+        CASE WHEN s.status = ANY(:not_a_problem) THEN s.status ELSE 'closed' END,
         'Ditutup / closed', s.closed_at)
  ) AS e(kind, from_status, to_status, note, at)
  WHERE e.at IS NOT NULL

@@ -21,6 +21,7 @@ from aduan.errors import DomainError, NotFound
 from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Reporter
 from aduan.photos import ProcessedPhoto, process_photo
 from aduan.settings import Settings
+from aduan.statuses import OPEN_STATUSES
 from aduan.tracking import tracking_code
 from geo.routing import RoutingDecision, check_lon_lat, route_point
 
@@ -193,7 +194,7 @@ def support(session: Session, code: str) -> int:
     """'Me too' on an open, public complaint instead of a duplicate; returns the new supporter count."""
     row = session.execute(text(
         "UPDATE complaint SET supporters = supporters + 1 WHERE tracking_code = :c AND public "
-        "AND status IN ('new','verified','in_progress') RETURNING id, supporters"), {"c": code}).first()
+        "AND status = ANY(:open) RETURNING id, supporters"), {"c": code, "open": list(OPEN_STATUSES)}).first()
     if row is None:
         raise NotFound("Aduan tidak ditemukan atau sudah ditutup.", "Complaint not found or already closed.")
     session.add(ComplaintEvent(complaint_id=row.id, kind="support", actor_label="warga / citizen", public=True,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 from geoalchemy2 import Geometry
@@ -30,12 +29,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-STATUSES = ("new", "verified", "in_progress", "resolved", "closed", "rejected", "duplicate")
-OPEN_STATUSES = ("new", "verified", "in_progress")
-ROLES = ("officer", "skpd_admin", "planner", "admin")
-CHANNELS = ("web", "open311", "api", "import", "demo", "phone", "desk")
+from aduan.permissions import ROLES
+from aduan.settings import metric_srid_from_env
+from aduan.statuses import ALL_SQL, OPEN_SQL
+
 # The city's metric CRS (UTM 50S for Banjarmasin); fixed into the schema when it is first migrated.
-METRIC_SRID = int(os.environ.get("PETA_METRIC_SRID", "32750"))
+METRIC_SRID = metric_srid_from_env()
 
 
 class Base(DeclarativeBase):
@@ -218,15 +217,15 @@ class Complaint(Base):
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # optimistic locking
     __table_args__ = (
         CheckConstraint(
-            "status IN ('new','verified','in_progress','resolved','closed','rejected','duplicate')",
+            f"status {ALL_SQL}",
             name="complaint_status",
         ),
         CheckConstraint("char_length(description) BETWEEN 1 AND 5000", name="complaint_description"),
         Index("complaint_created_at", "created_at"),
         Index("complaint_open_due", "skpd_id", "handling_due_at",
-              postgresql_where=text("status IN ('new','verified','in_progress')")),
+              postgresql_where=text(f"status {OPEN_SQL}")),
         Index("complaint_open_geom_m", "geom_m", postgresql_using="gist",
-              postgresql_where=text("status IN ('new', 'verified', 'in_progress')")),  # migration 0005
+              postgresql_where=text(f"status {OPEN_SQL}")),  # migration 0005
         Index("complaint_resolved_at", "resolved_at", "skpd_id"),  # migration 0006
     )
 
@@ -281,7 +280,7 @@ class User(Base):
     created_at: Mapped[dt.datetime] = _now()
     skpd: Mapped[Skpd | None] = relationship()
     __table_args__ = (
-        CheckConstraint("role IN ('officer','skpd_admin','planner','admin')", name="app_user_role"),
+        CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="app_user_role"),
         CheckConstraint("role NOT IN ('officer','skpd_admin') OR skpd_id IS NOT NULL", name="app_user_skpd"),
     )
 

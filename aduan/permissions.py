@@ -29,6 +29,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "planner": frozenset(),
     "admin": frozenset(ACTIONS),
 }
+ROLES = ("officer", "skpd_admin", "planner", "admin")
 SKPD_ROLES = ("officer", "skpd_admin")
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from aduan.statuses import OPEN_STATUSES
 from geo.routing import ROUTING_RECORD_SQL
 
 
@@ -35,7 +36,7 @@ SELECT t.id AS complaint_id, t.tracking_code, os.code AS old_skpd, ok.name AS ol
   JOIN skpd sk ON sk.id = r.skpd_id
   LEFT JOIN kecamatan kc ON kc.id = r.kecamatan_id
   LEFT JOIN service_area sa ON sa.id = r.service_area_id
- WHERE t.status IN ('new', 'verified', 'in_progress')
+ WHERE t.status = ANY(:open)
    AND (t.skpd_id <> r.skpd_id OR t.kelurahan_id <> r.kelurahan_id
         OR t.service_area_id IS DISTINCT FROM r.service_area_id)
 """.format(rec=ROUTING_RECORD_SQL))  # noqa: UP032
@@ -61,7 +62,7 @@ SELECT m.complaint_id, 'reroute', :actor,
 def reroute_open(conn: Connection, *, tolerance_m: float, near_border_m: float, apply: bool,
                  actor: str = "sistem / system (reroute)") -> list[Move]:
     """Recompute the routing of open complaints on the active boundaries; with apply=True store it."""
-    conn.execute(_COMPUTE, {"tol": tolerance_m, "nb": near_border_m})
+    conn.execute(_COMPUTE, {"tol": tolerance_m, "nb": near_border_m, "open": list(OPEN_STATUSES)})
     moves = [Move(*row) for row in conn.execute(text(
         "SELECT tracking_code, old_skpd, new_skpd, old_kelurahan, new_kelurahan FROM reroute_candidates "
         "ORDER BY old_skpd, new_skpd, tracking_code"))]

@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from aduan.clocks import WorkCalendar
-from aduan.models import OPEN_STATUSES
+from aduan.statuses import OPEN_STATUSES
 
 SOON_WORKING_DAYS = 1
 # The due moment that matters now for an open ticket; `c` is the complaint alias.

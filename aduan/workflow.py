@@ -37,10 +37,10 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
 from aduan.errors import Conflict, DomainError, NotFound
-from aduan.models import OPEN_STATUSES
 from aduan.permissions import ACTIONS, StaffUser, check_action
 from aduan.photos import ProcessedPhoto, process_photo
 from aduan.settings import Settings
+from aduan.statuses import OPEN_STATUSES, label
 from geo.routing import OutsideCityError
 
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -60,11 +60,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 REASON_REQUIRED = frozenset({"note", "reject", "reopen", "reroute"})
 MAX_NOTE = 2000
-STATUS_LABELS = {
-    "new": ("Baru", "New"), "verified": ("Terverifikasi", "Verified"),
-    "in_progress": ("Sedang ditangani", "In progress"), "resolved": ("Selesai ditangani", "Resolved"),
-    "closed": ("Ditutup", "Closed"), "rejected": ("Ditolak", "Rejected"), "duplicate": ("Duplikat", "Duplicate"),
-}
 ACTION_LABELS = {
     "note": ("Tambah catatan", "Add a note"), "verify": ("Verifikasi", "Verify"),
     "start": ("Mulai tangani", "Start work"), "resolve": ("Selesai ditangani", "Resolve"),
@@ -202,9 +197,9 @@ def _target(status: str, action: str) -> str:
     if (status, action) not in TRANSITIONS:
         allowed = legal_actions(status)
         raise IllegalTransition(
-            f"Tindakan «{ACTION_LABELS[action][0]}» tidak berlaku untuk aduan berstatus «{STATUS_LABELS[status][0]}». "
+            f"Tindakan «{ACTION_LABELS[action][0]}» tidak berlaku untuk aduan berstatus «{label(status)}». "
             f"Yang mungkin: {', '.join(ACTION_LABELS[a][0] for a in allowed)}.",
-            f"«{ACTION_LABELS[action][1]}» is not possible for a ticket that is «{STATUS_LABELS[status][1]}». "
+            f"«{ACTION_LABELS[action][1]}» is not possible for a ticket that is «{label(status, 'en')}». "
             f"Possible: {', '.join(ACTION_LABELS[a][1] for a in allowed)}.", field="action")
     return TRANSITIONS[(status, action)]
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 
+from aduan import statuses
+
 LANGS = ("id", "en")
 
 
@@ -25,9 +27,15 @@ def tr(text_id: str, text_en: str) -> str:
     return text_en if current_lang() == "en" else text_id
 
 
+def status_label(status: str | None) -> str:
+    """A ticket status in the reader's language."""
+    return statuses.label(status, current_lang())
+
+
 def init_app(app: Flask) -> None:
-    """Expose `tr` and `lang` to templates and remember an explicit choice."""
-    app.jinja_env.globals.update(tr=tr, current_lang=current_lang)
+    """Expose `tr`, the language and the status vocabulary to templates; remember an explicit choice."""
+    app.jinja_env.globals.update(tr=tr, current_lang=current_lang, status_label=status_label,
+                                 statuses=statuses.STATUSES)
 
     @app.after_request
     def _remember(resp: Response) -> Response:

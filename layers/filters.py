@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, text
 
 from aduan.errors import DomainError
-from aduan.models import STATUSES
+from aduan.statuses import NOT_A_PROBLEM, STATUSES
 
-DEFAULT_STATUSES = tuple(s for s in STATUSES if s not in ("rejected", "duplicate"))
+DEFAULT_STATUSES = tuple(s for s in STATUSES if s not in NOT_A_PROBLEM)
 MAX_RANGE_DAYS = 3660
 FILTER_PARAMS = ("start", "end", "category", "skpd", "status")
 

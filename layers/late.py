@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import Connection
 
-from aduan.models import OPEN_STATUSES
+from aduan.statuses import OPEN_STATUSES
 from layers.filters import LayerFilter
 from layers.public import select_public
 

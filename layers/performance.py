@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from aduan.clocks import WEEKMASK, WorkCalendar
 from aduan.errors import DomainError
-from aduan.models import OPEN_STATUSES
+from aduan.statuses import OPEN_STATUSES
 from layers.cache import cached_frame
 from layers.filters import LayerFilter
 

@@ -16,11 +16,11 @@ from sqlalchemy import Connection, text
 
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
-from aduan.models import OPEN_STATUSES, STATUSES
 from aduan.permissions import StaffUser, can_change
 from aduan.settings import Settings
 from aduan.sla import NEXT_DUE_SQL, sla_of
-from aduan.workflow import STATUS_LABELS, check_in_city
+from aduan.statuses import OPEN_SQL, OPEN_STATUSES, STATUSES, label
+from aduan.workflow import check_in_city
 from geo.routing import check_lon_lat
 
 RADIUS_DEFAULT, RADIUS_MAX = 1000, 10_000
@@ -86,7 +86,7 @@ SELECT n.*, cat.code AS category_code, cat.name_id, cat.name_en, s.code AS skpd_
   JOIN skpd s ON s.id = n.skpd_id
  ORDER BY n.distance_m, n.id
 """
-_OPEN = "c.status IN ('new', 'verified', 'in_progress')"
+_OPEN = f"c.status {OPEN_SQL}"
 
 
 def build_sql(q: NearbyQuery, user: StaffUser, settings: Settings, now: dt.datetime) -> tuple[str, dict]:
@@ -148,7 +148,7 @@ def feature(row: dict, user: StaffUser, cal: WorkCalendar, now: dt.datetime, lan
             "properties": {
                 "code": row["tracking_code"], "title": row["title"], "category": row["category_code"],
                 "category_name": row["name_en"] if en else row["name_id"], "status": row["status"],
-                "status_label": STATUS_LABELS[row["status"]][1 if en else 0], "skpd": row["skpd_code"],
+                "status_label": label(row["status"], lang), "skpd": row["skpd_code"],
                 "distance_m": round(row["distance_m"]), "sla": sla.state, "sla_text": sla.full_text(lang),
                 "due": (d := sla.due_day(cal)) and d.isoformat(),
                 "mine": can_change(user, row), "open": row["status"] in OPEN_STATUSES}}

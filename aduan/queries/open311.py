@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-OPEN = ("new", "verified", "in_progress")
+from aduan.statuses import OPEN_STATUSES
+
 MAX_PAGE_SIZE = 1000
 
 
@@ -67,7 +68,7 @@ def _conditions(q: RequestQuery, srid: int) -> tuple[list[str], dict]:
         params["codes"] = q.service_codes
     if q.status:
         where.append("c.status = ANY(:open)" if q.status == "open" else "NOT c.status = ANY(:open)")
-        params["open"] = list(OPEN)
+        params["open"] = list(OPEN_STATUSES)
     if q.bbox:
         where.append("c.geom && ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326)")
         params.update(zip(("x1", "y1", "x2", "y2"), q.bbox, strict=True))

@@ -10,9 +10,8 @@ import datetime as dt
 from sqlalchemy import Connection, text
 
 from aduan.errors import NotFound
+from aduan.statuses import OPEN_STATUSES
 from geo.routing import check_lon_lat
-
-OPEN = ("new", "verified", "in_progress")
 
 _TICKET = text("""
 SELECT c.id, c.tracking_code, c.status, c.description, c.address, c.created_at, c.updated_at,
@@ -60,7 +59,7 @@ SELECT c.tracking_code, left(c.description, 160) AS description, c.status, c.cre
        round(ST_Distance(c.geom_m, p.g)::numeric, 0)::integer AS distance_m, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat
   FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g) p,
        complaint c
- WHERE c.category_id = :category_id AND c.public AND c.status IN ('new', 'verified', 'in_progress')
+ WHERE c.category_id = :category_id AND c.public AND c.status = ANY(:open)
    AND c.created_at >= :since AND ST_DWithin(c.geom_m, p.g, :radius)
  ORDER BY c.geom_m <-> p.g
  LIMIT :limit
@@ -77,7 +76,8 @@ def nearby_open(conn: Connection, lon: object, lat: object, category_code: str, 
         raise NotFound("Kategori tidak dikenal.", "Unknown category.")
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     rows = conn.execute(_NEARBY_OPEN, {"lon": x, "lat": y, "srid": srid, "category_id": cat.id, "since": since,
-                                       "radius": cat.duplicate_radius_m, "limit": limit}).mappings()
+                                       "radius": cat.duplicate_radius_m, "limit": limit,
+                                       "open": list(OPEN_STATUSES)}).mappings()
     return [dict(r) | {"radius_m": cat.duplicate_radius_m} for r in rows]
 
 
@@ -115,7 +115,7 @@ SELECT c.tracking_code, c.status, cat.code AS category, cat.name_id, cat.name_en
        ST_Y(c.geom) AS lat, c.created_at
   FROM complaint c JOIN category cat ON cat.id = c.category_id
  WHERE c.public AND c.created_at >= :since AND (CAST(:status AS text) IS NULL OR
-       (CAST(:status AS text) = 'open') = (c.status IN ('new', 'verified', 'in_progress')))
+       (CAST(:status AS text) = 'open') = (c.status = ANY(:open)))
  ORDER BY c.created_at DESC
  LIMIT :limit
 """)
@@ -124,7 +124,8 @@ SELECT c.tracking_code, c.status, cat.code AS category, cat.name_id, cat.name_en
 def map_points(conn: Connection, *, days: int = 90, status: str | None = None, limit: int = 20000) -> list[dict]:
     """Non-confidential complaints for the public clustered map (public fields only)."""
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    return [dict(r) for r in conn.execute(_MAP_POINTS, {"since": since, "status": status, "limit": limit}).mappings()]
+    return [dict(r) for r in conn.execute(_MAP_POINTS, {"since": since, "status": status, "limit": limit,
+                                                          "open": list(OPEN_STATUSES)}).mappings()]
 
 
 def photo(conn: Connection, attachment_id: int) -> tuple[bytes, str]:

@@ -11,6 +11,7 @@ from aduan.clocks import WorkCalendar
 from aduan.errors import Forbidden, NotFound
 from aduan.permissions import SKPD_ROLES, StaffUser
 from aduan.sla import NEXT_DUE_SQL, sla_of
+from aduan.statuses import OPEN_SQL
 
 QUEUE_LIMIT = 200
 
@@ -21,7 +22,7 @@ SELECT c.id, c.tracking_code, c.status, c.skpd_id, left(c.description, 100) AS t
   FROM complaint c
   JOIN category cat ON cat.id = c.category_id
   JOIN skpd s ON s.id = c.skpd_id
- WHERE c.status IN ('new', 'verified', 'in_progress') {where}
+ WHERE c.status {open} {where}
  ORDER BY ({next_due} < :now) DESC, {next_due}, c.id
  LIMIT :limit
 """
@@ -31,7 +32,7 @@ SELECT count(*) AS open,
        count(*) FILTER (WHERE {next_due} < :now) AS overdue,
        (SELECT count(*) FROM complaint c WHERE c.resolved_at >= :month_start {where}) AS done_this_month
   FROM complaint c
- WHERE c.status IN ('new', 'verified', 'in_progress') {where}
+ WHERE c.status {open} {where}
 """
 
 
@@ -62,8 +63,9 @@ def skpd_queue(conn: Connection, cal: WorkCalendar, skpd: str | None, now: dt.da
         if params["skpd_id"] is None:
             raise NotFound("SKPD tidak ditemukan.", "SKPD not found.", field="skpd")
         where = "AND c.skpd_id = :skpd_id"
-    rows = [dict(r) for r in conn.execute(text(_ROWS.format(next_due=NEXT_DUE_SQL, where=where)), params).mappings()]
-    counts = dict(conn.execute(text(_COUNTS.format(next_due=NEXT_DUE_SQL, where=where)), params).mappings().one())
+    parts = {"next_due": NEXT_DUE_SQL, "open": OPEN_SQL, "where": where}
+    rows = [dict(r) for r in conn.execute(text(_ROWS.format(**parts)), params).mappings()]
+    counts = dict(conn.execute(text(_COUNTS.format(**parts)), params).mappings().one())
     for r in rows:
         r["sla"] = sla_of(cal, now, **r)
     return Queue(skpd, rows[:QUEUE_LIMIT], counts, len(rows) > QUEUE_LIMIT)

@@ -16,17 +16,11 @@ from aduan.sla import sla_of
 from aduan.tracking import normalise_code
 from app.db import get_engine, get_session
 from app.errors import status_of
-from app.i18n import current_lang, tr
+from app.i18n import current_lang
 from geo.routing import explain
 
 bp = Blueprint("citizen", __name__)
 MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
-STATUS_TEXT = {
-    "new": ("Baru", "New"), "verified": ("Terverifikasi", "Verified"),
-    "in_progress": ("Sedang ditangani", "In progress"),
-    "resolved": ("Selesai ditangani", "Resolved"), "closed": ("Ditutup", "Closed"),
-    "rejected": ("Ditolak", "Rejected"), "duplicate": ("Duplikat", "Duplicate"),
-}
 
 
 @bp.app_template_filter("wita")
@@ -38,11 +32,6 @@ def format_wita(value: dt.datetime | None, with_time: bool = True) -> str:
     month = MONTHS_ID[local.month - 1] if current_lang() == "id" else local.strftime("%b")
     day = f"{local.day} {month} {local.year}"
     return f"{day} {local:%H:%M} WITA" if with_time else day
-
-
-@bp.app_template_global("status_text")
-def status_text(status: str) -> str:
-    return tr(*STATUS_TEXT.get(status, (status, status)))
 
 
 def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):

@@ -17,7 +17,8 @@ from sqlalchemy import text
 
 from aduan.accounts import create_user
 from aduan.errors import DomainError
-from aduan.models import ROLES
+from aduan.permissions import ROLES
+from aduan.statuses import OPEN_STATUSES
 from app.db import get_engine
 
 
@@ -77,8 +78,8 @@ def days_off_add(day: str, name: str) -> None:
         conn.execute(text("INSERT INTO day_off (day, name) VALUES (:d, :n) "
                           "ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name"), {"d": date, "n": name.strip()[:200]})
         affected = conn.execute(text(
-            "SELECT count(*) FROM complaint WHERE status IN ('new', 'verified', 'in_progress') "
-            "AND handling_due_at > CAST(:d AS date)"), {"d": date}).scalar_one()
+            "SELECT count(*) FROM complaint WHERE status = ANY(:open) AND handling_due_at > CAST(:d AS date)"),
+            {"d": date, "open": list(OPEN_STATUSES)}).scalar_one()
     click.echo(f"{date} ({date:%A}) dicatat sebagai hari libur: {name.strip()}. / recorded as a day off.")
     if date.weekday() >= 5:
         click.echo("Catatan: tanggal ini akhir pekan. / Note: this date is a weekend day.")

@@ -16,7 +16,8 @@ from aduan.queries import nearby as near
 from aduan.queries import queue as wall
 from aduan.queries import tickets
 from aduan.sla import sla_of
-from aduan.workflow import ACTION_LABELS, STATUS_LABELS, Outcome, StaleUpdate, apply
+from aduan.statuses import label
+from aduan.workflow import ACTION_LABELS, Outcome, StaleUpdate, apply
 from app.auth.session import current_user, login_required, protect_posts
 from app.db import get_session
 from app.errors import page_shape, status_of
@@ -33,12 +34,6 @@ def _ctx():
     settings = current_app.config["SETTINGS"]
     conn = get_session().connection()
     return settings, conn, WorkCalendar.from_connection(conn, settings.timezone), dt.datetime.now(dt.UTC)
-
-
-@bp.app_template_global()
-def status_label(status: str | None) -> str:
-    """Localised status name for templates."""
-    return tr(*STATUS_LABELS[status]) if status in STATUS_LABELS else (status or "")
 
 
 @bp.app_template_filter("field_time")
@@ -125,7 +120,7 @@ def ticket_update(code: str):
 
 
 def _flash_outcome(outcome: Outcome) -> None:
-    flash(tr("Tersimpan. Status: ", "Saved. Status: ") + status_label(outcome.status), "ok")
+    flash(tr("Tersimpan. Status: ", "Saved. Status: ") + label(outcome.status, current_lang()), "ok")
     onsite = outcome.data.get("onsite") or {}
     if "offsite" in outcome.flags:
         flash(tr(f"Posisi Anda {onsite['distance_m']:.0f} m dari lokasi aduan (batas {onsite['max_m']:.0f} m): "

@@ -7,18 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
+from aduan.statuses import open311_status
 from app.open311.formats import w3c
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
-OPEN = ("new", "verified", "in_progress")
 LIST_TYPES = ("singlevaluelist", "multivaluelist")
 DATATYPES = ("string", "number", "datetime", "text", *LIST_TYPES)
 MediaUrl = Callable[[int, str], str]  # (attachment id, content type) -> absolute URL
-
-
-def open311_status(status: str) -> str:
-    """open = new/verified/in_progress; everything else (resolved, closed, rejected, duplicate) is closed."""
-    return "open" if status in OPEN else "closed"
 
 
 def service_notice(skpd_name: str, due: dt.datetime | None, tz: dt.tzinfo) -> str:

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from aduan.bulk_load import load_complaints
 from aduan.errors import DomainError, NotFound
-from aduan.models import STATUSES
 from aduan.permissions import StaffUser
+from aduan.statuses import STATUSES
 from aduan.workflow import Change, IllegalTransition, Position, StaleUpdate, apply
 from app.errors import status_of
 from geo.routing import OutsideCityError
