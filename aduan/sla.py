@@ -3,7 +3,7 @@
 Rules (where the issue is silent, these are our choices):
 - Two clocks, both counted from intake (app/clocks.py): follow-up (tindak lanjut) and handling (penanganan).
   While a ticket has had no follow-up, the follow-up clock is the one shown (it is always due first); after
-  the first substantive response the handling clock is shown. Late when `now > next_due` (NEXT_DUE_SQL).
+  the first substantive response the handling clock is shown. Late when `now > next_due`.
 - Due at the end of the due day (app/clocks.py). "Sisa N hari kerja" counts the working days after
   today up to and including the due day; on the due day itself it reads "jatuh tempo hari ini".
 - "Terlambat N hari kerja" counts the working days after the due day up to and including today, at least 1: a
@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, Table, case
+
 from aduan.clocks import WorkCalendar
 from aduan.statuses import OPEN_STATUSES
 
 SOON_WORKING_DAYS = 1
-# The due moment that matters now for an open ticket; `c` is the complaint alias.
-NEXT_DUE_SQL = "(CASE WHEN c.followed_up_at IS NULL THEN c.followup_due_at ELSE c.handling_due_at END)"
 CLOCK_LABELS = {"followup": ("tindak lanjut", "follow-up"), "handling": ("penanganan", "handling")}
 
 
@@ -78,6 +78,11 @@ def sla_of(cal: WorkCalendar, now: dt.datetime, *, status: str, followup_due_at:
             return Sla("done_late", "handling", _late_days(cal, handling_due_at, resolved_at), handling_due_at)
         return Sla("done", "handling", 0, handling_due_at)
     return Sla("none", None, 0, None)
+
+
+def next_due(c: Table) -> ColumnElement:
+    """The due moment that matters now for an open ticket of complaint table (or alias) `c`."""
+    return case((c.c.followed_up_at.is_(None), c.c.followup_due_at), else_=c.c.handling_due_at)
 
 
 def _due_day(due_at: dt.datetime) -> dt.datetime:

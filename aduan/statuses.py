@@ -1,10 +1,12 @@
 """The one list of ticket statuses, their names in Indonesian and English, and what "open" means.
 
 Open311 calls new/verified/in_progress `open` and the rest `closed`. SQL takes the lists as bound parameters;
-the few hand-tuned statements whose plans depend on a partial index's literal predicate (`WHERE status IN (…)`)
-take `OPEN_SQL`, which is built from this list, so the words are still written once.
+statements whose plans depend on an open-ticket partial index use `open_condition` (or, in the models' index
+definitions, `OPEN_SQL`), which write the same list into the SQL text, so the words are still written once.
 """
 from __future__ import annotations
+
+from sqlalchemy import ColumnElement, bindparam
 
 STATUSES = ("new", "verified", "in_progress", "resolved", "closed", "rejected", "duplicate")
 OPEN_STATUSES = ("new", "verified", "in_progress")
@@ -45,3 +47,9 @@ def label(status: str | None, lang: str = "id") -> str:
     if status not in LABELS:
         return status or ""
     return LABELS[status][1 if lang == "en" else 0]
+
+
+def open_condition(status: ColumnElement) -> ColumnElement[bool]:
+    """`status IN ('new', 'verified', 'in_progress')` with the values written into the SQL (not bound), exactly as
+    the open-ticket partial indexes' predicate, so the planner can always prove that those indexes apply."""
+    return status.in_(bindparam("open_statuses", list(OPEN_STATUSES), expanding=True, literal_execute=True))

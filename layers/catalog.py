@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from aduan.errors import DomainError, NotFound
+from aduan.queries import public
 from aduan.settings import Settings
 from layers.choropleth import choropleth, kelurahan_geometries
 from layers.emerging import emerging
-from layers.filters import LayerFilter
+from layers.filters import LayerFilter, check_codes
 from layers.heat import heat_points
 from layers.hexbins import cell_features, hexbins
 from layers.hotspots import hotspots
 from layers.late import late_tickets
-from layers.public import count_public, feature, select_public
 
 LAYERS = ("heat", "hexbins", "choropleth", "hotspots", "emerging", "late")
 
@@ -49,7 +49,8 @@ def layer(conn: Connection, name: str, flt: LayerFilter, settings: Settings) -> 
     if name == "choropleth":
         return _kelurahan(conn, flt) | meta
     if name == "late":
-        return _collection([feature(r, extra=("late_kind", "days_late")) for r in late_tickets(conn, flt)], **meta)
+        return _collection([public.feature(r, extra=("late_kind", "days_late")) for r in late_tickets(conn, flt)],
+                           **meta)
     if name == "heat":
         pts = heat_points(conn, flt)
         return _collection([{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
@@ -57,33 +58,32 @@ def layer(conn: Connection, name: str, flt: LayerFilter, settings: Settings) -> 
     raise NotFound(f"Layer '{name}' tidak ada.", f"No layer '{name}'.")
 
 
-def choices(conn: Connection) -> dict:
-    """Categories and SKPD for the filter form."""
-    return {"categories": conn.execute(text("SELECT code, name_id, name_en FROM category WHERE active "
-                                            "ORDER BY name_id")).mappings().all(),
-            "skpd": conn.execute(text("SELECT code, name FROM skpd WHERE active ORDER BY name")).mappings().all()}
-
-
-def city_center(conn: Connection) -> tuple[float, float]:
-    """[lat, lon] of the active city's centre (Leaflet order), Banjarmasin's if there are no boundaries."""
-    row = conn.execute(text("SELECT ST_Y(ST_Centroid(ST_Extent(k.geom)::geometry)), "
-                            "ST_X(ST_Centroid(ST_Extent(k.geom)::geometry)) FROM kelurahan k "
-                            "JOIN boundary_generation g ON g.id = k.generation_id AND g.active")).one()
-    return (row[0], row[1]) if row[0] is not None else (-3.3186, 114.5944)
-
-
 EXPORT_MAX = 100_000
 
 
 def complaints(conn: Connection, flt: LayerFilter) -> dict:
     """Filtered public complaints as GeoJSON (at most EXPORT_MAX; a bigger export must be narrowed)."""
-    where, params = flt.where("c")
-    if count_public(conn, where, params) > EXPORT_MAX:
+    where = flt.condition(public.C)
+    if public.count(conn, where) > EXPORT_MAX:
         raise DomainError(f"Lebih dari {EXPORT_MAX:,} aduan: persempit filter atau pakai OGC API.",
                           f"More than {EXPORT_MAX:,} complaints: narrow the filter or use the OGC API.")
-    return _collection([feature(r) for r in select_public(conn, where, params)], layer="complaints")
+    return _collection([public.feature(r) for r in public.features(conn, where)], layer="complaints")
 
 
 def export_collection(conn: Connection, name: str, flt: LayerFilter, settings: Settings) -> dict:
     """What /planner/export serves: public complaints or any layer."""
     return complaints(conn, flt) if name == "complaints" else layer(conn, name, flt, settings)
+
+
+def cells_page(conn: Connection, name: str, flt: LayerFilter, res: int, *, bbox: tuple | None = None,
+               offset: int = 0, limit: int | None = None, cell: str | None = None) -> tuple[list[dict], int]:
+    """Hex-bin or hotspot cells as features (OGC API): those with a corner in `bbox`, one page, and the count."""
+    check_codes(conn, flt)
+    frame = (hexbins if name == "hexbins" else hotspots)(conn, flt, res)
+    if cell is not None:
+        frame = frame[frame["cell"] == cell]
+    feats = cell_features(frame, [c for c in frame.columns if c != "cell"])
+    if bbox:
+        w, s, e, n = bbox
+        feats = [f for f in feats if any(w <= x <= e and s <= y <= n for x, y in f["geometry"]["coordinates"][0])]
+    return feats[offset:None if limit is None else offset + limit], len(feats)

@@ -9,32 +9,30 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Select, func, select, text
 
+from aduan.models import BoundaryGeneration, Complaint, Kecamatan, Kelurahan
 from layers.cache import cached_frame
 from layers.filters import LayerFilter
 
-_SQL = """
-WITH counts AS (
-    SELECT k0.code, count(*) AS n
-      FROM complaint c JOIN kelurahan k0 ON k0.id = c.kelurahan_id
-     WHERE {where}
-     GROUP BY k0.code
-)
-SELECT k.id, k.code, k.name, kc.code AS kecamatan_code, kc.name AS kecamatan_name, k.population, k.area_km2,
-       coalesce(counts.n, 0) AS count
-  FROM kelurahan k
-  JOIN boundary_generation g ON g.id = k.generation_id AND g.active
-  LEFT JOIN kecamatan kc ON kc.id = k.kecamatan_id
-  LEFT JOIN counts ON counts.code = k.code
- ORDER BY k.code
-"""
+
+def _rows(flt: LayerFilter) -> Select:
+    """Every active kelurahan with its count of matching complaints (matched by code, see above)."""
+    c, routed = Complaint.__table__, Kelurahan.__table__.alias("routed")
+    counts = (select(routed.c.code, func.count().label("n"))
+              .select_from(c.join(routed, routed.c.id == c.c.kelurahan_id))
+              .where(flt.condition(c)).group_by(routed.c.code).cte("counts"))
+    k, kc, g = Kelurahan.__table__, Kecamatan.__table__, BoundaryGeneration.__table__
+    return (select(k.c.id, k.c.code, k.c.name, kc.c.code.label("kecamatan_code"), kc.c.name.label("kecamatan_name"),
+                   k.c.population, k.c.area_km2, func.coalesce(counts.c.n, 0).label("count"))
+            .select_from(k.join(g, (g.c.id == k.c.generation_id) & g.c.active)
+                         .outerjoin(kc, kc.c.id == k.c.kecamatan_id).outerjoin(counts, counts.c.code == k.c.code))
+            .order_by(k.c.code))
 
 
 def choropleth_table(conn: Connection, flt: LayerFilter) -> pd.DataFrame:
     """One row per kelurahan with count, per_km2 and per_1000 (null where population is unknown)."""
-    where, params = flt.where("c")
-    frame = pd.DataFrame(conn.execute(text(_SQL.format(where=where)), params).mappings().all(),
+    frame = pd.DataFrame(conn.execute(_rows(flt)).mappings().all(),
                          columns=["id", "code", "name", "kecamatan_code", "kecamatan_name", "population",
                                   "area_km2", "count"])
     frame["population"] = frame["population"].astype("Float64")

@@ -1,8 +1,8 @@
 """What every layer is filtered by: a time range, categories, SKPD and statuses.
 
-Parsed once from query parameters, turned into one SQL condition with bound parameters, and hashed into the
-cache key. Defaults (documented in the README): the last twelve calendar months up to today in the city's time
-zone; every status except `rejected` and `duplicate` (those are not separate problems on the ground); public
+Parsed once from query parameters, turned into one SQL expression over the complaint table (values bound), and
+hashed into the cache key. Defaults (documented in the README): the last twelve calendar months up to today in the
+city's time zone; every status except `rejected` and `duplicate` (those are not separate problems on the ground); public
 complaints only, because the layers are served without a login.
 """
 from __future__ import annotations
@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, text
+from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
 from aduan.errors import DomainError
+from aduan.models import Category, Complaint, Skpd
+from aduan.settings import DEFAULT_TIMEZONE
 from aduan.statuses import NOT_A_PROBLEM, STATUSES
 
 DEFAULT_STATUSES = tuple(s for s in STATUSES if s not in NOT_A_PROBLEM)
@@ -31,7 +33,7 @@ class LayerFilter:
     categories: tuple[str, ...] = ()
     skpd: tuple[str, ...] = ()
     statuses: tuple[str, ...] = DEFAULT_STATUSES
-    tz: str = "Asia/Makassar"
+    tz: str = DEFAULT_TIMEZONE
     public_only: bool = True
 
     def key(self) -> dict:
@@ -64,20 +66,19 @@ class LayerFilter:
         tz = ZoneInfo(self.tz)
         return (dt.datetime.combine(self.start, dt.time(0), tz), dt.datetime.combine(self.end, dt.time(0), tz))
 
-    def where(self, alias: str = "c") -> tuple[str, dict]:
-        """One SQL condition over complaint `alias` and its bound parameters (no values in the SQL text)."""
+    def condition(self, c: Table = Complaint.__table__) -> ColumnElement[bool]:
+        """The filter as one expression over complaint table (or alias) `c`."""
         start, end = self.bounds()
-        parts = ["{a}.created_at >= :f_start", "{a}.created_at < :f_end", "{a}.status = ANY(:f_statuses)"]
-        params: dict = {"f_start": start, "f_end": end, "f_statuses": list(self.statuses)}
+        parts = [c.c.created_at >= start, c.c.created_at < end, c.c.status.in_(self.statuses)]
         if self.categories:
-            parts.append("{a}.category_id IN (SELECT id FROM category WHERE code = ANY(:f_categories))")
-            params["f_categories"] = list(self.categories)
+            cat = Category.__table__
+            parts.append(c.c.category_id.in_(select(cat.c.id).where(cat.c.code.in_(self.categories))))
         if self.skpd:
-            parts.append("{a}.skpd_id IN (SELECT id FROM skpd WHERE code = ANY(:f_skpd))")
-            params["f_skpd"] = list(self.skpd)
+            skpd = Skpd.__table__
+            parts.append(c.c.skpd_id.in_(select(skpd.c.id).where(skpd.c.code.in_(self.skpd))))
         if self.public_only:
-            parts.append("{a}.public")
-        return " AND ".join(parts).format(a=alias), params
+            parts.append(c.c.public)
+        return and_(*parts)
 
 
 def _codes(args: Mapping, name: str) -> tuple[str, ...]:
@@ -125,13 +126,11 @@ def parse_filter(args: Mapping, tz: str, today: dt.date | None = None) -> LayerF
 
 def check_codes(conn: Connection, flt: LayerFilter) -> None:
     """Unknown category or SKPD codes are a 400, not an empty map that looks like good news."""
-    for table, field, codes in (("category", "category", flt.categories), ("skpd", "skpd", flt.skpd)):
+    for table, name, codes in ((Category.__table__, "category", flt.categories), (Skpd.__table__, "skpd", flt.skpd)):
         if not codes:
             continue
-        sql = text("SELECT code FROM category WHERE code = ANY(:c)") if table == "category" else text(
-            "SELECT code FROM skpd WHERE code = ANY(:c)")
-        known = set(conn.execute(sql, {"c": list(codes)}).scalars())
+        known = set(conn.execute(select(table.c.code).where(table.c.code.in_(codes))).scalars())
         missing = sorted(set(codes) - known)
         if missing:
-            raise DomainError(f"Kode {field} tidak dikenal: {', '.join(missing)}.",
-                              f"Unknown {field} code: {', '.join(missing)}.", field=field)
+            raise DomainError(f"Kode {name} tidak dikenal: {', '.join(missing)}.",
+                              f"Unknown {name} code: {', '.join(missing)}.", field=name)

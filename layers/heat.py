@@ -5,8 +5,9 @@ and bounds the payload by the city's area, not by the number of complaints.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, select
 
+from aduan.models import Complaint
 from layers.filters import LayerFilter
 
 BIN_DEG = 0.0005
@@ -14,8 +15,8 @@ BIN_DEG = 0.0005
 
 def heat_points(conn: Connection, flt: LayerFilter, bin_deg: float = BIN_DEG) -> list[list[float]]:
     """[[lat, lon, weight], …] (Leaflet order) with weight = complaints in the bin."""
-    where, params = flt.where("c")
-    sql = text(
-        "SELECT (floor(ST_Y(c.geom) / :b) + 0.5) * :b AS lat, (floor(ST_X(c.geom) / :b) + 0.5) * :b AS lon, "
-        "count(*) AS n FROM complaint c WHERE " + where + " GROUP BY 1, 2 ORDER BY 1, 2")
-    return [[round(lat, 6), round(lon, 6), int(n)] for lat, lon, n in conn.execute(sql, {**params, "b": bin_deg})]
+    c = Complaint.__table__
+    lat = ((func.floor(func.ST_Y(c.c.geom) / bin_deg) + 0.5) * bin_deg).label("lat")
+    lon = ((func.floor(func.ST_X(c.c.geom) / bin_deg) + 0.5) * bin_deg).label("lon")
+    stmt = select(lat, lon, func.count()).where(flt.condition(c)).group_by(lat, lon).order_by(lat, lon)
+    return [[round(y, 6), round(x, 6), int(n)] for y, x, n in conn.execute(stmt)]

@@ -13,8 +13,9 @@ from dataclasses import replace
 import h3
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Date, func, literal, select, text
 
+from aduan.models import Complaint
 from layers.cache import cached_frame
 from layers.filters import LayerFilter
 
@@ -53,10 +54,9 @@ def month_labels(days: np.ndarray) -> np.ndarray:
 
 def fetch_points(conn: Connection, flt: LayerFilter) -> pd.DataFrame:
     """lon, lat and the local day number of every matching complaint."""
-    where, params = flt.where("c")
-    sql = text("SELECT ST_X(c.geom), ST_Y(c.geom), (c.created_at AT TIME ZONE :tz)::date - DATE '2000-01-01' "
-               "FROM complaint c WHERE " + where)
-    rows = conn.execute(sql, {**params, "tz": flt.tz}).all()
+    c = Complaint.__table__
+    day = func.timezone(flt.tz, c.c.created_at).cast(Date) - literal(EPOCH, Date)
+    rows = conn.execute(select(func.ST_X(c.c.geom), func.ST_Y(c.c.geom), day).where(flt.condition(c))).all()
     frame = pd.DataFrame(rows, columns=["lon", "lat", "day"])
     return frame.astype({"lon": "float64", "lat": "float64", "day": "int64"})
 

@@ -7,22 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Integer, and_, case, extract, func, literal, or_
 
+from aduan.queries import public
+from aduan.sla import next_due
 from aduan.statuses import OPEN_STATUSES
 from layers.filters import LayerFilter
-from layers.public import select_public
-
-_LATE = ("c.status = ANY(:l_open) AND ((c.followed_up_at IS NULL AND c.followup_due_at < :l_now) "
-         "OR c.handling_due_at < :l_now)")
-_EXTRA = (", CASE WHEN c.handling_due_at < :l_now THEN 'handling' ELSE 'followup' END AS late_kind, "
-          "floor(extract(epoch FROM :l_now - CASE WHEN c.followed_up_at IS NULL THEN c.followup_due_at "
-          "ELSE c.handling_due_at END) / 86400)::int AS days_late")
 
 
 def late_tickets(conn: Connection, flt: LayerFilter, now: dt.datetime | None = None) -> list[dict]:
     """Open, public, matching tickets that have missed a clock, with which clock and by how many days."""
-    where, params = flt.where("c")
+    now = now or dt.datetime.now(dt.UTC)
+    c = public.C
+    missed = or_(and_(c.c.followed_up_at.is_(None), c.c.followup_due_at < now), c.c.handling_due_at < now)
     opened = [s for s in flt.statuses if s in OPEN_STATUSES]
-    params = {**params, "l_open": opened, "l_now": now or dt.datetime.now(dt.UTC)}
-    return select_public(conn, where + " AND " + _LATE, params, extra=_EXTRA)
+    late_kind = case((c.c.handling_due_at < now, "handling"), else_="followup").label("late_kind")
+    days_late = func.floor(extract("epoch", literal(now) - next_due(c)) / 86400).cast(Integer)
+    return public.features(conn, and_(flt.condition(c), c.c.status.in_(opened), missed),
+                           extra=(late_kind, days_late.label("days_late")))

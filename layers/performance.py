@@ -12,10 +12,11 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Select, func, select
 
 from aduan.clocks import WEEKMASK, WorkCalendar
 from aduan.errors import DomainError
+from aduan.models import Complaint, Kelurahan, Skpd
 from aduan.statuses import OPEN_STATUSES
 from layers.cache import cached_frame
 from layers.filters import LayerFilter
@@ -24,13 +25,17 @@ GROUPS = ("skpd", "kelurahan", "month")
 SUMMARY = ("tickets", "followup_median", "followup_mean", "handling_median", "handling_mean", "followup_within_5",
            "handling_within_15", "open_overdue")
 _KEYS = {"skpd": ["skpd_code", "skpd"], "kelurahan": ["kelurahan_code", "kelurahan"], "month": ["month"]}
-_SQL = """
-SELECT s.code AS skpd_code, s.name AS skpd, k.code AS kelurahan_code, k.name AS kelurahan,
-       to_char(c.created_at AT TIME ZONE :tz, 'YYYY-MM') AS month, c.status, c.created_at, c.followed_up_at,
-       c.resolved_at, c.followup_due_at, c.handling_due_at
-  FROM complaint c JOIN skpd s ON s.id = c.skpd_id JOIN kelurahan k ON k.id = c.kelurahan_id
- WHERE {where}
-"""
+
+
+def _tickets(flt: LayerFilter) -> Select:
+    """What the figures are computed from: one row per matching ticket with its SKPD, kelurahan, month and clocks."""
+    c, s, k = Complaint.__table__, Skpd.__table__, Kelurahan.__table__
+    return (select(s.c.code.label("skpd_code"), s.c.name.label("skpd"), k.c.code.label("kelurahan_code"),
+                   k.c.name.label("kelurahan"), func.to_char(func.timezone(flt.tz, c.c.created_at), "YYYY-MM")
+                   .label("month"), c.c.status, c.c.created_at, c.c.followed_up_at, c.c.resolved_at,
+                   c.c.followup_due_at, c.c.handling_due_at)
+            .select_from(c.join(s, s.c.id == c.c.skpd_id).join(k, k.c.id == c.c.kelurahan_id))
+            .where(flt.condition(c)))
 
 
 def parse_group(raw: str | None) -> tuple[str, ...]:
@@ -91,8 +96,7 @@ def _summarise(g: pd.DataFrame) -> pd.Series:
 
 def performance_table(conn: Connection, flt: LayerFilter, group: tuple[str, ...], now: dt.datetime) -> pd.DataFrame:
     """One row per group with the numbers above."""
-    where, params = flt.where("c")
-    frame = pd.DataFrame(conn.execute(text(_SQL.format(where=where)), {**params, "tz": flt.tz}).mappings().all(),
+    frame = pd.DataFrame(conn.execute(_tickets(flt)).mappings().all(),
                          columns=["skpd_code", "skpd", "kelurahan_code", "kelurahan", "month", "status", "created_at",
                                   "followed_up_at", "resolved_at", "followup_due_at", "handling_due_at"])
     keys = [k for g in group for k in _KEYS[g]]

@@ -12,14 +12,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import ColumnElement, Connection, Float, Select, Table, func, or_, select, text, true
 
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
+from aduan.models import Category, Complaint, Skpd
 from aduan.permissions import StaffUser, can_change
 from aduan.settings import Settings
-from aduan.sla import NEXT_DUE_SQL, sla_of
-from aduan.statuses import OPEN_SQL, OPEN_STATUSES, STATUSES, label
+from aduan.sla import next_due, sla_of
+from aduan.statuses import OPEN_STATUSES, STATUSES, label, open_condition
 from aduan.workflow import check_in_city
 from geo.routing import check_lon_lat
 
@@ -72,45 +73,38 @@ def parse_query(args: Mapping[str, str], user: StaffUser) -> NearbyQuery:
         overdue=(args.get("overdue") or "").lower() in ("1", "true", "on", "yes"))
 
 
-_KNN = """
-SELECT n.*, cat.code AS category_code, cat.name_id, cat.name_en, s.code AS skpd_code
-  FROM (SELECT c.id, c.tracking_code, c.status, c.skpd_id, c.category_id, left(c.description, 80) AS title,
-               c.followup_due_at, c.handling_due_at, c.followed_up_at, c.resolved_at,
-               ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, c.geom_m <-> p.g AS distance_m
-          FROM complaint c,
-               (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), CAST(:srid AS integer)) AS g) p
-         WHERE ST_DWithin(c.geom_m, p.g, :radius) {where}
-         ORDER BY c.geom_m <-> p.g
-         LIMIT :limit) n
-  JOIN category cat ON cat.id = n.category_id
-  JOIN skpd s ON s.id = n.skpd_id
- ORDER BY n.distance_m, n.id
-"""
-_OPEN = f"c.status {OPEN_SQL}"
+def knn_statement(q: NearbyQuery, user: StaffUser, settings: Settings, now: dt.datetime) -> Select:
+    """The KNN statement: the walk over complaint alone in distance order, then names joined to its n rows."""
+    c, cat, s = Complaint.__table__, Category.__table__, Skpd.__table__
+    here = select(func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(q.lon, q.lat), 4326), settings.metric_srid)
+                  .label("g")).subquery("p")
+    distance = c.c.geom_m.op("<->", return_type=Float)(here.c.g)
+    walk = (select(c.c.id, c.c.tracking_code, c.c.status, c.c.skpd_id, c.c.category_id,
+                   func.left(c.c.description, 80).label("title"), c.c.followup_due_at, c.c.handling_due_at,
+                   c.c.followed_up_at, c.c.resolved_at, func.ST_X(c.c.geom).label("lon"),
+                   func.ST_Y(c.c.geom).label("lat"), distance.label("distance_m"))
+            .select_from(c.join(here, true()))
+            .where(func.ST_DWithin(c.c.geom_m, here.c.g, q.radius_m), *_conditions(c, q, user, now))
+            .order_by(distance).limit(q.limit).subquery("n"))
+    return (select(walk, cat.c.code.label("category_code"), cat.c.name_id, cat.c.name_en, s.c.code.label("skpd_code"))
+            .select_from(walk.join(cat, cat.c.id == walk.c.category_id).join(s, s.c.id == walk.c.skpd_id))
+            .order_by(walk.c.distance_m, walk.c.id))
 
 
-def build_sql(q: NearbyQuery, user: StaffUser, settings: Settings, now: dt.datetime) -> tuple[str, dict]:
-    """The KNN statement: fixed SQL fragments joined by AND, every value a bound parameter."""
-    where, params = [], {"lon": q.lon, "lat": q.lat, "srid": settings.metric_srid, "radius": q.radius_m,
-                         "limit": q.limit}
-    if user.role not in ("admin", "planner"):  # other SKPDs' tickets: only the public ones
-        where.append("(c.public OR c.skpd_id = :own_skpd)")
-        params["own_skpd"] = user.skpd_id
+def _conditions(c: Table, q: NearbyQuery, user: StaffUser, now: dt.datetime) -> list[ColumnElement]:
+    """The filters: what the user may see (other SKPDs' tickets only when public), then what they asked for."""
+    out = [] if user.role in ("admin", "planner") else [or_(c.c.public, c.c.skpd_id == user.skpd_id)]
     if q.skpd:
-        where.append("c.skpd_id = (SELECT id FROM skpd WHERE code = :skpd)")
-        params["skpd"] = q.skpd
+        out.append(c.c.skpd_id == select(Skpd.id).where(Skpd.code == q.skpd).scalar_subquery())
     if q.category:
-        where.append("c.category_id = (SELECT id FROM category WHERE code = :category)")
-        params["category"] = q.category
+        out.append(c.c.category_id == select(Category.id).where(Category.code == q.category).scalar_subquery())
     if q.status == "open" or q.overdue or q.status in OPEN_STATUSES:
-        where.append(_OPEN)  # the literal predicate of the partial index complaint_open_geom_m (migration 0005)
+        out.append(open_condition(c.c.status))  # the partial index complaint_open_geom_m (migration 0005)
     if q.status not in ("open", "all"):
-        where.append("c.status = :status")
-        params["status"] = q.status
+        out.append(c.c.status == q.status)
     if q.overdue:
-        where.append(f"{NEXT_DUE_SQL} < :now")
-        params["now"] = now
-    return _KNN.format(where="".join(f" AND {w}" for w in where)), params
+        out.append(next_due(c) < now)
+    return out
 
 
 # Planner settings for the KNN statement only (SET LOCAL semantics, restored right after).
@@ -132,9 +126,8 @@ def find_nearby(conn: Connection, settings: Settings, user: StaffUser, q: Nearby
     leaves the ordered KNN walk as the only plan without a sort; JIT never pays for 50 rows.
     """
     check_in_city(conn, settings, q.lon, q.lat)
-    sql, params = build_sql(q, user, settings, now)
     before = conn.execute(_SETTINGS_OFF, {"names": KNN_ONLY_SETTINGS}).all()
-    rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    rows = [dict(r) for r in conn.execute(knn_statement(q, user, settings, now)).mappings()]
     conn.execute(_SETTINGS_BACK, {"names": [n for n, _ in before], "values": [v for _, v in before]})
     return rows  # (after an error the transaction's rollback restores the settings)
 

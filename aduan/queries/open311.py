@@ -1,15 +1,18 @@
-"""SQL for Open311 reads: service requests with their public fields only, categories as services.
+"""Open311 reads: service requests as the public view of a complaint (aduan/queries/public.py) shows them, with the
+latest public note and the first public photo; every filter an expression with bound values.
 
-Like app/public.py, nothing here joins the reporter table: reporter data cannot reach an Open311 answer.
-Filters are fixed SQL fragments with bound parameters; no client text is ever put into SQL.
+Asked for by tracking code, a confidential ticket is found too (whoever holds its code may follow it) and is
+redacted by the public view; every other query lists public complaints only.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, true
 
+from aduan.queries import public
+from aduan.queries.public import CAT, EVENT, PHOTO, C
 from aduan.statuses import OPEN_STATUSES
 
 MAX_PAGE_SIZE = 1000
@@ -30,60 +33,43 @@ class RequestQuery:
     near: tuple[float, float, float] | None = None  # lon, lat, radius in metres
     extensions: bool = False
 
-_SELECT = """
-SELECT c.id, c.tracking_code, c.status, c.description, c.address, c.public, c.created_at, c.updated_at,
-       c.followup_due_at, c.handling_due_at, c.supporters, c.routing, c.routing_flags,
-       ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
-       cat.code AS service_code, cat.name_id AS service_name_id, cat.name_en AS service_name_en,
-       s.code AS skpd_code, s.name AS skpd_name, k.code AS kelurahan_code, k.name AS kelurahan_name,
-       kc.code AS kecamatan_code, kc.name AS kecamatan_name, d.tracking_code AS duplicate_of,
-       n.note AS status_notes, p.id AS photo_id, p.content_type AS photo_type
-  FROM complaint c
-  JOIN category cat ON cat.id = c.category_id
-  JOIN skpd s ON s.id = c.skpd_id
-  JOIN kelurahan k ON k.id = c.kelurahan_id
-  LEFT JOIN kecamatan kc ON kc.id = c.kecamatan_id
-  LEFT JOIN complaint d ON d.id = c.duplicate_of_id
-  LEFT JOIN LATERAL (
-        SELECT e.note FROM complaint_event e
-         WHERE e.complaint_id = c.id AND e.public AND e.kind <> 'support' AND coalesce(e.note, '') <> ''
-         ORDER BY e.created_at DESC, e.id DESC LIMIT 1) n ON true
-  LEFT JOIN LATERAL (
-        SELECT a.id, a.content_type FROM attachment a
-         WHERE a.complaint_id = c.id AND a.public ORDER BY a.id LIMIT 1) p ON true
-"""
-_ORDER = " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit OFFSET :offset"
+def _view() -> Select:
+    """The public view plus the latest public note (status_notes) and the first public photo (media_url)."""
+    note = (select(EVENT.c.note)
+            .where(EVENT.c.complaint_id == C.c.id, EVENT.c.public, EVENT.c.kind != "support",
+                   func.coalesce(EVENT.c.note, "") != "")
+            .order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc()).limit(1).lateral("n"))
+    photo = (select(PHOTO.c.id, PHOTO.c.content_type).where(PHOTO.c.complaint_id == C.c.id, PHOTO.c.public)
+             .order_by(PHOTO.c.id).limit(1).lateral("p"))
+    return (public.public_view(note.c.note.label("status_notes"), photo.c.id.label("photo_id"),
+                               photo.c.content_type.label("photo_type"))
+            .outerjoin(note, true()).outerjoin(photo, true()))
 
 
-def _conditions(q: RequestQuery, srid: int) -> tuple[list[str], dict]:
-    """WHERE fragments (fixed text) and their bound values for one query."""
+def _conditions(q: RequestQuery, srid: int) -> ColumnElement[bool]:
+    """One expression for the query's filters."""
     if q.ids:
-        # Asked for by tracking code: the holder of a code may follow even a confidential ticket
-        # (its text, address, photo and exact point are withheld when it is shown).
-        return ["c.tracking_code = ANY(:ids)"], {"ids": q.ids}
-    where = ["c.public", "c.created_at >= :start", "c.created_at <= :end"]
-    params: dict = {"start": q.start, "end": q.end}
+        return C.c.tracking_code.in_(q.ids)
+    parts = [C.c.created_at >= q.start, C.c.created_at <= q.end]
     if q.service_codes:
-        where.append("cat.code = ANY(:codes)")
-        params["codes"] = q.service_codes
+        parts.append(CAT.c.code.in_(q.service_codes))
     if q.status:
-        where.append("c.status = ANY(:open)" if q.status == "open" else "NOT c.status = ANY(:open)")
-        params["open"] = list(OPEN_STATUSES)
+        is_open = C.c.status.in_(OPEN_STATUSES)
+        parts.append(is_open if q.status == "open" else ~is_open)
     if q.bbox:
-        where.append("c.geom && ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326)")
-        params.update(zip(("x1", "y1", "x2", "y2"), q.bbox, strict=True))
+        parts.append(C.c.geom.op("&&")(func.ST_MakeEnvelope(*q.bbox, 4326)))
     if q.near:
-        where.append("ST_DWithin(c.geom_m, ST_Transform(ST_SetSRID(ST_MakePoint(:nx, :ny), 4326), :srid), :radius)")
-        params.update(nx=q.near[0], ny=q.near[1], radius=q.near[2], srid=srid)
-    return where, params
+        lon, lat, radius = q.near
+        here = func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), srid)
+        parts.append(func.ST_DWithin(C.c.geom_m, here, radius))
+    return public.listed(and_(*parts))
 
 
 def find_requests(conn: Connection, q: RequestQuery, srid: int) -> list[dict]:
-    """Service requests matching the filters, newest first, one page."""
-    where, params = _conditions(q, srid)
-    sql = text(_SELECT + " WHERE " + " AND ".join(where) + _ORDER)
-    params.update(limit=q.page_size, offset=(q.page - 1) * q.page_size)
-    return [dict(r) for r in conn.execute(sql, params).mappings()]
+    """Service requests matching the filters, newest first, one page; confidential ones redacted."""
+    stmt = (_view().where(_conditions(q, srid)).order_by(C.c.created_at.desc(), C.c.id.desc())
+            .limit(q.page_size).offset((q.page - 1) * q.page_size))
+    return [public.redact(dict(r)) for r in conn.execute(stmt).mappings()]
 
 
 def find_request(conn: Connection, code: str) -> dict | None:
@@ -94,13 +80,4 @@ def find_request(conn: Connection, code: str) -> dict | None:
 
 def request_exists(conn: Connection, code: str) -> bool:
     """Whether a tracking code is ours (tokens are tracking codes)."""
-    return conn.execute(text("SELECT 1 FROM complaint WHERE tracking_code = :c"), {"c": code}).first() is not None
-
-
-def category(conn: Connection, code: str) -> dict | None:
-    """An active category by its service_code, with what a service definition and a POST need."""
-    row = conn.execute(text(
-        "SELECT c.id, c.code, c.name_id, c.name_en, c.attributes, c.confidential, s.name AS skpd_name "
-        "FROM category c JOIN skpd s ON s.id = c.default_skpd_id WHERE c.code = :c AND c.active"),
-        {"c": code}).mappings().first()
-    return dict(row) if row else None
+    return conn.execute(select(C.c.id).where(C.c.tracking_code == code)).first() is not None

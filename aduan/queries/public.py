@@ -1,154 +1,166 @@
-"""What the public may see: a ticket by its code, open complaints nearby, categories at a point, the map.
+"""The public view of a complaint: the one place that says which fields of a complaint leave the building.
 
-Every query here selects public fields explicitly; nothing joins the reporter table, so reporter contact data
-cannot leak into a public page or API by accident.
+Every public output builds on `public_view()` — the tracking page and the JSON API (`ticket`), the public map,
+duplicate suggestions, OGC API items, exports, the late-ticket layer and Open311 (aduan/queries/open311.py). It
+selects named public columns only and never joins the reporter table, so reporter contact data cannot reach a
+public answer by accident. Lists select only complaints flagged public (not confidential categories); a
+confidential ticket is found only by its tracking code, and `redact` then leaves nothing but its status, dates
+and agency.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, text
+from sqlalchemy import ColumnElement, Connection, Float, Integer, Select, and_, func, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from aduan.errors import NotFound
+from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Kecamatan, Kelurahan, Skpd
 from aduan.statuses import OPEN_STATUSES
 from geo.routing import check_lon_lat
 
-_TICKET = text("""
-SELECT c.id, c.tracking_code, c.status, c.description, c.address, c.created_at, c.updated_at,
-       c.followup_due_at, c.handling_due_at, c.followed_up_at, c.resolved_at, c.closed_at, c.supporters,
-       c.public, c.routing, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
-       cat.code AS category_code, cat.name_id AS category_name_id, cat.name_en AS category_name_en,
-       s.code AS skpd_code, s.name AS skpd_name, k.code AS kelurahan_code, k.name AS kelurahan_name,
-       kc.name AS kecamatan_name, d.tracking_code AS duplicate_of
-  FROM complaint c
-  JOIN category cat ON cat.id = c.category_id
-  JOIN skpd s ON s.id = c.skpd_id
-  JOIN kelurahan k ON k.id = c.kelurahan_id
-  LEFT JOIN kecamatan kc ON kc.id = c.kecamatan_id
-  LEFT JOIN complaint d ON d.id = c.duplicate_of_id
- WHERE c.tracking_code = :code
-""")
+C = Complaint.__table__
+CAT = Category.__table__
+SKPD = Skpd.__table__
+KEL = Kelurahan.__table__
+KEC = Kecamatan.__table__
+EVENT = ComplaintEvent.__table__
+PHOTO = Attachment.__table__
+ORIGINAL = Complaint.__table__.alias("original")  # the ticket a duplicate was merged into
 
-_HISTORY = text("""
-SELECT e.kind, e.from_status, e.to_status, e.note, e.created_at,
-       (SELECT array_agg(a.id ORDER BY a.id) FROM attachment a WHERE a.event_id = e.id AND a.public) AS photos
-  FROM complaint_event e
- WHERE e.complaint_id = :id AND e.public
- ORDER BY e.created_at, e.id
-""")
+# What a feature of a public complaint carries (OGC API, exports, the late layer), in this order.
+PUBLIC_FIELDS = ("tracking_code", "category", "category_name", "category_name_en", "status", "description",
+                 "address", "created_at", "updated_at", "followup_due_at", "handling_due_at", "followed_up_at",
+                 "resolved_at", "closed_at", "supporters", "kelurahan_code", "kelurahan", "kecamatan", "skpd_code",
+                 "skpd")
+# What a confidential ticket found by its code keeps hidden: everything but its status, dates and agency.
+CONFIDENTIAL = ("description", "address", "lon", "lat", "kelurahan_code", "kelurahan", "kecamatan_code",
+                "kecamatan", "routing", "routing_flags", "status_notes", "photo_id", "photo_type")
+
+
+def _columns() -> list[KeyedColumnElement]:
+    return [
+        C.c.id, C.c.tracking_code, C.c.status, CAT.c.code.label("category"), CAT.c.name_id.label("category_name"),
+        CAT.c.name_en.label("category_name_en"), C.c.description, C.c.address, C.c.created_at, C.c.updated_at,
+        C.c.followup_due_at, C.c.handling_due_at, C.c.followed_up_at, C.c.resolved_at, C.c.closed_at,
+        C.c.supporters, KEL.c.code.label("kelurahan_code"), KEL.c.name.label("kelurahan"),
+        KEC.c.code.label("kecamatan_code"), KEC.c.name.label("kecamatan"), SKPD.c.code.label("skpd_code"),
+        SKPD.c.name.label("skpd"), func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"),
+        C.c.public, C.c.routing, C.c.routing_flags, ORIGINAL.c.tracking_code.label("duplicate_of"),
+    ]
+
+
+def public_view(*extra: ColumnElement) -> Select:
+    """SELECT of the public columns (plus `extra`) over complaint `C` with its names joined; add WHERE clauses."""
+    joined = (C.join(CAT, CAT.c.id == C.c.category_id).join(SKPD, SKPD.c.id == C.c.skpd_id)
+              .join(KEL, KEL.c.id == C.c.kelurahan_id).outerjoin(KEC, KEC.c.id == C.c.kecamatan_id)
+              .outerjoin(ORIGINAL, ORIGINAL.c.id == C.c.duplicate_of_id))
+    return select(*_columns(), *extra).select_from(joined)
+
+
+def redact(row: dict) -> dict:
+    """A confidential ticket (a code can be passed on) shows only its status, dates and agency."""
+    if row["public"]:
+        return row
+    hidden = {k: None for k in CONFIDENTIAL if k in row}
+    history = [{**h, "note": None, "photos": None} for h in row.get("history", [])]
+    return {**row, **hidden, **({"photos": [], "history": history} if "history" in row else {})}
 
 
 def ticket(conn: Connection, code: str) -> dict:
     """The tracking page's data: status, clocks, public history — never reporter details or staff notes."""
-    row = conn.execute(_TICKET, {"code": code}).mappings().first()
+    row = conn.execute(public_view().where(C.c.tracking_code == code)).mappings().first()
     if row is None:
         raise NotFound("Kode pelacakan tidak ditemukan.", "Tracking code not found.")
     out = dict(row)
-    out["history"] = [dict(r) for r in conn.execute(_HISTORY, {"id": row["id"]}).mappings()]
-    out["photos"] = conn.execute(text("SELECT id FROM attachment WHERE complaint_id = :id AND public ORDER BY id"),
-                                 {"id": row["id"]}).scalars().all()
-    if not row["public"]:  # confidential: a code can be passed on, so only status, dates and agency are shown
-        out.update(description=None, address=None, lon=None, lat=None, photos=[])
-        for h in out["history"]:
-            h["photos"] = None
-    return out
+    out["history"] = history(conn, row["id"])
+    out["photos"] = conn.execute(select(PHOTO.c.id).where(PHOTO.c.complaint_id == row["id"], PHOTO.c.public)
+                                 .order_by(PHOTO.c.id)).scalars().all()
+    return redact(out)
 
 
-_NEARBY_OPEN = text("""
-SELECT c.tracking_code, left(c.description, 160) AS description, c.status, c.created_at, c.supporters,
-       round(ST_Distance(c.geom_m, p.g)::numeric, 0)::integer AS distance_m, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat
-  FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g) p,
-       complaint c
- WHERE c.category_id = :category_id AND c.public AND c.status = ANY(:open)
-   AND c.created_at >= :since AND ST_DWithin(c.geom_m, p.g, :radius)
- ORDER BY c.geom_m <-> p.g
- LIMIT :limit
-""")
+def history(conn: Connection, complaint_id: int) -> list[dict]:
+    """Public events, oldest first, with their public photos (staff-only notes and events never appear)."""
+    photos = (select(func.array_agg(aggregate_order_by(PHOTO.c.id, PHOTO.c.id)))
+              .where(PHOTO.c.event_id == EVENT.c.id, PHOTO.c.public).scalar_subquery())
+    stmt = (select(EVENT.c.kind, EVENT.c.from_status, EVENT.c.to_status, EVENT.c.note, EVENT.c.created_at,
+                   photos.label("photos"))
+            .where(EVENT.c.complaint_id == complaint_id, EVENT.c.public)
+            .order_by(EVENT.c.created_at, EVENT.c.id))
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def listed(where: ColumnElement | None = None) -> ColumnElement:
+    """Complaints that public lists may show: not confidential, and matching `where`."""
+    return and_(C.c.public, where if where is not None else true())
+
+
+def features(conn: Connection, where: ColumnElement | None = None, *, limit: int | None = None, offset: int = 0,
+             extra: Sequence[ColumnElement] = ()) -> list[dict]:
+    """Public complaints matching `where` (over `C`), by id; a page is chosen over ids alone, then named."""
+    condition = listed(where)
+    if limit is not None:  # deep offsets stay cheap: the page's ids come from the complaint table only
+        page = select(C.c.id).where(condition).order_by(C.c.id).limit(limit).offset(offset)
+        condition = C.c.id.in_(page.scalar_subquery())
+    rows = conn.execute(public_view(*extra).where(condition).order_by(C.c.id)).mappings()
+    return [dict(r) for r in rows]
+
+
+def count(conn: Connection, where: ColumnElement | None = None) -> int:
+    """How many public complaints match (OGC's numberMatched, the export limit)."""
+    return conn.execute(select(func.count()).select_from(C).where(listed(where))).scalar_one()
+
+
+def feature(row: dict, fields: tuple[str, ...] = PUBLIC_FIELDS, extra: tuple[str, ...] = ()) -> dict:
+    """A GeoJSON feature of a public complaint; its id is the tracking code."""
+    props = {f: _iso(row[f]) for f in fields + extra}
+    return {"type": "Feature", "id": row["tracking_code"],
+            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]}, "properties": props}
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, dt.datetime | dt.date) else value
 
 
 def nearby_open(conn: Connection, lon: object, lat: object, category_code: str, *, srid: int, days: int = 30,
                 limit: int = 5) -> list[dict]:
     """Open public complaints of the same category nearby: offered as 'support this one instead'."""
     x, y = check_lon_lat(lon, lat)
-    cat = conn.execute(text("SELECT id, duplicate_radius_m FROM category WHERE code = :c"),
-                       {"c": category_code}).first()
+    cat = conn.execute(select(CAT.c.id, CAT.c.duplicate_radius_m).where(CAT.c.code == category_code)).first()
     if cat is None:
         raise NotFound("Kategori tidak dikenal.", "Unknown category.")
+    here = func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(x, y), 4326), srid)
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    rows = conn.execute(_NEARBY_OPEN, {"lon": x, "lat": y, "srid": srid, "category_id": cat.id, "since": since,
-                                       "radius": cat.duplicate_radius_m, "limit": limit,
-                                       "open": list(OPEN_STATUSES)}).mappings()
-    return [dict(r) | {"radius_m": cat.duplicate_radius_m} for r in rows]
-
-
-_CATEGORIES_AT = text("""
-SELECT c.code, c.name_id, c.name_en, c.description_id, c.description_en, c.group_name, c.confidential,
-       c.followup_days, c.handling_days, r.kelurahan_id IS NOT NULL AS routable, s.code AS skpd_code,
-       s.name AS skpd_name, k.name AS kelurahan_name, r.flags
-  FROM category c
- CROSS JOIN LATERAL peta_route(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), c.id, :tol, :nb) r
-  LEFT JOIN skpd s ON s.id = r.skpd_id
-  LEFT JOIN kelurahan k ON k.id = r.kelurahan_id
- WHERE c.active
- ORDER BY c.group_name NULLS LAST, c.name_id
-""")
-
-
-def categories_at(conn: Connection, lon: object, lat: object, *, tolerance_m: float, near_border_m: float) -> list:
-    """Categories that can be routed at this point, each with the SKPD that would receive it."""
-    x, y = check_lon_lat(lon, lat)
-    rows = conn.execute(_CATEGORIES_AT, {"lon": x, "lat": y, "tol": tolerance_m, "nb": near_border_m}).mappings()
-    return [dict(r) for r in rows if r["routable"]]
-
-
-def all_categories(conn: Connection) -> list[dict]:
-    """Active categories for forms and Open311 `services`."""
-    return [dict(r) for r in conn.execute(text(
-        "SELECT c.id, c.code, c.name_id, c.name_en, c.description_id, c.description_en, c.group_name, c.keywords, "
-        "c.confidential, c.followup_days, c.handling_days, c.duplicate_radius_m, c.attributes, s.code AS skpd_code, "
-        "s.name AS skpd_name FROM category c JOIN skpd s ON s.id = c.default_skpd_id WHERE c.active "
-        "ORDER BY c.group_name NULLS LAST, c.name_id")).mappings()]
-
-
-_MAP_POINTS = text("""
-SELECT c.tracking_code, c.status, cat.code AS category, cat.name_id, cat.name_en, ST_X(c.geom) AS lon,
-       ST_Y(c.geom) AS lat, c.created_at
-  FROM complaint c JOIN category cat ON cat.id = c.category_id
- WHERE c.public AND c.created_at >= :since AND (CAST(:status AS text) IS NULL OR
-       (CAST(:status AS text) = 'open') = (c.status = ANY(:open)))
- ORDER BY c.created_at DESC
- LIMIT :limit
-""")
+    stmt = (select(C.c.tracking_code, func.left(C.c.description, 160).label("description"), C.c.status,
+                   C.c.created_at, C.c.supporters,
+                   func.round(func.ST_Distance(C.c.geom_m, here)).cast(Integer).label("distance_m"),
+                   func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"))
+            .where(listed(and_(C.c.category_id == cat.id, C.c.status.in_(OPEN_STATUSES), C.c.created_at >= since,
+                               func.ST_DWithin(C.c.geom_m, here, cat.duplicate_radius_m))))
+            .order_by(C.c.geom_m.op("<->", return_type=Float)(here)).limit(limit))
+    return [dict(r) | {"radius_m": cat.duplicate_radius_m} for r in conn.execute(stmt).mappings()]
 
 
 def map_points(conn: Connection, *, days: int = 90, status: str | None = None, limit: int = 20000) -> list[dict]:
-    """Non-confidential complaints for the public clustered map (public fields only)."""
+    """Non-confidential complaints for the public clustered map (public fields only); status 'open' or 'closed'."""
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    return [dict(r) for r in conn.execute(_MAP_POINTS, {"since": since, "status": status, "limit": limit,
-                                                          "open": list(OPEN_STATUSES)}).mappings()]
+    where = C.c.created_at >= since
+    if status is not None:
+        is_open = C.c.status.in_(OPEN_STATUSES)
+        where = and_(where, is_open if status == "open" else ~is_open)
+    stmt = (select(C.c.tracking_code, C.c.status, CAT.c.code.label("category"), CAT.c.name_id, CAT.c.name_en,
+                   func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"), C.c.created_at)
+            .select_from(C.join(CAT, CAT.c.id == C.c.category_id))
+            .where(listed(where)).order_by(C.c.created_at.desc()).limit(limit))
+    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def photo(conn: Connection, attachment_id: int) -> tuple[bytes, str]:
     """A public photo's bytes (already stripped of metadata at upload)."""
-    row = conn.execute(text("SELECT a.data, a.content_type FROM attachment a JOIN complaint c ON c.id = a.complaint_id "
-                            "WHERE a.id = :id AND a.public"), {"id": attachment_id}).first()
+    row = conn.execute(select(PHOTO.c.data, PHOTO.c.content_type)
+                       .where(PHOTO.c.id == attachment_id, PHOTO.c.public)).first()
     if row is None:
         raise NotFound("Foto tidak ditemukan.", "Photo not found.")
     return bytes(row.data), row.content_type
-
-
-_KELURAHAN_GEOJSON = text("""
-SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
-         'type', 'Feature', 'id', k.code,
-         'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(k.geom, 0.00003), 6)::json,
-         'properties', json_build_object('code', k.code, 'name', k.name, 'kecamatan', kc.name))
-         ORDER BY k.code), '[]'::json))
-  FROM kelurahan k
-  JOIN boundary_generation g ON g.id = k.generation_id AND g.active
-  LEFT JOIN kecamatan kc ON kc.id = k.kecamatan_id
-""")
-
-
-def kelurahan_outlines(conn: Connection) -> dict:
-    """Simplified outlines of the active generation: the base map when no tile server is configured."""
-    return conn.execute(_KELURAHAN_GEOJSON).scalar_one()

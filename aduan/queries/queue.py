@@ -3,38 +3,21 @@ desk puts on the wall: open, due today, overdue, done (resolved) this month — 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from aduan.clocks import WorkCalendar
 from aduan.errors import Forbidden, NotFound
+from aduan.models import Category, Complaint, Skpd
 from aduan.permissions import SKPD_ROLES, StaffUser
-from aduan.sla import NEXT_DUE_SQL, sla_of
-from aduan.statuses import OPEN_SQL
+from aduan.sla import next_due, sla_of
+from aduan.statuses import open_condition
 
 QUEUE_LIMIT = 200
-
-_ROWS = """
-SELECT c.id, c.tracking_code, c.status, c.skpd_id, left(c.description, 100) AS title, c.address, c.created_at,
-       c.followup_due_at, c.handling_due_at, c.followed_up_at, c.resolved_at, c.supporters,
-       cat.name_id, cat.name_en, s.code AS skpd_code, {next_due} AS next_due
-  FROM complaint c
-  JOIN category cat ON cat.id = c.category_id
-  JOIN skpd s ON s.id = c.skpd_id
- WHERE c.status {open} {where}
- ORDER BY ({next_due} < :now) DESC, {next_due}, c.id
- LIMIT :limit
-"""
-_COUNTS = """
-SELECT count(*) AS open,
-       count(*) FILTER (WHERE {next_due} >= :now AND {next_due} <= :end_of_today) AS due_today,
-       count(*) FILTER (WHERE {next_due} < :now) AS overdue,
-       (SELECT count(*) FROM complaint c WHERE c.resolved_at >= :month_start {where}) AS done_this_month
-  FROM complaint c
- WHERE c.status {open} {where}
-"""
-
+C = Complaint.__table__
+Scope = Callable[[object], list[ColumnElement]]  # conditions over a complaint table or alias
 
 @dataclass(frozen=True)
 class Queue:
@@ -54,21 +37,49 @@ def queue_skpd(user: StaffUser, asked: str | None) -> str | None:
     return asked or None
 
 
+def _rows(scope: Scope, now: dt.datetime) -> Select:
+    """Open tickets of the scope, overdue first, then by the due moment that matters now."""
+    c, cat, s = C, Category.__table__, Skpd.__table__
+    due = next_due(c)
+    return (select(c.c.id, c.c.tracking_code, c.c.status, c.c.skpd_id, func.left(c.c.description, 100).label("title"),
+                   c.c.address, c.c.created_at, c.c.followup_due_at, c.c.handling_due_at, c.c.followed_up_at,
+                   c.c.resolved_at, c.c.supporters, cat.c.name_id, cat.c.name_en, s.c.code.label("skpd_code"),
+                   due.label("next_due"))
+            .select_from(c.join(cat, cat.c.id == c.c.category_id).join(s, s.c.id == c.c.skpd_id))
+            .where(open_condition(c.c.status), *scope(c))
+            .order_by((due < now).desc(), due, c.c.id).limit(QUEUE_LIMIT + 1))
+
+
+def _counts(scope: Scope, now: dt.datetime, end_of_today: dt.datetime, month_start: dt.datetime) -> Select:
+    """The wall: open, due today, overdue, and resolved since the month began."""
+    c, done = C, C.alias("done")
+    due = next_due(c)
+    resolved = select(func.count()).select_from(done).where(done.c.resolved_at >= month_start, *scope(done))
+    return (select(func.count().label("open"),
+                   func.count().filter(and_(due >= now, due <= end_of_today)).label("due_today"),
+                   func.count().filter(due < now).label("overdue"),
+                   resolved.scalar_subquery().label("done_this_month"))
+            .select_from(c).where(open_condition(c.c.status), *scope(c)))
+
+
 def skpd_queue(conn: Connection, cal: WorkCalendar, skpd: str | None, now: dt.datetime) -> Queue:
     """The queue and its wall counts for one SKPD (or all)."""
-    params: dict = {"now": now, "limit": QUEUE_LIMIT + 1, **_day_bounds(cal, now)}
-    where = ""
-    if skpd:
-        params["skpd_id"] = conn.execute(text("SELECT id FROM skpd WHERE code = :c"), {"c": skpd}).scalar()
-        if params["skpd_id"] is None:
-            raise NotFound("SKPD tidak ditemukan.", "SKPD not found.", field="skpd")
-        where = "AND c.skpd_id = :skpd_id"
-    parts = {"next_due": NEXT_DUE_SQL, "open": OPEN_SQL, "where": where}
-    rows = [dict(r) for r in conn.execute(text(_ROWS.format(**parts)), params).mappings()]
-    counts = dict(conn.execute(text(_COUNTS.format(**parts)), params).mappings().one())
+    scope = _scope(conn, skpd)
+    rows = [dict(r) for r in conn.execute(_rows(scope, now)).mappings()]
+    counts = dict(conn.execute(_counts(scope, now, **_day_bounds(cal, now))).mappings().one())
     for r in rows:
         r["sla"] = sla_of(cal, now, **r)
     return Queue(skpd, rows[:QUEUE_LIMIT], counts, len(rows) > QUEUE_LIMIT)
+
+
+def _scope(conn: Connection, skpd: str | None) -> Scope:
+    """Which tickets the queue holds: one SKPD's, or every SKPD's."""
+    if not skpd:
+        return lambda t: []
+    skpd_id = conn.execute(select(Skpd.id).where(Skpd.code == skpd)).scalar()
+    if skpd_id is None:
+        raise NotFound("SKPD tidak ditemukan.", "SKPD not found.", field="skpd")
+    return lambda t: [t.c.skpd_id == skpd_id]
 
 
 def _day_bounds(cal: WorkCalendar, now: dt.datetime) -> dict:

@@ -63,15 +63,3 @@ def photo_for_staff(conn: Connection, user: StaffUser, photo_id: int) -> tuple[b
         raise NotFound("Foto tidak ditemukan.", "Photo not found.")
     check_view_private(user, row)
     return row["data"], row["content_type"]
-
-
-def skpd_choices(conn: Connection) -> list[dict]:
-    """Active SKPDs for filters and the re-route form."""
-    return [dict(r) for r in conn.execute(text(
-        "SELECT code, name, name_en FROM skpd WHERE active ORDER BY name")).mappings()]
-
-
-def category_choices(conn: Connection) -> list[dict]:
-    """Active categories for the nearby filter."""
-    return [dict(r) for r in conn.execute(text(
-        "SELECT code, name_id, name_en FROM category WHERE active ORDER BY name_id")).mappings()]

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from aduan import intake
 from aduan.errors import DomainError
 from aduan.photos import process_photo
-from aduan.queries import public
+from aduan.queries import public, reference
 from aduan.ratelimit import check_submission
 from aduan.tracking import normalise_code
 from app.api.openapi import openapi_document
@@ -58,16 +58,17 @@ def get_complaint(code: str):
 
 
 def _public_ticket(t: dict) -> dict:
-    rec = t["routing"]
+    rec = t["routing"]  # None for a confidential ticket (aduan.queries.public.redact)
     return {
-        "tracking_code": t["tracking_code"], "status": t["status"], "category": t["category_code"],
-        "category_name": t["category_name_id"], "category_name_en": t["category_name_en"],
+        "tracking_code": t["tracking_code"], "status": t["status"], "category": t["category"],
+        "category_name": t["category_name"], "category_name_en": t["category_name_en"],
         "description": t["description"], "address": t["address"],
-        "location": {"lon": t["lon"], "lat": t["lat"]} if t["public"] else None,
-        "kelurahan": t["kelurahan_name"], "kecamatan": t["kecamatan_name"],
-        "skpd": {"code": t["skpd_code"], "name": t["skpd_name"]},
-        "routing": {"rule": rec.get("kelurahan_rule"), "skpd_rule": rec.get("skpd_rule"), "flags": rec.get("flags"),
-                    "explanation": explain(rec, "id"), "explanation_en": explain(rec, "en")},
+        "location": {"lon": t["lon"], "lat": t["lat"]} if t["lon"] is not None else None,
+        "kelurahan": t["kelurahan"], "kecamatan": t["kecamatan"],
+        "skpd": {"code": t["skpd_code"], "name": t["skpd"]},
+        "routing": None if rec is None else {
+            "rule": rec.get("kelurahan_rule"), "skpd_rule": rec.get("skpd_rule"), "flags": rec.get("flags"),
+            "explanation": explain(rec, "id"), "explanation_en": explain(rec, "en")},
         "created_at": t["created_at"], "updated_at": t["updated_at"],
         "followup_due_at": t["followup_due_at"], "handling_due_at": t["handling_due_at"],
         "followed_up_at": t["followed_up_at"], "resolved_at": t["resolved_at"], "closed_at": t["closed_at"],
@@ -91,8 +92,8 @@ def categories():
     s = _settings()
     with get_engine().connect() as conn:
         if request.args.get("lon") is None and request.args.get("lat") is None:
-            return _json({"categories": public.all_categories(conn)})
-        rows = public.categories_at(conn, request.args.get("lon"), request.args.get("lat"),
+            return _json({"categories": reference.all_categories(conn)})
+        rows = reference.categories_at(conn, request.args.get("lon"), request.args.get("lat"),
                                     tolerance_m=s.snap_tolerance_m, near_border_m=s.near_border_m)
     return _json({"categories": rows})
 
@@ -158,7 +159,7 @@ def map_points():
 def kelurahan_geojson():
     """Kelurahan outlines of the active boundary generation (simplified)."""
     with get_engine().connect() as conn:
-        body = public.kelurahan_outlines(conn)
+        body = reference.kelurahan_outlines(conn)
     resp = _json(body)
     resp.headers["Cache-Control"] = "public, max-age=3600"
     resp.mimetype = "application/geo+json"

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from aduan import intake
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError, NotFound
-from aduan.queries import public
+from aduan.queries import public, reference
 from aduan.ratelimit import check_submission
 from aduan.sla import sla_of
 from aduan.tracking import normalise_code
@@ -36,7 +36,7 @@ def format_wita(value: dt.datetime | None, with_time: bool = True) -> str:
 
 def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):
     with get_engine().connect() as conn:
-        categories = public.all_categories(conn)
+        categories = reference.all_categories(conn)
     values = dict(values or {})
     values.setdefault("idempotency_key", str(uuid.uuid4()))
     return render_template("citizen/report.html", categories=categories, values=values, error=error,
@@ -81,7 +81,7 @@ def track(code: str):
         return render_template("citizen/track_search.html", missing=code), 404
     sla = sla_of(cal, dt.datetime.now(dt.UTC), **t)
     return render_template("citizen/track.html", t=t, is_new=request.args.get("baru") == "1", sla=sla,
-                           explanation=explain(t["routing"], current_lang()))
+                           explanation=explain(t["routing"], current_lang()) if t["routing"] else "")
 
 
 @bp.get("/peta")

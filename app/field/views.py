@@ -14,7 +14,7 @@ from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
 from aduan.queries import nearby as near
 from aduan.queries import queue as wall
-from aduan.queries import tickets
+from aduan.queries import reference, tickets
 from aduan.sla import sla_of
 from aduan.statuses import label
 from aduan.workflow import ACTION_LABELS, Outcome, StaleUpdate, apply
@@ -69,7 +69,7 @@ def nearby():
         rows = near.find_nearby(conn, settings, user, query, now)
         found = near.feature_collection(rows, query, user, cal, now, current_lang())["features"]
     return render_template("field/nearby.html", features=found, query=query, args=request.args,
-                           skpds=tickets.skpd_choices(conn), categories=tickets.category_choices(conn),
+                           skpds=reference.skpd_choices(conn), categories=reference.category_choices(conn),
                            radius_max=near.RADIUS_MAX)
 
 
@@ -80,7 +80,7 @@ def _render_ticket(code: str, form: dict | None = None, error: DomainError | Non
     return render_template(
         "field/ticket.html", t=ticket, sla=sla_of(cal, now, **ticket),
         explanation=_explain(ticket["routing"]),
-        form=form or {}, error=error, skpds=tickets.skpd_choices(conn), action_labels=ACTION_LABELS,
+        form=form or {}, error=error, skpds=reference.skpd_choices(conn), action_labels=ACTION_LABELS,
         onsite_max_m=settings.onsite_max_m), status
 
 
@@ -149,4 +149,4 @@ def queue():
     user = current_user()
     skpd = wall.queue_skpd(user, (request.args.get("skpd") or "").strip() or None)
     return render_template("field/queue.html", q=wall.skpd_queue(conn, cal, skpd, now),
-                           skpds=tickets.skpd_choices(conn), user=user)
+                           skpds=reference.skpd_choices(conn), user=user)

@@ -1,7 +1,7 @@
 """The OpenAPI 3.0 description linked from the landing page as `service-desc`."""
 from __future__ import annotations
 
-from aduan.queries.ogc import COLLECTIONS, GEOJSON, JSON
+from app.ogc.documents import COLLECTIONS, GEOJSON, JSON
 from app.ogc.params import DEFAULT_LIMIT, MAX_LIMIT
 
 

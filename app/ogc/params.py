@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from aduan.errors import DomainError
 from aduan.queries.ogc import DEFAULT_LIMIT, ItemsQuery
+from layers.filters import DEFAULT_STATUSES, LayerFilter, default_range
 
 MAX_LIMIT = 10_000
 MAX_BBOX_SPAN = 90.0
@@ -107,3 +108,19 @@ def parse_items(args: Mapping, queryables: tuple[str, ...], tz: str) -> ItemsQue
     return ItemsQuery(limit=_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
                       offset=_int(args, "offset", 0, 0, 10**9), bbox=parse_bbox(args.get("bbox")),
                       start=start, end=end, props=props)
+
+
+def layer_filter(q: ItemsQuery, tz: str) -> LayerFilter:
+    """The cell collections' filter: `datetime` chooses the period (default the last twelve months), and the
+    category, skpd and status queryables take comma-separated codes."""
+    start, end = default_range(dt.datetime.now(ZoneInfo(tz)).date())
+    if q.start:
+        start = q.start.astimezone(ZoneInfo(tz)).date()
+    if q.end:
+        end = (q.end - dt.timedelta(microseconds=1)).astimezone(ZoneInfo(tz)).date() + dt.timedelta(days=1)
+    if start >= end:  # an interval open at the start and ending before the default start
+        start = end - dt.timedelta(days=365)
+    props = dict(q.props)
+    statuses = tuple(props["status"].split(",")) if "status" in props else DEFAULT_STATUSES
+    return LayerFilter(start, end, tuple(filter(None, props.get("category", "").split(","))),
+                       tuple(filter(None, props.get("skpd", "").split(","))), statuses, tz)

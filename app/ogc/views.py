@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, json, request
 
 from aduan.errors import NotFound
-from aduan.queries import ogc as features
 from app.db import get_engine
 from app.errors import Answer
+from app.ogc import documents as features
 from app.ogc import openapi
 from app.ogc.params import ItemsQuery, check_known, parse_items
 

@@ -16,7 +16,7 @@ from aduan.api_keys import verify_api_key
 from aduan.errors import Forbidden, NotFound
 from aduan.intake import Submission, submit
 from aduan.queries import open311 as queries
-from aduan.queries import public
+from aduan.queries import public, reference
 from aduan.settings import Settings
 from app.open311 import records
 from app.open311.params import NewRequest, bad, new_request, request_query
@@ -37,12 +37,12 @@ def discovery(endpoint_url: str, settings: Settings) -> dict:
 
 def services(conn: Connection, lang: str) -> list[dict]:
     """GET services: every active category."""
-    return [records.service_record(c, lang) for c in public.all_categories(conn)]
+    return [records.service_record(c, lang) for c in reference.all_categories(conn)]
 
 
 def service_definition(conn: Connection, code: str) -> dict:
     """GET services/{code}: 404 for an unknown code and for a service without attributes (metadata=false)."""
-    cat = queries.category(conn, code)
+    cat = reference.category(conn, code)
     if cat is None:
         raise NotFound(f"service_code tidak dikenal: {code}.", f"Unknown service_code: {code}.")
     definition = records.service_definition(cat)
@@ -91,12 +91,12 @@ def create_request(session: Session, engine: Engine, fields: Mapping[str, list],
     """POST requests: authorise, check, submit through intake, answer [{service_request_id, …}]."""
     client_id = authorise(engine, _first(fields.get("api_key")))
     req = new_request(fields, idempotency_header)
-    cat = queries.category(session.connection(), req.service_code)
+    cat = reference.category(session.connection(), req.service_code)
     if cat is None:
         raise NotFound(f"service_code tidak dikenal: {req.service_code}.", f"Unknown service_code: {req.service_code}.")
     result = submit(session, _submission(req, cat, client_id, photos), settings)
     ticket = public.ticket(session.connection(), result.tracking_code)
-    notice = records.service_notice(ticket["skpd_name"], ticket["handling_due_at"], _tz(settings))
+    notice = records.service_notice(ticket["skpd"], ticket["handling_due_at"], _tz(settings))
     return [records.created(result.tracking_code, notice)]
 
 

@@ -27,26 +27,25 @@ def service_notice(skpd_name: str, due: dt.datetime | None, tz: dt.tzinfo) -> st
 
 def request_record(row: Mapping, tz: dt.tzinfo, media_url: MediaUrl, *, extensions: bool = False,
                    lang: str = "id") -> dict:
-    """One <request>; a confidential ticket (shown only by its code) keeps its text, place and photo hidden."""
-    shown = bool(row["public"])
+    """One <request> of a row of the public view (a confidential ticket arrives redacted)."""
     record = {
         "service_request_id": row["tracking_code"],
         "status": open311_status(row["status"]),
         "status_notes": row["status_notes"],
-        "service_name": row["service_name_en"] if lang == "en" else row["service_name_id"],
-        "service_code": row["service_code"],
-        "description": row["description"] if shown else None,
-        "agency_responsible": row["skpd_name"],
-        "service_notice": service_notice(row["skpd_name"], row["handling_due_at"], tz),
+        "service_name": row["category_name_en"] if lang == "en" else row["category_name"],
+        "service_code": row["category"],
+        "description": row["description"],
+        "agency_responsible": row["skpd"],
+        "service_notice": service_notice(row["skpd"], row["handling_due_at"], tz),
         "requested_datetime": w3c(row["created_at"], tz),
         "updated_datetime": w3c(row["updated_at"], tz),
         "expected_datetime": w3c(row["handling_due_at"], tz),
-        "address": row["address"] if shown else None,
+        "address": row["address"],
         "address_id": None,
         "zipcode": None,
-        "lat": row["lat"] if shown else None,
-        "long": row["lon"] if shown else None,
-        "media_url": media_url(row["photo_id"], row["photo_type"]) if shown and row["photo_id"] else None,
+        "lat": row["lat"],
+        "long": row["lon"],
+        "media_url": media_url(row["photo_id"], row["photo_type"]) if row["photo_id"] else None,
     }
     if extensions:
         record["extended_attributes"] = extended_attributes(row, tz)
@@ -59,11 +58,11 @@ def extended_attributes(row: Mapping, tz: dt.tzinfo) -> dict:
     return {
         "status": row["status"],
         "skpd_code": row["skpd_code"],
-        "skpd_name": row["skpd_name"],
+        "skpd_name": row["skpd"],
         "kelurahan_code": row["kelurahan_code"],
-        "kelurahan_name": row["kelurahan_name"],
+        "kelurahan_name": row["kelurahan"],
         "kecamatan_code": row["kecamatan_code"],
-        "kecamatan_name": row["kecamatan_name"],
+        "kecamatan_name": row["kecamatan"],
         "service_area": routing.get("service_area_name"),
         "kelurahan_rule": routing.get("kelurahan_rule"),
         "skpd_rule": routing.get("skpd_rule"),
@@ -72,7 +71,7 @@ def extended_attributes(row: Mapping, tz: dt.tzinfo) -> dict:
         "followup_expected_datetime": w3c(row["followup_due_at"], tz),
         "supporters": row["supporters"],
         "duplicate_of": row["duplicate_of"],
-        "service_name_en": row["service_name_en"],
+        "service_name_en": row["category_name_en"],
     }
 
 

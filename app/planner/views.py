@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, json, render_template, request
 
 from aduan.errors import NotFound
+from aduan.queries import reference
 from app.auth.session import current_user
 from app.db import get_engine
 from app.errors import Answer, page_shape, problem
 from app.i18n import tr
 from app.planner import exports
 from app.planner.report import charts_for
-from layers import catalog as service
+from layers import catalog
 from layers.choropleth import kelurahan_geometries
 from layers.filters import LayerFilter, check_codes, parse_filter
 from layers.folium_pages import heat_page
@@ -41,6 +42,10 @@ def _filter(conn, *, aggregate: bool = True) -> LayerFilter:
     return flt
 
 
+def _choices(conn) -> dict:
+    return {"categories": reference.category_choices(conn), "skpd": reference.skpd_choices(conn)}
+
+
 def _json(doc: dict, mimetype: str = "application/geo+json") -> Response:
     return Response(json.dumps(doc, ensure_ascii=False), mimetype=mimetype,
                     headers={"Cache-Control": "private, max-age=60"})
@@ -50,14 +55,14 @@ def _json(doc: dict, mimetype: str = "application/geo+json") -> Response:
 def map_page():
     with get_engine().connect() as conn:
         flt = parse_filter({}, _settings().timezone)
-        return render_template("planner/map.html", choices=service.choices(conn), center=service.city_center(conn),
-                               flt=flt, months=[m.isoformat()[:7] for m in flt.months()], layers=service.LAYERS)
+        return render_template("planner/map.html", choices=_choices(conn), center=reference.city_centre(conn),
+                               flt=flt, months=[m.isoformat()[:7] for m in flt.months()], layers=catalog.LAYERS)
 
 
 @bp.get("/layers/<name>.geojson")
 def layer(name: str):
     with get_engine().begin() as conn:
-        return _json(service.layer(conn, name, _filter(conn), _settings()))
+        return _json(catalog.layer(conn, name, _filter(conn), _settings()))
 
 
 @bp.get("/heat")
@@ -67,7 +72,7 @@ def heat():
         flt = _filter(conn)
         outlines = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": g, "properties": {
             "code": c}} for c, g in kelurahan_geometries(conn).items()]}
-        html = heat_page(heat_points(conn, flt), outlines, service.city_center(conn), tile_url=s.tile_url,
+        html = heat_page(heat_points(conn, flt), outlines, reference.city_centre(conn), tile_url=s.tile_url,
                          attribution=s.tile_attribution)
     return Response(html, mimetype="text/html")
 
@@ -83,7 +88,7 @@ def _performance():
 def performance_page():
     flt, group, table = _performance()
     with get_engine().connect() as conn:
-        choices = service.choices(conn)
+        choices = _choices(conn)
     return render_template("planner/performance.html", table=table, group=group, flt=flt, choices=choices,
                            charts=charts_for(table, group), query=request.query_string.decode(),
                            group_links=_group_links())
@@ -122,10 +127,10 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 def export(name: str, fmt: str):
     if fmt not in exports.FORMATS:
         raise NotFound(f"Format '{fmt}' tidak ada (geojson, csv, gpkg).", f"No format '{fmt}' (geojson, csv, gpkg).")
-    if name not in ("complaints", *service.LAYERS):
+    if name not in ("complaints", *catalog.LAYERS):
         raise NotFound(f"Layer '{name}' tidak ada.", f"No layer '{name}'.")
     with get_engine().begin() as conn:
-        fc = service.export_collection(conn, name, _filter(conn, aggregate=False), _settings())
+        fc = catalog.export_collection(conn, name, _filter(conn, aggregate=False), _settings())
     today = dt.datetime.now(ZoneInfo(_settings().timezone)).date().isoformat()
     return _download(exports.render(fc, fmt, name), exports.FORMATS[fmt], f"peta-aduan-{name}-{today}.{fmt}")
 

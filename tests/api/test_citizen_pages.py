@@ -91,6 +91,9 @@ def test_confidential_ticket_shows_status_but_not_content(client, engine):
         body = client.get(f"/api/v1/complaints/{code}").get_json()
         assert "Tetangga saya X" not in page and "Dinas Perhubungan" in page
         assert body["description"] is None and body["location"] is None and body["status"] == "new"
+        # nor its area: the kelurahan would narrow down where the reporter is
+        assert body["kelurahan"] is None and body["kecamatan"] is None and body["routing"] is None
+        assert "Kelurahan A" not in page and "Kelurahan A" not in str(body)
     finally:
         with engine.begin() as c:
             c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))

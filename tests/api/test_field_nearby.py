@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from aduan.permissions import StaffUser
-from aduan.queries.nearby import KNN_ONLY_SETTINGS, NearbyQuery, build_sql, find_nearby
+from aduan.queries.nearby import KNN_ONLY_SETTINGS, NearbyQuery, find_nearby, knn_statement
 from tests.fieldkit import login, make_tickets, make_user
 
 HERE = (114.51, -3.39)  # Kelurahan A
@@ -170,10 +170,11 @@ def test_large_answers_are_gzipped_for_clients_that_accept_it(officer, engine, s
 
 def _plan(conn, settings, query: NearbyQuery) -> str:
     user = StaffUser(1, "x@t.test", None, "officer", 1, "PUPR")
-    sql, params = build_sql(query, user, settings, dt.datetime.now(dt.UTC))
+    stmt = knn_statement(query, user, settings, dt.datetime.now(dt.UTC))
+    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
     for name in KNN_ONLY_SETTINGS:  # as find_nearby runs it
         conn.execute(text(f"SET LOCAL {name} = off"))
-    return "\n".join(conn.execute(text("EXPLAIN " + sql), params).scalars())
+    return "\n".join(conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars())
 
 
 def test_open_tickets_query_walks_the_partial_knn_index(conn, settings):

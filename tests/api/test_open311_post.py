@@ -323,3 +323,14 @@ def test_oversized_body_is_400_with_code_413(app, client, key):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     resp = post(client, key, description="x" * 2000)
     assert resp.status_code == 400 and resp.get_json()[0]["code"] == 413
+
+
+def test_confidential_request_by_id_hides_its_area_even_with_extensions(client, key, confidential):
+    """With extensions=true a confidential complaint still names no kelurahan, kecamatan or routing rule."""
+    code = created_id(client, key)
+    [req] = client.get(f"{BASE}/requests/{code}.json?extensions=true").get_json()
+    ext = req["extended_attributes"]
+    assert ext["skpd_code"] == "PUPR" and ext["status"] == "new"
+    assert [ext[f] for f in ("kelurahan_code", "kelurahan_name", "kecamatan_code", "kecamatan_name",
+                             "kelurahan_rule", "service_area")] == [None] * 6
+    assert ext["flags"] == []
