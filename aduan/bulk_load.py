@@ -19,11 +19,11 @@ from aduan.channels import CHANNELS
 from aduan.clocks import WorkCalendar
 from aduan.settings import Settings
 from aduan.statuses import NOT_A_PROBLEM, STATUSES
+from aduan.text import FALSE_WORDS, MAX_DESCRIPTION, TRUE_WORDS
 from aduan.tracking import tracking_codes
 from geo.routing import ROUTING_RECORD_SQL
 
 Progress = Callable[[str, int, int], None]
-MAX_DESCRIPTION = 5000
 STAGING_COLUMNS = ["row_no", "lon", "lat", "category_id", "description", "created_at", "status", "followed_up_at",
                    "resolved_at", "closed_at", "channel", "public", "tracking_code", "followup_due_at",
                    "handling_due_at", "external_id"]
@@ -90,15 +90,12 @@ def _timestamps(values: pd.Series, tz: str) -> pd.Series:
     return aware.where(has_tz, naive)
 
 
-TRUE_WORDS = {"true", "t", "1", "yes", "y", "ya"}
-
-
 def _booleans(values: pd.Series, default: bool = True) -> pd.Series:
-    """Booleans from a file: true/false, 1/0, yes/no, ya/tidak; anything else is the default."""
+    """Booleans from a file, by the one yes/no word list (aduan/text.py); anything else is the default."""
     if pd.api.types.is_bool_dtype(values):
         return values.fillna(default).astype(bool)
     words = values.astype("string").str.strip().str.lower()
-    known = words.isin(TRUE_WORDS | {"false", "f", "0", "no", "n", "tidak"}).fillna(False).astype(bool)
+    known = words.isin(TRUE_WORDS | FALSE_WORDS).fillna(False).astype(bool)
     return words.isin(TRUE_WORDS).fillna(False).astype(bool).where(known, default)
 
 

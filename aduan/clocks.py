@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from aduan.settings import DEFAULT_TIMEZONE
+
 WEEKMASK = "1111100"  # Monday..Friday
 END_OF_DAY = dt.time(23, 59, 59)
 
@@ -31,7 +33,7 @@ def _national_holidays(years: tuple[int, ...]) -> dict[dt.date, str]:
 class WorkCalendar:
     """Which days count; built once per request or import from the holidays package and the day_off table."""
 
-    def __init__(self, days_off: Iterable[dt.date] = (), tz: str = "Asia/Makassar",
+    def __init__(self, days_off: Iterable[dt.date] = (), tz: str = DEFAULT_TIMEZONE,
                  years: Iterable[int] = range(2018, 2041)) -> None:
         national = _national_holidays(tuple(years))
         self.tz = ZoneInfo(tz)
@@ -40,7 +42,7 @@ class WorkCalendar:
         self._cal = np.busdaycalendar(weekmask=WEEKMASK, holidays=np.array(self.holidays, dtype="datetime64[D]"))
 
     @classmethod
-    def from_connection(cls, conn: Connection, tz: str = "Asia/Makassar") -> WorkCalendar:
+    def from_connection(cls, conn: Connection, tz: str = DEFAULT_TIMEZONE) -> WorkCalendar:
         """National holidays plus the city's days off from the database (rebuilt only when those change)."""
         days = tuple(conn.execute(text("SELECT day FROM day_off ORDER BY day")).scalars().all())
         return _calendar(days, tz)
@@ -66,6 +68,17 @@ class WorkCalendar:
         due = np.busday_offset(days, np.asarray(working_days, dtype=np.int64), roll="backward",
                                busdaycal=self._cal) + np.timedelta64(86399, "s")
         return pd.Series(pd.to_datetime(due).tz_localize(self.tz_name), index=created_at.index)
+
+    def _local_days(self, ts: pd.Series) -> np.ndarray:
+        local = pd.to_datetime(ts, utc=True).dt.tz_convert(self.tz_name).dt.tz_localize(None).dt.normalize()
+        return local.to_numpy().astype("datetime64[D]")
+
+    def working_days_between_many(self, start: pd.Series, end: pd.Series) -> np.ndarray:
+        """Vectorised `working_days_between` (negative where `end` comes first)."""
+        a = self._local_days(start) + np.timedelta64(1, "D")
+        b = self._local_days(end) + np.timedelta64(1, "D")
+        return np.where(b >= a, np.busday_count(a, np.maximum(a, b), busdaycal=self._cal),
+                        -np.busday_count(np.minimum(a, b), a, busdaycal=self._cal))
 
     def working_days_between(self, start: dt.datetime, end: dt.datetime) -> int:
         """Whole working days from the day after `start` up to and including `end`'s day (both WITA)."""

@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from aduan import history
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError, NotFound
-from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Reporter
+from aduan.models import Category, Complaint, Reporter
 from aduan.photos import ProcessedPhoto, process_photo
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
+from aduan.text import MAX_DESCRIPTION, clean_text, parse_bool
 from aduan.tracking import tracking_code
 from geo.routing import RoutingDecision, check_lon_lat, route_point
 
-MAX_DESCRIPTION = 5000
 MIN_DESCRIPTION = 3
 MAX_PHOTOS = 3
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -58,15 +58,6 @@ class SubmitResult:
     tracking_code: str
     decision: dict
     created: bool  # False when an idempotent resubmit returned the existing ticket
-
-
-def clean_text(value: object, limit: int) -> str | None:
-    """Text is stored as text: normalised, control characters dropped, length bounded; HTML is escaped on output."""
-    if value is None:
-        return None
-    s = unicodedata.normalize("NFC", str(value))
-    s = "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch)[0] != "C").strip()
-    return s[:limit] if s else None
 
 
 def _bad(field_name: str, msg_id: str, msg_en: str) -> DomainError:
@@ -115,17 +106,17 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
     decision = route_point(session.connection(), *point, category.id, city_name=settings.city_name,
                            tolerance_m=settings.snap_tolerance_m, near_border_m=settings.near_border_m)
     try:
-        complaint = _store(session, sub, point, category, description, accuracy, decision, photos, settings)
+        stored = _store(session.connection(), sub, point, category, description, accuracy, decision, photos, settings)
         session.commit()
     except IntegrityError:
         session.rollback()
         again = _by_idempotency_key(session, sub.idempotency_key) if sub.idempotency_key else None
-        if again is None:  # a tracking-code collision (≈1 in 10⁹): one retry with a fresh code
-            complaint = _store(session, sub, point, category, description, accuracy, decision, photos, settings)
-            session.commit()
-        else:
+        if again is not None:
             return again
-    return SubmitResult(complaint.id, complaint.tracking_code, decision.as_record(), True)
+        # a tracking-code collision (≈1 in 10⁹): one retry with a fresh code
+        stored = _store(session.connection(), sub, point, category, description, accuracy, decision, photos, settings)
+        session.commit()
+    return SubmitResult(*stored, decision.as_record(), True)
 
 
 def _by_idempotency_key(session: Session, key: str) -> SubmitResult | None:
@@ -134,43 +125,33 @@ def _by_idempotency_key(session: Session, key: str) -> SubmitResult | None:
     return SubmitResult(row.id, row.tracking_code, row.routing, False) if row else None
 
 
-def _store(session: Session, sub: Submission, point: tuple[float, float], category: Category, description: str,
+def _store(conn: Connection, sub: Submission, point: tuple[float, float], category: Category, description: str,
            accuracy: float | None, decision: RoutingDecision, photos: list[ProcessedPhoto],
-           settings: Settings) -> Complaint:
+           settings: Settings) -> tuple[int, str]:
+    """Reporter (unless anonymous), complaint with its routing and clocks, the first event, the photos."""
     now = dt.datetime.now(dt.UTC)
-    cal = WorkCalendar.from_connection(session.connection(), settings.timezone)
+    cal = WorkCalendar.from_connection(conn, settings.timezone)
     anonymous = sub.anonymous or category.confidential or not (sub.name or sub.phone or sub.email)
-    reporter = None if anonymous else Reporter(
+    reporter_id = None if anonymous else conn.execute(insert(Reporter.__table__).values(
         name=clean_text(sub.name, 200), phone=clean_text(sub.phone, 40), email=clean_text(sub.email, 200),
-        device_id=clean_text(sub.device_id, 200))
-    if reporter is not None:
-        session.add(reporter)
-        session.flush()
-    complaint = Complaint(
-        tracking_code=tracking_code(settings.city_prefix, now.astimezone(cal.tz)),
-        category_id=category.id, description=description, address=clean_text(sub.address, 500),
-        geom=f"SRID=4326;POINT({point[0]!r} {point[1]!r})", accuracy_m=accuracy, channel=sub.channel, status="new",
-        public=not category.confidential, anonymous=anonymous, reporter_id=reporter.id if reporter else None,
+        device_id=clean_text(sub.device_id, 200)).returning(Reporter.id)).scalar_one()
+    code = tracking_code(settings.city_prefix, now.astimezone(cal.tz))
+    complaint_id = conn.execute(insert(Complaint.__table__).values(
+        tracking_code=code, category_id=category.id, description=description, address=clean_text(sub.address, 500),
+        geom=func.ST_SetSRID(func.ST_MakePoint(*point), 4326), accuracy_m=accuracy, channel=sub.channel,
+        status="new", public=not category.confidential, anonymous=anonymous, reporter_id=reporter_id,
         generation_id=decision.generation_id, kelurahan_id=decision.kelurahan_id,
         kecamatan_id=decision.kecamatan_id, service_area_id=decision.service_area_id, skpd_id=decision.skpd_id,
         routing=decision.as_record(), routing_flags=decision.flags, created_at=now, updated_at=now,
         followup_due_at=cal.due_at(now, category.followup_days),
         handling_due_at=cal.due_at(now, category.handling_days),
-        idempotency_key=sub.idempotency_key)
-    session.add(complaint)
-    session.flush()
-    event = ComplaintEvent(complaint_id=complaint.id, kind="created", to_status="new", created_at=now,
-                           actor_label=f"warga / citizen ({sub.channel})", public=True,
-                           note="Aduan diterima / complaint received", data={"routing_flags": decision.flags})
-    session.add(event)
-    session.flush()
+        idempotency_key=sub.idempotency_key).returning(Complaint.id)).scalar_one()
+    event_id = history.add_event(conn, complaint_id, "created", at=now, to_status="new",
+                                 actor_label=f"warga / citizen ({sub.channel})",
+                                 note="Aduan diterima / complaint received", data={"routing_flags": decision.flags})
     for photo in photos:
-        session.add(Attachment(complaint_id=complaint.id, event_id=event.id, sha256=photo.sha256,
-                               content_type=photo.content_type, size_bytes=len(photo.data), width=photo.width,
-                               height=photo.height, role="report", public=not category.confidential,
-                               data=photo.data))
-    session.flush()
-    return complaint
+        history.add_photo(conn, complaint_id, event_id, photo, role="report", public=not category.confidential)
+    return complaint_id, code
 
 
 def submission_from_mapping(data: Mapping, photos: list[bytes] | None = None, channel: str = "web") -> Submission:
@@ -181,7 +162,7 @@ def submission_from_mapping(data: Mapping, photos: list[bytes] | None = None, ch
                 return data.get(n)
         return None
 
-    anonymous = str(_get("anonymous") or "").lower() in ("1", "true", "on", "yes", "ya")
+    anonymous = parse_bool(_get("anonymous"))
     return Submission(
         category=str(_get("category", "service_code") or ""), description=_get("description"),  # type: ignore[arg-type]
         lon=_get("lon", "long"), lat=_get("lat"), accuracy_m=_get("accuracy_m"),
@@ -197,7 +178,7 @@ def support(session: Session, code: str) -> int:
         "AND status = ANY(:open) RETURNING id, supporters"), {"c": code, "open": list(OPEN_STATUSES)}).first()
     if row is None:
         raise NotFound("Aduan tidak ditemukan atau sudah ditutup.", "Complaint not found or already closed.")
-    session.add(ComplaintEvent(complaint_id=row.id, kind="support", actor_label="warga / citizen", public=True,
-                               note="Dukungan warga / citizen support"))
+    history.add_event(session.connection(), row.id, "support", at=dt.datetime.now(dt.UTC),
+                      actor_label="warga / citizen", note="Dukungan warga / citizen support")
     session.commit()
     return row.supporters

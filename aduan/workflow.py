@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
+from aduan import history
 from aduan.errors import Conflict, DomainError, NotFound
 from aduan.permissions import ACTIONS, StaffUser, check_action
 from aduan.photos import ProcessedPhoto, process_photo
@@ -350,15 +351,9 @@ def _flags(data: dict) -> tuple[str, ...]:
 def _event(conn: Connection, complaint_id: int, kind: str, from_status: str | None, to_status: str | None,
            actor: StaffUser, note: str | None, public: bool, pos: Position | None, data: dict | None,
            now: dt.datetime) -> int:
-    return conn.execute(text(
-        "INSERT INTO complaint_event (complaint_id, kind, from_status, to_status, actor_user_id, actor_label, note, "
-        "public, geom, data, created_at) VALUES (:cid, :kind, :fs, :ts, :uid, :label, :note, :public, "
-        "CASE WHEN CAST(:lon AS float8) IS NULL THEN NULL "
-        "ELSE ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326) END, "
-        "CAST(:data AS jsonb), :now) RETURNING id"),
-        {"cid": complaint_id, "kind": kind, "fs": from_status, "ts": to_status, "uid": actor.id,
-         "label": actor.label, "note": note, "public": public, "lon": pos.lon if pos else None,
-         "lat": pos.lat if pos else None, "data": json.dumps(data or {}), "now": now}).scalar_one()
+    return history.add_event(conn, complaint_id, kind, at=now, from_status=from_status, to_status=to_status,
+                             actor_user_id=actor.id, actor_label=actor.label, note=note, public=public,
+                             position=(pos.lon, pos.lat) if pos else None, data=data)
 
 
 def _photo_role(change: Change) -> str:
@@ -370,9 +365,4 @@ def _photo_role(change: Change) -> str:
 
 def _store_photo(conn: Connection, complaint_id: int, event_id: int, change: Change, photo: ProcessedPhoto) -> int:
     """Kept with the event that brought it; public only when the event is."""
-    return conn.execute(text(
-        "INSERT INTO attachment (complaint_id, event_id, sha256, content_type, size_bytes, width, height, role, "
-        "public, data) VALUES (:c, :e, :sha, :ct, :size, :w, :h, :role, :public, :data) RETURNING id"),
-        {"c": complaint_id, "e": event_id, "sha": photo.sha256, "ct": photo.content_type, "size": len(photo.data),
-         "w": photo.width, "h": photo.height, "role": _photo_role(change), "public": change.public,
-         "data": photo.data}).scalar_one()
+    return history.add_photo(conn, complaint_id, event_id, photo, role=_photo_role(change), public=change.public)

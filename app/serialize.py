@@ -1,4 +1,4 @@
-"""JSON-ready values: datetimes in ISO 8601 with the city's offset (WITA, +08:00), decimals as floats."""
+"""JSON-ready values: datetimes in ISO 8601 with the city's offset (e.g. WITA, +08:00), decimals as floats."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +6,7 @@ import decimal
 from zoneinfo import ZoneInfo
 
 
-def jsonable(value: object, tz: str = "Asia/Makassar") -> object:
+def jsonable(value: object, tz: str) -> object:
     """Recursively convert rows and values for JSON."""
     if isinstance(value, dt.datetime):
         return value.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds")

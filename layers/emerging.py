@@ -29,8 +29,6 @@ from layers.hotspots import SEED, gi_star
 PERMUTATIONS = 999
 TREND_ALPHA = 0.05
 SHARE = 0.9
-PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating",
-            "historical")
 
 
 def _tie_term(x: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, func, select
 
-from aduan.clocks import WEEKMASK, WorkCalendar
+from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
 from aduan.models import Complaint, Kelurahan, Skpd
 from aduan.statuses import OPEN_STATUSES
@@ -47,20 +47,13 @@ def parse_group(raw: str | None) -> tuple[str, ...]:
     return tuple(g for g in GROUPS if g in asked)
 
 
-def _local_days(ts: pd.Series, tz: str) -> np.ndarray:
-    local = pd.to_datetime(ts, utc=True).dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
-    return local.to_numpy().astype("datetime64[D]")
-
-
 def working_days(cal: WorkCalendar, start: pd.Series, end: pd.Series) -> np.ndarray:
-    """Working days from the day after `start` to `end`'s day inclusive; NaN where `end` is missing."""
+    """Working days from the day after `start` to `end`'s day inclusive (never negative); NaN where `end` is
+    missing. The calendar's own count, vectorised."""
     out = np.full(len(start), np.nan)
     ok = end.notna().to_numpy()
     if ok.any():
-        busdays = np.busdaycalendar(weekmask=WEEKMASK, holidays=np.array(cal.holidays, dtype="datetime64[D]"))
-        a = _local_days(start[ok], cal.tz_name) + np.timedelta64(1, "D")
-        b = _local_days(end[ok], cal.tz_name) + np.timedelta64(1, "D")
-        out[ok] = np.busday_count(a, np.maximum(a, b), busdaycal=busdays)
+        out[ok] = np.maximum(cal.working_days_between_many(start[ok], end[ok]), 0)
     return out
 
 

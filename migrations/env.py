@@ -7,10 +7,12 @@ from sqlalchemy import create_engine, pool
 
 from aduan.models import Base
 from aduan.schema import include_object
-from aduan.settings import Settings
+from aduan.settings import Settings, metric_srid_from_env
 
 config = context.config
 target_metadata = Base.metadata
+# The city's metric CRS, for the metric geometry column and the routing function; versions read it from here.
+config.attributes.setdefault("metric_srid", int(config.get_main_option("metric_srid") or metric_srid_from_env()))
 
 
 def _url() -> str:

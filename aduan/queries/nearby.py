@@ -21,6 +21,7 @@ from aduan.permissions import StaffUser, can_change
 from aduan.settings import Settings
 from aduan.sla import next_due, sla_of
 from aduan.statuses import OPEN_STATUSES, STATUSES, label, open_condition
+from aduan.text import parse_bool
 from aduan.workflow import check_in_city
 from geo.routing import check_lon_lat
 
@@ -70,7 +71,7 @@ def parse_query(args: Mapping[str, str], user: StaffUser) -> NearbyQuery:
         limit=int(_bounded(args, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)),
         skpd=(user.skpd_code if skpd == "mine" else None if skpd == "all" else skpd),
         category=(args.get("category") or "").strip() or None, status=status,
-        overdue=(args.get("overdue") or "").lower() in ("1", "true", "on", "yes"))
+        overdue=parse_bool(args.get("overdue")))
 
 
 def knn_statement(q: NearbyQuery, user: StaffUser, settings: Settings, now: dt.datetime) -> Select:

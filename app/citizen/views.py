@@ -25,13 +25,13 @@ MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt
 
 @bp.app_template_filter("wita")
 def format_wita(value: dt.datetime | None, with_time: bool = True) -> str:
-    """'27 Nov 2026 14:05 WITA' — the city's clock, Indonesian month names."""
+    """'27 Nov 2026 14:05 WITA' — the city's clock and zone name (WIB, WITA, WIT), Indonesian month names."""
     if value is None:
         return "–"
     local = value.astimezone(ZoneInfo(current_app.config["SETTINGS"].timezone))
     month = MONTHS_ID[local.month - 1] if current_lang() == "id" else local.strftime("%b")
     day = f"{local.day} {month} {local.year}"
-    return f"{day} {local:%H:%M} WITA" if with_time else day
+    return f"{day} {local:%H:%M %Z}" if with_time else day
 
 
 def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):

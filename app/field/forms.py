@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from aduan.errors import DomainError
+from aduan.text import parse_bool
 from aduan.tracking import normalise_code
 from aduan.workflow import Change, Position
 from geo.routing import check_lon_lat
-
-TRUE = ("1", "on", "true", "yes")
 
 
 class Upload(Protocol):
@@ -53,7 +52,7 @@ def change_from_form(form: Mapping[str, str], upload: Upload | None, max_photo_b
         action=(form.get("action") or "").strip(),
         version=_version(form),
         note=(form.get("note") or "").replace("\r\n", "\n"),
-        public=(form.get("public") or "").lower() in TRUE,
+        public=parse_bool(form.get("public")),
         position=_position(form),
         photo=_photo(upload, max_photo_bytes),
         photo_role=form.get("photo_role") or None,

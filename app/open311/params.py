@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from aduan.errors import DomainError
 from aduan.queries.open311 import MAX_PAGE_SIZE, RequestQuery
+from aduan.text import parse_bool
 
 DEFAULT_SPAN = dt.timedelta(days=90)  # spec: "a span of 90 days or first 1000 requests"
 MAX_PAGE = 10_000
@@ -65,7 +66,7 @@ def request_query(args: Mapping, now: dt.datetime, tz: dt.tzinfo) -> RequestQuer
     """Check every filter; `service_request_id` overrides the others, as the spec says."""
     page = _int(args, "page", 1, 1, MAX_PAGE)
     page_size = _int(args, "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-    extensions = (_get(args, "extensions") or "").lower() in ("true", "1", "yes")
+    extensions = parse_bool(_get(args, "extensions"))
     ids = csv_list(_get(args, "service_request_id"))
     if ids:
         if len(ids) > MAX_IDS:

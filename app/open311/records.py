@@ -17,12 +17,12 @@ MediaUrl = Callable[[int, str], str]  # (attachment id, content type) -> absolut
 
 
 def service_notice(skpd_name: str, due: dt.datetime | None, tz: dt.tzinfo) -> str:
-    """What will happen: who handles it and by when (the handling clock, in WITA)."""
+    """What will happen: who handles it and by when (the handling clock, in the city's time, e.g. WITA)."""
     if due is None:
         return f"Ditangani oleh {skpd_name}. / Handled by {skpd_name}."
-    day = due.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    return (f"Ditangani oleh {skpd_name}; target selesai {day} WITA. / "
-            f"Handled by {skpd_name}; expected to be resolved by {day} WITA.")
+    day = due.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    return (f"Ditangani oleh {skpd_name}; target selesai {day}. / "
+            f"Handled by {skpd_name}; expected to be resolved by {day}.")
 
 
 def request_record(row: Mapping, tz: dt.tzinfo, media_url: MediaUrl, *, extensions: bool = False,

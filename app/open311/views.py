@@ -13,6 +13,7 @@ from werkzeug.routing import RequestRedirect
 from aduan.errors import DomainError, NotFound
 from aduan.queries import public
 from aduan.settings import Settings
+from aduan.text import parse_bool
 from app.db import get_engine, get_session
 from app.errors import Answer
 from app.open311 import georeport
@@ -81,7 +82,7 @@ def create_request(fmt: str) -> Response:
 @bp.get("/requests/<code>.<fmt>")
 def get_request(code: str, fmt: str) -> Response:
     fmt = _fmt(fmt)
-    extensions = request.args.get("extensions", "").lower() in ("true", "1", "yes")
+    extensions = parse_bool(request.args.get("extensions"))
     body = georeport.get_request(get_session().connection(), code, _settings(), _media_url,
                                  extensions=extensions, lang=_lang())
     return respond(fmt, "service_requests", body)

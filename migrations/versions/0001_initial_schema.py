@@ -5,11 +5,9 @@ Revises: (none)
 Create Date: 2026-11-27 22:11:27.459020
 """
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
-
-from aduan.models import METRIC_SRID
 
 revision = '0001'
 down_revision = None
@@ -18,6 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    METRIC_SRID = int(context.config.attributes["metric_srid"])  # set by env.py: the city's metric CRS
     op.execute('CREATE EXTENSION IF NOT EXISTS postgis')
     op.create_table('api_client',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -5,9 +5,7 @@ Revises: 0003
 """
 from pathlib import Path
 
-from alembic import op
-
-from aduan.models import METRIC_SRID
+from alembic import context, op
 
 revision = "0004"
 down_revision = "0003"
@@ -18,7 +16,8 @@ SQL = Path(__file__).resolve().parents[1] / "sql"
 
 
 def upgrade() -> None:
-    op.execute((SQL / "route_v2.sql").read_text().replace("{metric_srid}", str(int(METRIC_SRID))))
+    srid = int(context.config.attributes["metric_srid"])  # set by env.py: the city's metric CRS
+    op.execute((SQL / "route_v2.sql").read_text().replace("{metric_srid}", str(srid)))
 
 
 def downgrade() -> None:

@@ -1,4 +1,4 @@
-"""Routing on imperfect boundaries is total and deterministic (DESIGN.md § Routing rules)."""
+"""Routing on imperfect boundaries is total and deterministic (README § How routing decides)."""
 from __future__ import annotations
 
 import pytest

@@ -27,3 +27,16 @@ def test_domain_geo_and_layers_load_no_flask_or_werkzeug():
             "print(sorted(n for n in sys.modules if n.split('.')[0] in ('flask', 'werkzeug')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_migrations_never_import_the_app_or_the_domain():
+    """Migration scripts are frozen history: they import neither app/ nor aduan/ (env.py may read the models)."""
+    import ast
+
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {m for m in imported if m.split(".")[0] in ("app", "aduan")}, path.name
+    env = (ROOT / "migrations" / "env.py").read_text()
+    assert "from app" not in env and "import app" not in env

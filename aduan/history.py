@@ -1,0 +1,37 @@
+"""A ticket's append-only history and the photos its steps bring: the one way events and attachments are written.
+
+Intake (the `created` event and the report's photos), the workflow (every staff step) and citizen support all
+write through here, in the caller's transaction. Photos arrive already checked and re-encoded (aduan/photos.py).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, func, insert
+
+from aduan.models import Attachment, ComplaintEvent
+from aduan.photos import ProcessedPhoto
+
+EVENT = ComplaintEvent.__table__
+PHOTO = Attachment.__table__
+
+
+def add_event(conn: Connection, complaint_id: int, kind: str, *, at: dt.datetime, note: str | None = None,
+              public: bool = True, from_status: str | None = None, to_status: str | None = None,
+              actor_user_id: int | None = None, actor_label: str | None = None,
+              position: tuple[float, float] | None = None, data: dict | None = None) -> int:
+    """Append one event (kind: created, status, note, reroute, support, duplicate); returns its id."""
+    geom = None if position is None else func.ST_SetSRID(func.ST_MakePoint(*position), 4326)
+    return conn.execute(insert(EVENT).values(
+        complaint_id=complaint_id, kind=kind, from_status=from_status, to_status=to_status,
+        actor_user_id=actor_user_id, actor_label=actor_label, note=note, public=public, geom=geom,
+        data=data or {}, created_at=at).returning(EVENT.c.id)).scalar_one()
+
+
+def add_photo(conn: Connection, complaint_id: int, event_id: int, photo: ProcessedPhoto, *, role: str,
+              public: bool) -> int:
+    """Keep a photo with the event that brought it (role: report, before, after); returns its id."""
+    return conn.execute(insert(PHOTO).values(
+        complaint_id=complaint_id, event_id=event_id, sha256=photo.sha256, content_type=photo.content_type,
+        size_bytes=len(photo.data), width=photo.width, height=photo.height, role=role, public=public,
+        data=photo.data).returning(PHOTO.c.id)).scalar_one()
