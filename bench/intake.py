@@ -22,8 +22,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import make_url, text
 
+from aduan.db import make_engine
 from aduan.schema import create_database
-from app.db import make_engine
+from aduan.settings import Settings
 from bench.common import ROOT, bench_database_url, ensure_complaints, flask_cli, ratio, say, served_app, summary
 
 
@@ -87,12 +88,12 @@ def _scratch_import_db(url: str) -> str:
 
 def _write_csv(n: int, path: Path) -> None:
     """A 1M-row history file exported from 'an earlier system': the demo generator, written as CSV."""
-    from aduan.demo.reference import profiles
+    from aduan.demo.reference import KELURAHAN_CSV, profiles
     from geo.synthetic import generate_city, generate_complaints, read_centres
 
     say(f"generating {n:,} rows of history …")
-    city = generate_city(read_centres(ROOT / "app" / "demo" / "kelurahan.csv"))
-    frame = generate_complaints(city, profiles(), now=pd.Timestamp.now(tz="Asia/Makassar"), n=n, seed=11)
+    city = generate_city(read_centres(KELURAHAN_CSV))
+    frame = generate_complaints(city, profiles(), now=pd.Timestamp.now(tz=Settings().timezone), n=n, seed=11)
     frame.to_csv(path, index=False)
     say(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB)")
 

@@ -25,9 +25,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import shape
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
-from app.db import make_engine
+from aduan.db import make_engine
+from aduan.models import Complaint
+from aduan.settings import Settings
 from bench.common import bench_database_url, ensure_complaints, ratio, say, served_app, summary, timed
 from bench.tipg_ref import COLLECTION, TIPG_VERSION, tipg_server
 from layers.emerging import emerging, emerging_table
@@ -39,16 +41,17 @@ RES = 8
 
 
 def _whole_range(conn) -> LayerFilter:
-    lo, hi = conn.execute(text("SELECT (min(created_at) AT TIME ZONE 'Asia/Makassar')::date, "
-                               "(max(created_at) AT TIME ZONE 'Asia/Makassar')::date FROM complaint")).one()
-    return LayerFilter(lo, hi + pd.Timedelta(days=1).to_pytimedelta())
+    tz = Settings().timezone
+    lo, hi = conn.execute(text("SELECT (min(created_at) AT TIME ZONE :tz)::date, "
+                               "(max(created_at) AT TIME ZONE :tz)::date FROM complaint"), {"tz": tz}).one()
+    return LayerFilter(lo, hi + pd.Timedelta(days=1).to_pytimedelta(), tz=tz)
 
 
 def _reference_counts(conn, flt: LayerFilter, grid: list[str]) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """geopandas: read the points, spatial-join them to the H3 polygons, count per cell (and month)."""
-    where, params = flt.where("c")
-    pts = gpd.read_postgis(text("SELECT c.geom, to_char(c.created_at AT TIME ZONE 'Asia/Makassar', 'YYYY-MM') "
-                                "AS month FROM complaint c WHERE " + where), conn, geom_col="geom", params=params)
+    c = Complaint.__table__
+    month = func.to_char(func.timezone(flt.tz, c.c.created_at), "YYYY-MM").label("month")
+    pts = gpd.read_postgis(select(c.c.geom, month).where(flt.condition(c)), conn, geom_col="geom")
     hexes = gpd.GeoDataFrame({"cell": grid}, geometry=[shape(cell_polygon(c)) for c in grid], crs="EPSG:4326")
     joined = gpd.sjoin(pts, hexes, predicate="within", how="inner")
     return joined.groupby(["cell", "month"]).size().rename("n").reset_index(), hexes
@@ -194,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--reseed", action="store_true")
     p.add_argument("--only", choices=("layers", "tiles", "ogc"), help="run one part: (a), (b) or (c)")
+    p.add_argument("--no-tipg", action="store_true", help="leave out the TiPg reference (no install)")
     args, _ = p.parse_known_args(argv)
     url = bench_database_url()
     have = ensure_complaints(url, args.complaints, args.reseed)
@@ -210,8 +214,11 @@ def main(argv: list[str] | None = None) -> None:
                 eng.dispose()
                 bench_tiles(url, base, flt, args.repeat)
             if args.only in (None, "ogc"):
-                with tipg_server(url) as tipg:
-                    bench_ogc(url, base, args.repeat, tipg)
+                if args.no_tipg:
+                    bench_ogc(url, base, args.repeat)
+                else:
+                    with tipg_server(url) as tipg:
+                        bench_ogc(url, base, args.repeat, tipg)
     say(f"done in {time.perf_counter() - t0:.0f} s")
 
 
