@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, insert, select, text
@@ -22,7 +21,7 @@ from aduan.models import Category, Complaint, Reporter
 from aduan.photos import ProcessedPhoto, process_photo
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
-from aduan.text import MAX_DESCRIPTION, clean_text, parse_bool
+from aduan.text import MAX_DESCRIPTION, clean_text
 from aduan.tracking import tracking_code
 from geo.routing import RoutingDecision, check_lon_lat, route_point
 
@@ -152,23 +151,6 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
     for photo in photos:
         history.add_photo(conn, complaint_id, event_id, photo, role="report", public=not category.confidential)
     return complaint_id, code
-
-
-def submission_from_mapping(data: Mapping, photos: list[bytes] | None = None, channel: str = "web") -> Submission:
-    """Build a Submission from a form or JSON body using our field names."""
-    def _get(*names: str) -> object:
-        for n in names:
-            if data.get(n) not in (None, ""):
-                return data.get(n)
-        return None
-
-    anonymous = parse_bool(_get("anonymous"))
-    return Submission(
-        category=str(_get("category", "service_code") or ""), description=_get("description"),  # type: ignore[arg-type]
-        lon=_get("lon", "long"), lat=_get("lat"), accuracy_m=_get("accuracy_m"),
-        address=_get("address", "address_string"), name=_get("name"), phone=_get("phone"),  # type: ignore[arg-type]
-        email=_get("email"), anonymous=anonymous, idempotency_key=_get("idempotency_key"),  # type: ignore[arg-type]
-        channel=channel, device_id=_get("device_id"), photos=photos or [])  # type: ignore[arg-type]
 
 
 def support(session: Session, code: str) -> int:

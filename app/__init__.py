@@ -10,7 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aduan.settings import Settings
 
-# Blueprints per audience: (module, URL prefix). A module may define `error_shape` (see app/errors.py).
+# Blueprints per audience: (module, URL prefix). A module may define `error_shape` (see app/errors.py) and
+# `register(app, prefix)` to register itself.
 BLUEPRINTS = [
     ("app.health", ""),
     ("app.citizen.views", ""),
@@ -18,7 +19,6 @@ BLUEPRINTS = [
     ("app.open311.views", "/open311/v2"),
     ("app.auth.views", ""),
     ("app.field.views", "/field"),
-    ("app.field.api", ""),
     ("app.planner.views", "/planner"),
     ("app.ogc.views", "/ogc"),
     ("app.tiles.views", "/tiles"),
@@ -43,7 +43,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     shapes = {}
     for name, prefix in BLUEPRINTS:
         module = import_module(name)
-        app.register_blueprint(module.bp, url_prefix=prefix or None)
+        if hasattr(module, "register"):  # a blueprint that registers itself (flask-smorest documents it)
+            module.register(app, prefix)
+        else:
+            app.register_blueprint(module.bp, url_prefix=prefix or None)
         if hasattr(module, "error_shape"):
             shapes[module.bp.name] = module.error_shape
     errors.init_app(app, shapes)

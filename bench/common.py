@@ -64,6 +64,13 @@ def ensure_complaints(url: str, n: int, reseed: bool = False) -> int:
     return have
 
 
+def sample_percent(conn, wanted: int) -> float:
+    """A TABLESAMPLE SYSTEM percentage that yields about 3 × `wanted` complaints, whatever the table's size
+    (a fixed 1 % of a small table is a page or two, and sometimes none)."""
+    total = conn.execute(text("SELECT greatest(count(*), 1) FROM complaint")).scalar()
+    return min(100.0, max(0.5, 300.0 * wanted / total))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

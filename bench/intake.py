@@ -25,15 +25,27 @@ from sqlalchemy import make_url, text
 from aduan.db import make_engine
 from aduan.schema import create_database
 from aduan.settings import Settings
-from bench.common import ROOT, bench_database_url, ensure_complaints, flask_cli, ratio, say, served_app, summary
+from bench.common import (
+    ROOT,
+    bench_database_url,
+    ensure_complaints,
+    flask_cli,
+    ratio,
+    sample_percent,
+    say,
+    served_app,
+    summary,
+)
 
 
 def _points(url: str, n: int, seed: int = 7) -> list[tuple[float, float, str]]:
     """Random existing complaint locations and categories: realistic places people report from."""
     eng = make_engine(url)
     with eng.connect() as c:
-        rows = c.execute(text("SELECT ST_X(c.geom), ST_Y(c.geom), cat.code FROM complaint c TABLESAMPLE SYSTEM (1) "
-                              "JOIN category cat ON cat.id = c.category_id LIMIT :n"), {"n": n * 3}).all()
+        rows = c.execute(text("SELECT ST_X(c.geom), ST_Y(c.geom), cat.code FROM complaint c "
+                              "TABLESAMPLE SYSTEM (:pct) REPEATABLE (:seed) "
+                              "JOIN category cat ON cat.id = c.category_id LIMIT :n"),
+                         {"n": n * 3, "pct": sample_percent(c, n), "seed": seed}).all()
     eng.dispose()
     random.Random(seed).shuffle(rows)
     return [(float(x) + 1e-5, float(y) + 1e-5, code) for x, y, code in rows[:n]]

@@ -26,7 +26,7 @@ from aduan.accounts import create_user, load_account
 from aduan.permissions import StaffUser
 from aduan.queries.nearby import NearbyQuery, find_nearby
 from aduan.settings import Settings
-from bench.common import bench_database_url, ensure_complaints, ratio, say, served_app, summary
+from bench.common import bench_database_url, ensure_complaints, ratio, sample_percent, say, served_app, summary
 
 EMAIL, PASSWORD = "bench-officer@peta.test", "bench-password-123"
 KNN = text("SELECT id FROM complaint WHERE ST_DWithin(geom_m, ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 4326), "
@@ -51,8 +51,9 @@ def _officer(conn: Connection) -> StaffUser:
 
 def _points(conn: Connection, n: int, seed: int = 11) -> list[tuple[float, float]]:
     """Positions where complaints are (a field officer stands where the problems are), jittered ~10 m."""
-    rows = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM complaint TABLESAMPLE SYSTEM (0.5) "
-                             "REPEATABLE (:seed) LIMIT :n"), {"n": n * 3, "seed": seed}).all()
+    rows = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM complaint TABLESAMPLE SYSTEM (:pct) "
+                             "REPEATABLE (:seed) LIMIT :n"), {"n": n * 3, "seed": seed,
+                                                             "pct": sample_percent(conn, n)}).all()
     rnd = random.Random(seed)
     rnd.shuffle(rows)
     return [(float(x) + rnd.uniform(-1e-4, 1e-4), float(y) + rnd.uniform(-1e-4, 1e-4)) for x, y in rows[:n]]

@@ -9,21 +9,17 @@ order; names are joined to the n rows.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Float, Select, Table, func, or_, select, text, true
 
 from aduan.clocks import WorkCalendar
-from aduan.errors import DomainError
 from aduan.models import Category, Complaint, Skpd
 from aduan.permissions import StaffUser, can_change
 from aduan.settings import Settings
 from aduan.sla import next_due, sla_of
 from aduan.statuses import OPEN_STATUSES, STATUSES, label, open_condition
-from aduan.text import parse_bool
 from aduan.workflow import check_in_city
-from geo.routing import check_lon_lat
 
 RADIUS_DEFAULT, RADIUS_MAX = 1000, 10_000
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
@@ -42,36 +38,6 @@ class NearbyQuery:
     category: str | None = None
     status: str = "open"
     overdue: bool = False
-
-
-def _bounded(args: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
-    raw = args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not lo <= value <= hi:  # also refuses NaN
-        raise DomainError(f"Parameter {name} harus angka antara {lo:g} dan {hi:g}.",
-                          f"Parameter {name} must be a number between {lo:g} and {hi:g}.", field=name)
-    return value
-
-
-def parse_query(args: Mapping[str, str], user: StaffUser) -> NearbyQuery:
-    """Check query parameters; the SKPD filter defaults to the user's own SKPD ("mine")."""
-    lon, lat = check_lon_lat(args.get("lon"), args.get("lat"))
-    skpd = (args.get("skpd") or "mine").strip()
-    status = (args.get("status") or "open").strip()
-    if status not in STATUS_FILTERS:
-        raise DomainError(f"Status tidak dikenal; pilih: {', '.join(STATUS_FILTERS)}.",
-                          f"Unknown status; choose: {', '.join(STATUS_FILTERS)}.", field="status")
-    return NearbyQuery(
-        lon=lon, lat=lat, radius_m=_bounded(args, "radius_m", RADIUS_DEFAULT, 1, RADIUS_MAX),
-        limit=int(_bounded(args, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)),
-        skpd=(user.skpd_code if skpd == "mine" else None if skpd == "all" else skpd),
-        category=(args.get("category") or "").strip() or None, status=status,
-        overdue=parse_bool(args.get("overdue")))
 
 
 def knn_statement(q: NearbyQuery, user: StaffUser, settings: Settings, now: dt.datetime) -> Select:

@@ -1,172 +1,230 @@
-"""JSON API v1 for the citizen app and integrations; described by /api/v1/openapi.json."""
+"""JSON API v1 for the citizen app, field staff and integrations; described by /api/v1/openapi.json.
+
+Each route parses through its schema (app/api/schemas.py), calls one domain function and answers through its
+response schema, so the OpenAPI document flask-smorest writes from those schemas is the contract the code keeps.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from sqlalchemy import text
+import datetime as dt
+import gzip
+
+from flask import Flask, Response, json, request, url_for
+from flask_smorest import Blueprint
 
 from aduan import intake
+from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
 from aduan.photos import process_photo
-from aduan.queries import public, reference
+from aduan.queries import nearby, public, reference
 from aduan.ratelimit import check_submission
 from aduan.tracking import normalise_code
-from app.api.openapi import openapi_document
+from app import current_settings
+from app.api import openapi, schemas
+from app.auth.session import current_user, login_required
 from app.db import get_engine, get_session
-from app.serialize import jsonable
+from app.i18n import current_lang
 from geo.routing import explain, route_point
 
-bp = Blueprint("api", __name__)
+GEOJSON = "application/geo+json"
+GZIP_MIN_BYTES = 1024
 
 
-def _settings():
-    return current_app.config["SETTINGS"]
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint that parses with our bilingual parser and reads JSON or forms alike."""
+
+    ARGUMENTS_PARSER = schemas.Parser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "json_or_form": "application/json"}
 
 
-def _json(value: object, status: int = 200) -> Response:
-    resp = jsonify(jsonable(value, _settings().timezone))
-    resp.status_code = status
-    return resp
+bp = ApiBlueprint("api", __name__, description="Aduan warga: kirim, lacak, dukung; petugas: aduan sekitar.")
+
+
+def register(app: Flask, prefix: str) -> None:
+    """Register the blueprint through flask-smorest, which documents every route from its schemas."""
+    openapi.register(app, bp, prefix)
 
 
 def _photos_from_request() -> list[bytes]:
     return [f.read() for f in request.files.getlist("photos") if f and f.filename]
 
 
+def _geojson(doc: dict, cache: str) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype=GEOJSON, headers={"Cache-Control": cache})
+
+
 @bp.post("/complaints")
-def create_complaint():
+@bp.arguments(schemas.NewComplaint, location="json_or_form")
+@bp.doc(requestBody={"content": {"multipart/form-data": {"schema": {"allOf": [
+    {"$ref": "#/components/schemas/NewComplaint"}, {"$ref": "#/components/schemas/PhotoUpload"}]}}}},
+    parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {
+        "type": "string", "maxLength": 100}, "description": "Retries with the same key return the first ticket"}])
+@bp.response(201, schemas.Created)
+@bp.alt_response(200, schema=schemas.Created, description="Same idempotency key: the existing ticket")
+@bp.alt_response(413, description="Upload too large")
+@bp.alt_response(422, description="Outside the city")
+def create_complaint(body: dict):
     """Submit a complaint (JSON, form or multipart with up to 3 `photos`)."""
-    data = request.get_json(silent=True) if request.is_json else request.form
-    if data is None:
-        raise DomainError("Isi permintaan bukan JSON yang valid.", "The request body is not valid JSON.")
-    check_submission(get_engine(), request.remote_addr, _settings().submit_limit)
-    sub = intake.submission_from_mapping(data, _photos_from_request(), channel="api")
+    settings = current_settings()
+    check_submission(get_engine(), request.remote_addr, settings.submit_limit)
+    sub = schemas.submission(body, _photos_from_request(), "api")
     sub.idempotency_key = sub.idempotency_key or request.headers.get("Idempotency-Key")
-    result = intake.submit(get_session(), sub, _settings())
-    body = {"tracking_code": result.tracking_code, "created": result.created,
-            "url": url_for("citizen.track", code=result.tracking_code, _external=True),
-            "routing": result.decision, "explanation": explain(result.decision, "id"),
-            "explanation_en": explain(result.decision, "en")}
-    return _json(body, 201 if result.created else 200)
+    result = intake.submit(get_session(), sub, settings)
+    answer = {"tracking_code": result.tracking_code, "created": result.created,
+              "url": url_for("citizen.track", code=result.tracking_code, _external=True),
+              "routing": result.decision, "explanation": explain(result.decision, "id"),
+              "explanation_en": explain(result.decision, "en")}
+    return answer, 201 if result.created else 200
 
 
 @bp.get("/complaints/<code>")
+@bp.response(200, schemas.Complaint)
+@bp.alt_response(404, description="Unknown tracking code")
 def get_complaint(code: str):
     """A complaint by tracking code: public fields and public history only."""
     with get_engine().connect() as conn:
-        t = public.ticket(conn, normalise_code(code))
-    return _json(_public_ticket(t))
+        return _public_ticket(public.ticket(conn, normalise_code(code)))
 
 
 def _public_ticket(t: dict) -> dict:
     rec = t["routing"]  # None for a confidential ticket (aduan.queries.public.redact)
-    return {
-        "tracking_code": t["tracking_code"], "status": t["status"], "category": t["category"],
-        "category_name": t["category_name"], "category_name_en": t["category_name_en"],
-        "description": t["description"], "address": t["address"],
+    return t | {
         "location": {"lon": t["lon"], "lat": t["lat"]} if t["lon"] is not None else None,
-        "kelurahan": t["kelurahan"], "kecamatan": t["kecamatan"],
         "skpd": {"code": t["skpd_code"], "name": t["skpd"]},
         "routing": None if rec is None else {
             "rule": rec.get("kelurahan_rule"), "skpd_rule": rec.get("skpd_rule"), "flags": rec.get("flags"),
             "explanation": explain(rec, "id"), "explanation_en": explain(rec, "en")},
-        "created_at": t["created_at"], "updated_at": t["updated_at"],
-        "followup_due_at": t["followup_due_at"], "handling_due_at": t["handling_due_at"],
-        "followed_up_at": t["followed_up_at"], "resolved_at": t["resolved_at"], "closed_at": t["closed_at"],
-        "supporters": t["supporters"], "duplicate_of": t["duplicate_of"],
         "photos": [url_for("api.get_photo", attachment_id=p, _external=True) for p in t["photos"]],
-        "history": [{k: h[k] for k in ("kind", "from_status", "to_status", "note", "created_at")}
-                    for h in t["history"]],
     }
 
 
 @bp.post("/complaints/<code>/support")
+@bp.response(200, schemas.Support)
+@bp.alt_response(404, description="Unknown or closed complaint")
 def support_complaint(code: str):
     """'Me too': support an open complaint instead of filing a duplicate."""
-    return _json({"tracking_code": normalise_code(code),
-                  "supporters": intake.support(get_session(), normalise_code(code))})
+    return {"tracking_code": normalise_code(code), "supporters": intake.support(get_session(), normalise_code(code))}
 
 
 @bp.get("/categories")
-def categories():
+@bp.arguments(schemas.OptionalPointQuery, location="query")
+@bp.response(200, schemas.Categories)
+def categories(args: dict):
     """All categories, or with lon/lat only those routable there and the SKPD that would receive each."""
-    s = _settings()
+    s = current_settings()
     with get_engine().connect() as conn:
-        if request.args.get("lon") is None and request.args.get("lat") is None:
-            return _json({"categories": reference.all_categories(conn)})
-        rows = reference.categories_at(conn, request.args.get("lon"), request.args.get("lat"),
-                                    tolerance_m=s.snap_tolerance_m, near_border_m=s.near_border_m)
-    return _json({"categories": rows})
+        if not args:
+            return {"categories": reference.all_categories(conn)}
+        return {"categories": reference.categories_at(conn, args["lon"], args["lat"], tolerance_m=s.snap_tolerance_m,
+                                                      near_border_m=s.near_border_m)}
 
 
 @bp.get("/route-preview")
-def route_preview():
+@bp.arguments(schemas.CategoryPointQuery, location="query")
+@bp.response(200, schemas.Routing)
+@bp.alt_response(422, description="Outside the city")
+def route_preview(args: dict):
     """The full routing decision for a point and category, without storing anything."""
-    s = _settings()
-    category = request.args.get("category", "")
+    s = current_settings()
     with get_engine().connect() as conn:
-        cat_id = conn.execute(text("SELECT id FROM category WHERE code = :c"), {"c": category}).scalar()
-        if cat_id is None:
+        category = reference.category(conn, args["category"])
+        if category is None:
             raise DomainError("Kategori tidak dikenal.", "Unknown category.", field="category")
-        d = route_point(conn, request.args.get("lon"), request.args.get("lat"), cat_id, city_name=s.city_name,
-                        tolerance_m=s.snap_tolerance_m, near_border_m=s.near_border_m)
-    rec = d.as_record()
-    return _json(rec | {"explanation": explain(rec, "id"), "explanation_en": explain(rec, "en")})
+        decision = route_point(conn, args["lon"], args["lat"], category["id"], city_name=s.city_name,
+                               tolerance_m=s.snap_tolerance_m, near_border_m=s.near_border_m)
+    rec = decision.as_record()
+    return rec | {"explanation": explain(rec, "id"), "explanation_en": explain(rec, "en")}
 
 
 @bp.get("/duplicates")
-def duplicates():
+@bp.arguments(schemas.CategoryPointQuery, location="query")
+@bp.response(200, schemas.Duplicates)
+@bp.alt_response(404, description="Unknown category")
+def duplicates(args: dict):
     """Open complaints of the same category nearby (per-category radius, last 30 days)."""
     with get_engine().connect() as conn:
-        rows = public.nearby_open(conn, request.args.get("lon"), request.args.get("lat"),
-                                  request.args.get("category", ""), srid=_settings().metric_srid)
-    return _json({"complaints": rows})
+        rows = public.nearby_open(conn, args["lon"], args["lat"], args["category"],
+                                  srid=current_settings().metric_srid)
+    return {"complaints": rows}
 
 
 @bp.post("/photo-location")
+@bp.doc(requestBody={"content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/PhotoUpload"}}}})
+@bp.response(200, schemas.PhotoLocation)
+@bp.alt_response(413, description="Upload too large")
 def photo_location():
     """The GPS position a camera wrote into a photo, to suggest the pin; the photo is not kept."""
     files = _photos_from_request() or ([request.get_data()] if request.content_type in
                                        ("image/jpeg", "image/png", "image/webp") else [])
     if not files:
         raise DomainError("Tidak ada foto.", "No photo sent.", field="photos")
-    gps = process_photo(files[0], _settings().max_upload_bytes).gps
-    return _json({"lon": gps[0], "lat": gps[1]} if gps else {"lon": None, "lat": None})
+    gps = process_photo(files[0], current_settings().max_upload_bytes).gps
+    return {"lon": gps[0], "lat": gps[1]} if gps else {"lon": None, "lat": None}
 
 
 @bp.get("/photos/<int:attachment_id>")
+@bp.doc(responses={"200": {"description": "The photo (re-encoded at upload: no metadata)",
+                           "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
+@bp.alt_response(404, description="No such public photo")
 def get_photo(attachment_id: int):
-    """A public photo (re-encoded at upload: no metadata)."""
+    """A public photo."""
     with get_engine().connect() as conn:
         data, content_type = public.photo(conn, attachment_id)
     return Response(data, mimetype=content_type, headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/map-points")
-def map_points():
+@bp.arguments(schemas.MapPointsQuery, location="query")
+@bp.response(200, schemas.FeatureCollection, content_type=GEOJSON)
+def map_points(args: dict):
     """Non-confidential complaints as GeoJSON for the public map."""
-    status = request.args.get("status")
-    if status not in (None, "open", "closed"):
-        raise DomainError("Status harus 'open' atau 'closed'.", "status must be 'open' or 'closed'.", field="status")
     with get_engine().connect() as conn:
-        rows = public.map_points(conn, status=status)
+        rows = public.map_points(conn, status=args.get("status"))
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                 "properties": {k: r[k] for k in ("tracking_code", "status", "category", "name_id", "name_en",
-                                                  "created_at")}} for r in rows]
-    return _json({"type": "FeatureCollection", "features": features})
+                 "properties": {k: r[k] for k in ("tracking_code", "status", "category", "name_id", "name_en")}
+                 | {"created_at": schemas.city_iso(r["created_at"])}} for r in rows]
+    return _geojson({"type": "FeatureCollection", "features": features}, "public, max-age=60")
 
 
 @bp.get("/kelurahan.geojson")
+@bp.response(200, schemas.FeatureCollection, content_type=GEOJSON)
 def kelurahan_geojson():
     """Kelurahan outlines of the active boundary generation (simplified)."""
     with get_engine().connect() as conn:
-        body = reference.kelurahan_outlines(conn)
-    resp = _json(body)
-    resp.headers["Cache-Control"] = "public, max-age=3600"
-    resp.mimetype = "application/geo+json"
-    return resp
+        return _geojson(reference.kelurahan_outlines(conn), "public, max-age=3600")
+
+
+@bp.get("/nearby")
+@login_required
+@bp.arguments(schemas.NearbyArgs, location="query")
+@bp.response(200, schemas.FeatureCollection, content_type=GEOJSON)
+@bp.alt_response(401, description="Not logged in as staff")
+@bp.alt_response(422, description="Outside the city")
+def nearby_tickets(args: dict):
+    """Tickets near a point for a staff session (nearest first, SLA in words); gzip when accepted."""
+    user, settings, now = current_user(), current_settings(), dt.datetime.now(dt.UTC)
+    conn = get_session().connection()
+    query = schemas.nearby_query(args, user)
+    rows = nearby.find_nearby(conn, settings, user, query, now)
+    cal = WorkCalendar.from_connection(conn, settings.timezone)
+    return _geojson(nearby.feature_collection(rows, query, user, cal, now, current_lang()), "private, no-store")
 
 
 @bp.get("/openapi.json")
-def openapi():
-    """The OpenAPI 3.1 description of this API."""
-    return jsonify(openapi_document(request.host_url.rstrip("/") + "/api/v1"))
+def openapi_json():
+    """The OpenAPI document of this API, generated from the schemas above."""
+    return openapi.document(request.host_url.rstrip("/") + "/api/v1")
+
+
+@bp.after_request
+def _compress(resp: Response) -> Response:
+    """Gzip JSON answers for clients that accept it (field staff are often on a slow mobile connection)."""
+    if (resp.status_code != 200 or resp.direct_passthrough or "Content-Encoding" in resp.headers
+            or not (resp.mimetype or "").endswith("json") or "gzip" not in request.headers.get("Accept-Encoding", "")):
+        return resp
+    data = resp.get_data()
+    if len(data) >= GZIP_MIN_BYTES:
+        resp.set_data(gzip.compress(data, compresslevel=5))
+        resp.headers["Content-Encoding"] = "gzip"
+    resp.vary.add("Accept-Encoding")
+    return resp

@@ -14,6 +14,7 @@ from aduan.queries import public, reference
 from aduan.ratelimit import check_submission
 from aduan.sla import sla_of
 from aduan.tracking import normalise_code
+from app.api import schemas
 from app.db import get_engine, get_session
 from app.errors import status_of
 from app.i18n import current_lang
@@ -54,8 +55,8 @@ def submit():
     photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
     try:
         check_submission(get_engine(), request.remote_addr, current_app.config["SETTINGS"].submit_limit)
-        result = intake.submit(get_session(), intake.submission_from_mapping(request.form, photos, "web"),
-                               current_app.config["SETTINGS"])
+        sub = schemas.submission(schemas.load(schemas.NewComplaint, request.form), photos, "web")
+        result = intake.submit(get_session(), sub, current_app.config["SETTINGS"])
     except DomainError as err:
         get_session().rollback()
         return _form_page(request.form.to_dict(), err, status_of(err))

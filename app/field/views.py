@@ -18,6 +18,7 @@ from aduan.queries import reference, tickets
 from aduan.sla import sla_of
 from aduan.statuses import label
 from aduan.workflow import ACTION_LABELS, Outcome, StaleUpdate, apply
+from app.api import schemas
 from app.auth.session import current_user, login_required, protect_posts
 from app.db import get_session
 from app.errors import page_shape, status_of
@@ -65,7 +66,7 @@ def nearby():
     user = current_user()
     found, query = None, None
     if request.args.get("lon") and request.args.get("lat"):
-        query = near.parse_query(request.args, user)
+        query = schemas.nearby_query(schemas.load(schemas.NearbyArgs, request.args), user)
         rows = near.find_nearby(conn, settings, user, query, now)
         found = near.feature_collection(rows, query, user, cal, now, current_lang())["features"]
     return render_template("field/nearby.html", features=found, query=query, args=request.args,

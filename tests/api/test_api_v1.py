@@ -194,11 +194,38 @@ def test_duplicates_and_support(client):
 
 
 def test_openapi_document_lists_every_route(client, app):
-    """Every /api/v1 route of this module is described in the OpenAPI document."""
+    """Every /api/v1 route is described in the OpenAPI document, and every described path is a route."""
+    import re
+
     doc = client.get("/api/v1/openapi.json").get_json()
-    assert doc["openapi"].startswith("3.")
-    described = set(doc["paths"])
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi":
-            path = rule.rule.removeprefix("/api/v1").replace("<code>", "{code}").replace("<int:attachment_id>", "{id}")
-            assert path in described, path
+    assert doc["openapi"].startswith("3.") and doc["servers"][0]["url"].endswith("/api/v1")
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
+    assert routes == set(doc["paths"])
+
+
+def test_openapi_parameters_come_from_the_schemas(client):
+    """The document lists the query parameters the parser takes, with their types, and the body's fields."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    params = {p["name"]: p for p in doc["paths"]["/route-preview"]["get"]["parameters"]}
+    assert {"lon", "lat", "category"} <= set(params) and all(params[n]["required"] for n in ("lon", "lat"))
+    body = doc["components"]["schemas"]["NewComplaint"]
+    assert {"category", "description", "lon", "lat", "photos"} - set(body["properties"]) == {"photos"}
+    assert body["properties"]["description"]["maxLength"] == 5000
+    assert "application/problem+json" in doc["components"]["responses"]["DEFAULT_ERROR"]["content"]
+
+
+def test_a_parameter_of_the_wrong_type_is_a_bilingual_400(client):
+    """A value the schema refuses is a 400 naming the field, in Indonesian and English."""
+    r = client.get("/api/v1/route-preview?lon=abc&lat=-3.39&category=jalan-rusak")
+    assert r.status_code == 400 and r.get_json()["field"] == "lon"
+    assert "angka" in r.get_json()["detail"] and "number" in r.get_json()["detail_en"]
+    r = client.get("/api/v1/map-points?status=maybe")
+    assert r.status_code == 400 and r.get_json()["field"] == "status" and r.get_json()["detail_en"]
+
+
+def test_map_points_are_sent_as_the_geojson_they_are_documented_as(client):
+    """/map-points answers application/geo+json, as the document says."""
+    r = client.get("/api/v1/map-points")
+    assert r.status_code == 200 and r.mimetype == "application/geo+json"
+    assert r.get_json()["type"] == "FeatureCollection"

@@ -1,0 +1,374 @@
+"""The JSON API's contract: marshmallow schemas that validate what arrives and generate the OpenAPI document.
+
+Why flask-smorest with marshmallow (rather than pydantic with an OpenAPI add-on): it is a Flask extension kept by
+the marshmallow maintainers, it reads query strings, JSON, forms and uploads through webargs with one schema per
+input, and it writes the OpenAPI 3 document from those same schemas, so the document cannot drift from the
+parser. Responses are dumped through their schemas too, which makes each answer a whitelist of fields.
+
+Every message a client can see is bilingual: fields carry Indonesian/English messages (`Bilingual`), and a
+failed validation becomes the one DomainError the error table answers (400, naming the field). The pin (lon,
+lat) is validated as one thing by the same check the domain uses, so its errors name `lon` as before.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from webargs.flaskparser import FlaskParser
+
+from aduan.errors import DomainError
+from aduan.intake import Submission
+from aduan.permissions import StaffUser
+from aduan.queries.nearby import LIMIT_DEFAULT, LIMIT_MAX, RADIUS_DEFAULT, RADIUS_MAX, STATUS_FILTERS, NearbyQuery
+from aduan.statuses import STATUSES
+from aduan.text import MAX_DESCRIPTION, parse_bool
+from geo.errors import GeoError
+from geo.routing import check_lon_lat
+
+
+class Bilingual(str):
+    """An error message: the string is Indonesian, `.en` the English; survives marshmallow's formatting."""
+
+    en: str
+
+    def __new__(cls, message_id: str, message_en: str) -> Bilingual:
+        made = super().__new__(cls, message_id)
+        made.en = message_en
+        return made
+
+    def format(self, *args: object, **kwargs: object) -> Bilingual:
+        return Bilingual(str.format(self, *args, **kwargs), self.en.format(*args, **kwargs))
+
+
+def _messages(name: str) -> dict[str, Bilingual]:
+    return {"required": Bilingual(f"«{name}» wajib diisi.", f"«{name}» is required."),
+            "null": Bilingual(f"«{name}» tidak boleh kosong.", f"«{name}» must not be null."),
+            "invalid": Bilingual(f"«{name}» tidak valid.", f"«{name}» is not valid."),
+            "too_large": Bilingual(f"«{name}» terlalu besar.", f"«{name}» is too large.")}
+
+
+def _number(name: str, **kw: object) -> fields.Float:
+    return fields.Float(error_messages=_messages(name) | {
+        "invalid": Bilingual(f"«{name}» harus berupa angka.", f"«{name}» must be a number."),
+        "special": Bilingual(f"«{name}» tidak boleh NaN/Infinity.", f"«{name}» must be a finite number.")}, **kw)
+
+
+def _text(name: str, max_length: int, **kw: object) -> fields.String:
+    too_long = Bilingual(f"«{name}» terlalu panjang (maksimal {{max}} karakter).",
+                         f"«{name}» is too long (at most {{max}} characters).")
+    return fields.String(validate=validate.Length(max=max_length, error=too_long), error_messages=_messages(name),
+                         **kw)
+
+
+class YesNo(fields.Boolean):
+    """A boolean that also reads the yes/no words people type (aduan.text.parse_bool: ya, tidak, on, 1…)."""
+
+    def _deserialize(self, value: object, attr: str | None, data: Mapping | None, **kwargs: object) -> bool:
+        return parse_bool(value)
+
+
+def city_iso(value: dt.datetime | None) -> str | None:
+    """A moment as ISO 8601 with the city's offset (e.g. +08:00 for WITA), to the second."""
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(current_app.config["SETTINGS"].timezone)).isoformat(timespec="seconds")
+
+
+class CityTime(fields.DateTime):
+    """A datetime field written as `city_iso` does."""
+
+    def _serialize(self, value: dt.datetime | None, attr: str | None, obj: object, **kwargs: object) -> str | None:
+        return city_iso(value)
+
+
+class _Pin(Schema):
+    """A point given as lon/lat (WGS 84); null, NaN or off-Earth values are one error on `lon` (the pin)."""
+
+    lon = _number("lon", required=True, allow_none=True, allow_nan=True,
+                  metadata={"description": "Longitude (WGS 84), −180..180"})
+    lat = _number("lat", required=True, allow_none=True, allow_nan=True,
+                  metadata={"description": "Latitude (WGS 84), −90..90"})
+
+    @validates_schema
+    def _on_earth(self, data: dict, **_: object) -> None:
+        if "lon" in data or "lat" in data:
+            _check_pin(data.get("lon"), data.get("lat"))
+
+
+def _check_pin(lon: object, lat: object) -> None:
+    try:
+        check_lon_lat(lon, lat)
+    except GeoError as err:
+        raise ValidationError(Bilingual(err.message_id, err.message_en), "lon") from None
+
+
+class NewComplaint(_Pin):
+    """A complaint as a citizen app or integration sends it (JSON, or a form with `photos` files)."""
+
+    class Meta:
+        unknown = EXCLUDE  # a tolerant reader: extra fields of a client are ignored, never stored
+
+    @pre_load
+    def _empty_is_absent(self, data: Mapping, **_: object) -> dict:
+        """A form sends its empty inputs as ""; they mean "not given"."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(Bilingual("Isi permintaan harus berupa objek JSON atau formulir.",
+                                            "The request body must be a JSON object or a form."), "_schema")
+        return {k: v for k, v in data.items() if v != ""}
+
+    category = _text("category", 60, required=True, metadata={"description": "Category code (Open311 service_code)"})
+    description = _text("description", MAX_DESCRIPTION, required=True, metadata={"description": "The problem"})
+    accuracy_m = _number("accuracy_m", allow_none=True, metadata={"description": "GPS accuracy in metres"})
+    address = _text("address", 500, allow_none=True, metadata={"description": "Address or landmark"})
+    name = _text("name", 200, allow_none=True, metadata={"description": "Reporter's name (never shown publicly)"})
+    phone = _text("phone", 40, allow_none=True, metadata={"description": "Phone/WhatsApp (never shown publicly)"})
+    email = _text("email", 200, allow_none=True, metadata={"description": "E-mail (never shown publicly)"})
+    anonymous = YesNo(load_default=False, metadata={"description": "Hide the reporter's identity"})
+    idempotency_key = _text("idempotency_key", 100, allow_none=True,
+                            metadata={"description": "Retries with the same key return the first ticket"})
+    device_id = _text("device_id", 200, allow_none=True, metadata={"description": "The app's device id"})
+
+
+class PhotoUpload(Schema):
+    photos = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
+                         metadata={"description": "Up to 3 photos (JPEG, PNG or WebP)"})
+
+
+class PointQuery(_Pin):
+    """A point in the query string."""
+
+
+class OptionalPointQuery(Schema):
+    """lon/lat in the query string, both or neither."""
+
+    lon = _number("lon", allow_nan=True, metadata={"description": "Longitude (WGS 84)"})
+    lat = _number("lat", allow_nan=True, metadata={"description": "Latitude (WGS 84)"})
+
+    @validates_schema
+    def _on_earth(self, data: dict, **_: object) -> None:
+        if "lon" in data or "lat" in data:
+            _check_pin(data.get("lon"), data.get("lat"))
+
+
+class CategoryPointQuery(PointQuery):
+    category = _text("category", 60, required=True, metadata={"description": "Category code"})
+
+
+class MapPointsQuery(Schema):
+    status = fields.String(validate=validate.OneOf(("open", "closed"), error=Bilingual(
+        "Status harus 'open' atau 'closed'.", "status must be 'open' or 'closed'.")),
+        metadata={"description": "open or closed"})
+
+
+_RADIUS = Bilingual(f"Parameter radius_m harus angka antara 1 dan {RADIUS_MAX:g}.",
+                    f"Parameter radius_m must be a number between 1 and {RADIUS_MAX:g}.")
+_LIMIT = Bilingual(f"Parameter limit harus bilangan bulat antara 1 dan {LIMIT_MAX}.",
+                   f"Parameter limit must be a whole number between 1 and {LIMIT_MAX}.")
+
+
+class NearbyArgs(PointQuery):
+    """Tickets near a point for staff: how far, how many, which."""
+
+    radius_m = fields.Float(load_default=RADIUS_DEFAULT, validate=validate.Range(1, RADIUS_MAX, error=_RADIUS),
+                            error_messages={"invalid": _RADIUS, "special": _RADIUS})
+    limit = fields.Integer(load_default=LIMIT_DEFAULT, validate=validate.Range(1, LIMIT_MAX, error=_LIMIT),
+                           error_messages={"invalid": _LIMIT})
+    skpd = fields.String(load_default="mine", metadata={"description": "An SKPD code, 'mine' (default) or 'all'"})
+    category = fields.String(load_default=None, metadata={"description": "A category code"})
+    status = fields.String(load_default="open", validate=validate.OneOf(STATUS_FILTERS, error=Bilingual(
+        f"Status tidak dikenal; pilih: {', '.join(STATUS_FILTERS)}.",
+        f"Unknown status; choose: {', '.join(STATUS_FILTERS)}.")))
+    overdue = YesNo(load_default=False)
+
+
+# --- answers ------------------------------------------------------------------------------------------------
+
+class Routing(Schema):
+    """Where the complaint goes and why (the rule that fired, flags for staff review)."""
+
+    kelurahan_code = fields.String()
+    kelurahan_name = fields.String()
+    kecamatan_code = fields.String(allow_none=True)
+    kecamatan_name = fields.String(allow_none=True)
+    kelurahan_rule = fields.String(metadata={"enum": ["covers", "overlap", "snapped"]})
+    service_area_name = fields.String(allow_none=True)
+    skpd_code = fields.String()
+    skpd_name = fields.String()
+    skpd_rule = fields.String(metadata={"enum": ["service_area", "category_default"]})
+    flags = fields.List(fields.String(metadata={"enum": ["overlap", "snapped", "near_border"]}))
+    snapped_m = fields.Float(allow_none=True)
+    explanation = fields.String()
+    explanation_en = fields.String()
+
+
+class Created(Schema):
+    tracking_code = fields.String()
+    created = fields.Boolean(metadata={"description": "false when an idempotent retry returned the first ticket"})
+    url = fields.String(metadata={"description": "The public tracking page"})
+    routing = fields.Nested(Routing)
+    explanation = fields.String()
+    explanation_en = fields.String()
+
+
+class _Location(Schema):
+    lon = fields.Float()
+    lat = fields.Float()
+
+
+class _Skpd(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class _PublicRouting(Schema):
+    rule = fields.String()
+    skpd_rule = fields.String()
+    flags = fields.List(fields.String())
+    explanation = fields.String()
+    explanation_en = fields.String()
+
+
+class _HistoryStep(Schema):
+    kind = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = CityTime()
+
+
+class Complaint(Schema):
+    """A complaint's public view; a confidential one shows only its status, dates and agency (others null)."""
+
+    tracking_code = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    category = fields.String()
+    category_name = fields.String()
+    category_name_en = fields.String()
+    description = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    location = fields.Nested(_Location, allow_none=True)
+    kelurahan = fields.String(allow_none=True)
+    kecamatan = fields.String(allow_none=True)
+    skpd = fields.Nested(_Skpd)
+    routing = fields.Nested(_PublicRouting, allow_none=True)
+    created_at = CityTime()
+    updated_at = CityTime()
+    followup_due_at = CityTime()
+    handling_due_at = CityTime()
+    followed_up_at = CityTime(allow_none=True)
+    resolved_at = CityTime(allow_none=True)
+    closed_at = CityTime(allow_none=True)
+    supporters = fields.Integer()
+    duplicate_of = fields.String(allow_none=True)
+    photos = fields.List(fields.String(), metadata={"description": "URLs of public photos"})
+    history = fields.List(fields.Nested(_HistoryStep))
+
+
+class Support(Schema):
+    tracking_code = fields.String()
+    supporters = fields.Integer()
+
+
+class Category(Schema):
+    """A category; at a point also the SKPD that would receive it there."""
+
+    code = fields.String()
+    name_id = fields.String()
+    name_en = fields.String()
+    description_id = fields.String(allow_none=True)
+    description_en = fields.String(allow_none=True)
+    group_name = fields.String(allow_none=True)
+    confidential = fields.Boolean()
+    followup_days = fields.Integer()
+    handling_days = fields.Integer()
+    skpd_code = fields.String()
+    skpd_name = fields.String()
+    kelurahan_name = fields.String(metadata={"description": "At a point: the kelurahan it falls in"})
+    flags = fields.List(fields.String(), metadata={"description": "At a point: routing flags"})
+
+
+class Categories(Schema):
+    categories = fields.List(fields.Nested(Category))
+
+
+class Duplicate(Schema):
+    tracking_code = fields.String()
+    description = fields.String()
+    status = fields.String()
+    created_at = CityTime()
+    supporters = fields.Integer()
+    distance_m = fields.Integer()
+    lon = fields.Float()
+    lat = fields.Float()
+    radius_m = fields.Integer()
+
+
+class Duplicates(Schema):
+    complaints = fields.List(fields.Nested(Duplicate))
+
+
+class PhotoLocation(Schema):
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+
+
+class FeatureCollection(Schema):
+    """GeoJSON (RFC 7946)."""
+
+    type = fields.String(metadata={"enum": ["FeatureCollection"]})
+    features = fields.List(fields.Dict())
+    numberReturned = fields.Integer()
+    center = fields.List(fields.Float())
+    radius_m = fields.Float()
+
+
+# --- parsing ------------------------------------------------------------------------------------------------
+
+def invalid(messages: object, field: str | None = None) -> DomainError:
+    """The first problem in marshmallow's error messages as the domain's bilingual 400."""
+    while isinstance(messages, dict):
+        key = next(iter(messages))
+        field = key if isinstance(key, str) and key != "_schema" else field
+        messages = messages[key]
+    message = messages[0] if isinstance(messages, list) and messages else messages
+    if isinstance(message, Bilingual):
+        return DomainError(str(message), message.en, field=field)
+    return DomainError(f"Isian «{field}» tidak valid: {message}", f"Invalid «{field}»: {message}", field=field)
+
+
+def load(schema: type[Schema], data: Mapping) -> dict:
+    """Validate `data` (a form, query string or JSON object) with `schema`, as the API's parser does."""
+    try:
+        return schema().load(data.to_dict() if hasattr(data, "to_dict") else data)
+    except ValidationError as err:
+        raise invalid(err.messages) from None
+
+
+def submission(body: dict, photos: list[bytes], channel: str) -> Submission:
+    """A checked NewComplaint as the domain's Submission."""
+    return Submission(**body, photos=photos, channel=channel)
+
+
+def nearby_query(args: dict, user: StaffUser) -> NearbyQuery:
+    """Checked NearbyArgs as the domain's query; the SKPD filter defaults to the user's own ("mine")."""
+    skpd = args["skpd"].strip()
+    return NearbyQuery(lon=args["lon"], lat=args["lat"], radius_m=args["radius_m"], limit=args["limit"],
+                       skpd=user.skpd_code if skpd == "mine" else None if skpd == "all" else skpd,
+                       category=(args["category"] or "").strip() or None, status=args["status"],
+                       overdue=args["overdue"])
+
+
+class Parser(FlaskParser):
+    """webargs' parser answering through our error table instead of its own 422."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def handle_error(self, error: ValidationError, req: object, schema: Schema, *, error_status_code: int | None,
+                     error_headers: Mapping | None) -> None:
+        raise invalid(error.messages)
+
+    def _handle_invalid_json_error(self, error: Exception, req: object, *args: object, **kwargs: object) -> None:
+        raise DomainError("Isi permintaan bukan JSON yang valid.", "The request body is not valid JSON.")
