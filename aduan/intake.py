@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from aduan import history
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError, NotFound
-from aduan.models import Category, Complaint, Reporter
+from aduan.models import Category, Complaint, Reporter, Skpd
 from aduan.photos import ProcessedPhoto, process_photo
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
@@ -53,10 +53,14 @@ class Submission:
 
 @dataclass(frozen=True)
 class SubmitResult:
+    """The stored ticket: its code, the routing it got, who handles it now and by when."""
+
     complaint_id: int
     tracking_code: str
     decision: dict
     created: bool  # False when an idempotent resubmit returned the existing ticket
+    skpd_name: str
+    handling_due_at: dt.datetime
 
 
 def _bad(field_name: str, msg_id: str, msg_en: str) -> DomainError:
@@ -115,18 +119,20 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
         # a tracking-code collision (≈1 in 10⁹): one retry with a fresh code
         stored = _store(session.connection(), sub, point, category, description, accuracy, decision, photos, settings)
         session.commit()
-    return SubmitResult(*stored, decision.as_record(), True)
+    complaint_id, code, handling_due_at = stored
+    return SubmitResult(complaint_id, code, decision.as_record(), True, decision.skpd_name, handling_due_at)
 
 
 def _by_idempotency_key(session: Session, key: str) -> SubmitResult | None:
-    row = session.execute(select(Complaint.id, Complaint.tracking_code, Complaint.routing)
+    row = session.execute(select(Complaint.id, Complaint.tracking_code, Complaint.routing, Skpd.name,
+                                 Complaint.handling_due_at).join(Skpd, Skpd.id == Complaint.skpd_id)
                           .where(Complaint.idempotency_key == key)).first()
-    return SubmitResult(row.id, row.tracking_code, row.routing, False) if row else None
+    return SubmitResult(row.id, row.tracking_code, row.routing, False, row.name, row.handling_due_at) if row else None
 
 
 def _store(conn: Connection, sub: Submission, point: tuple[float, float], category: Category, description: str,
            accuracy: float | None, decision: RoutingDecision, photos: list[ProcessedPhoto],
-           settings: Settings) -> tuple[int, str]:
+           settings: Settings) -> tuple[int, str, dt.datetime]:
     """Reporter (unless anonymous), complaint with its routing and clocks, the first event, the photos."""
     now = dt.datetime.now(dt.UTC)
     cal = WorkCalendar.from_connection(conn, settings.timezone)
@@ -135,6 +141,7 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
         name=clean_text(sub.name, 200), phone=clean_text(sub.phone, 40), email=clean_text(sub.email, 200),
         device_id=clean_text(sub.device_id, 200)).returning(Reporter.id)).scalar_one()
     code = tracking_code(settings.city_prefix, now.astimezone(cal.tz))
+    handling_due_at = cal.due_at(now, category.handling_days)
     complaint_id = conn.execute(insert(Complaint.__table__).values(
         tracking_code=code, category_id=category.id, description=description, address=clean_text(sub.address, 500),
         geom=func.ST_SetSRID(func.ST_MakePoint(*point), 4326), accuracy_m=accuracy, channel=sub.channel,
@@ -143,14 +150,13 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
         kecamatan_id=decision.kecamatan_id, service_area_id=decision.service_area_id, skpd_id=decision.skpd_id,
         routing=decision.as_record(), routing_flags=decision.flags, created_at=now, updated_at=now,
         followup_due_at=cal.due_at(now, category.followup_days),
-        handling_due_at=cal.due_at(now, category.handling_days),
-        idempotency_key=sub.idempotency_key).returning(Complaint.id)).scalar_one()
+        handling_due_at=handling_due_at, idempotency_key=sub.idempotency_key).returning(Complaint.id)).scalar_one()
     event_id = history.add_event(conn, complaint_id, "created", at=now, to_status="new",
                                  actor_label=f"warga / citizen ({sub.channel})",
                                  note="Aduan diterima / complaint received", data={"routing_flags": decision.flags})
     for photo in photos:
         history.add_photo(conn, complaint_id, event_id, photo, role="report", public=not category.confidential)
-    return complaint_id, code
+    return complaint_id, code, handling_due_at
 
 
 def support(session: Session, code: str) -> int:

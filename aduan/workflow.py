@@ -42,7 +42,7 @@ from aduan.permissions import ACTIONS, StaffUser, check_action
 from aduan.photos import ProcessedPhoto, process_photo
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES, label
-from geo.routing import OutsideCityError
+from geo.routing import check_in_city
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("new", "verify"): "verified",
@@ -219,25 +219,8 @@ def _is_followup(change: Change) -> bool:
     return change.action not in ("note", "reroute") or change.public
 
 
-_IN_CITY = text("""
-SELECT EXISTS (
-  SELECT 1 FROM kelurahan k JOIN boundary_generation g ON g.id = k.generation_id AND g.active
-   WHERE k.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :deg)
-     AND ST_DWithin(k.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :tol))
-""")
-
-
-def check_in_city(conn: Connection, settings: Settings, lon: float, lat: float) -> None:
-    """Positions farther from the city than the snapping tolerance are a mistake (or a spoof): 422."""
-    deg = settings.snap_tolerance_m / 100_000 + 0.001  # a generous bounding box before the exact test
-    if not conn.execute(_IN_CITY, {"lon": lon, "lat": lat, "deg": deg, "tol": settings.snap_tolerance_m}).scalar():
-        raise OutsideCityError(
-            f"Posisi berada di luar wilayah {settings.city_name}.",
-            f"The position is outside {settings.city_name}.", "lon")
-
-
 def _position_data(conn: Connection, settings: Settings, complaint_id: int, pos: Position) -> dict:
-    check_in_city(conn, settings, pos.lon, pos.lat)
+    check_in_city(conn, pos.lon, pos.lat, city_name=settings.city_name, tolerance_m=settings.snap_tolerance_m)
     distance = conn.execute(text(
         "SELECT ST_Distance(geom_m, ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), "
         "CAST(:srid AS integer))) FROM complaint WHERE id = :id"),

@@ -121,6 +121,23 @@ def route_point(conn: Connection, lon: object, lat: object, category_id: int, *,
         skpd_rule=row["skpd_rule"], category_code=row["category_code"], flags=list(row["flags"] or []))
 
 
+_IN_CITY = text("""
+SELECT EXISTS (
+  SELECT 1 FROM kelurahan k JOIN boundary_generation g ON g.id = k.generation_id AND g.active
+   WHERE k.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :deg)
+     AND ST_DWithin(k.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :tol))
+""")
+
+
+def check_in_city(conn: Connection, lon: float, lat: float, *, city_name: str, tolerance_m: float) -> None:
+    """A position (an officer's, a search centre) farther from the city than the snapping tolerance is a mistake
+    or a spoof: OutsideCityError (422)."""
+    deg = tolerance_m / 100_000 + 0.001  # a generous bounding box before the exact test
+    if not conn.execute(_IN_CITY, {"lon": lon, "lat": lat, "deg": deg, "tol": tolerance_m}).scalar():
+        raise OutsideCityError(f"Posisi berada di luar wilayah {city_name}.", f"The position is outside {city_name}.",
+                               "lon")
+
+
 def explain(rec: dict, lang: str = "id") -> str:
     """A sentence a clerk can read: why this ticket went to this SKPD."""
     kel = f"{rec['kelurahan_name']} ({rec['kelurahan_code']})"

@@ -42,7 +42,11 @@ def _trace(app, engine, send) -> tuple[list[str], list[str]]:
             if name:
                 ran.add(name)
 
+    active = []
+
     def on_execute(*_args) -> None:
+        if not active:
+            return
         for frame in traceback.extract_stack():
             name = _ours(frame.filename)
             if name and not name.startswith(("app/db.py", "aduan/db.py")):
@@ -51,7 +55,7 @@ def _trace(app, engine, send) -> tuple[list[str], list[str]]:
     event.listen(engine, "before_cursor_execute", on_execute)
     try:
         with app.test_client() as client:
-            resp = send(client, lambda: sys.setprofile(on_call))
+            resp = send(client, lambda: active.append(sys.setprofile(on_call)))
             sys.setprofile(None)
             assert resp.status_code < 400, (resp.status_code, resp.get_data(as_text=True)[:300])
             view = app.view_functions[_endpoint(app, resp.request)]
@@ -86,7 +90,7 @@ def main() -> None:
         for name, send in requests.items():
             path, ran = _trace(app, engine, send)
             print(f"{name}: {len(path)} files from URL to SQL, {len(ran)} files run")
-            for f in ran:
+            for f in sorted(set(ran) | set(path)):
                 print(f"    {'*' if f in path else ' '} {f}")
     finally:
         with engine.begin() as conn:
@@ -95,20 +99,16 @@ def main() -> None:
 
 
 def _api_key(engine) -> str:
-    try:
-        from aduan.api_keys import create_api_key
-    except ImportError:  # the layout before the domain package existed
-        from aduan.api_keys import create_api_key
+    from aduan.api_keys import create_api_key
+
     with engine.begin() as conn:
         return create_api_key(conn, "trace")
 
 
 def _nearby(engine):
     """An officer's session: log in through the form, then ask for tickets nearby."""
-    try:
-        from aduan.accounts import create_user
-    except ImportError:
-        from aduan.accounts import create_user
+    from aduan.accounts import create_user
+
     with engine.begin() as conn:
         create_user(conn, "trace@pupr.example", "a-long-password", "officer", "PUPR")
 

@@ -19,7 +19,7 @@ from aduan.permissions import StaffUser, can_change
 from aduan.settings import Settings
 from aduan.sla import next_due, sla_of
 from aduan.statuses import OPEN_STATUSES, STATUSES, label, open_condition
-from aduan.workflow import check_in_city
+from geo.routing import check_in_city
 
 RADIUS_DEFAULT, RADIUS_MAX = 1000, 10_000
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
@@ -92,7 +92,7 @@ def find_nearby(conn: Connection, settings: Settings, user: StaffUser, q: Nearby
     against ~1 ms for walking the index in KNN order until n rows match. Switching sorts off for this statement
     leaves the ordered KNN walk as the only plan without a sort; JIT never pays for 50 rows.
     """
-    check_in_city(conn, settings, q.lon, q.lat)
+    check_in_city(conn, q.lon, q.lat, city_name=settings.city_name, tolerance_m=settings.snap_tolerance_m)
     before = conn.execute(_SETTINGS_OFF, {"names": KNN_ONLY_SETTINGS}).all()
     rows = [dict(r) for r in conn.execute(knn_statement(q, user, settings, now)).mappings()]
     conn.execute(_SETTINGS_BACK, {"names": [n for n, _ in before], "values": [v for _, v in before]})

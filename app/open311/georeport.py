@@ -16,7 +16,7 @@ from aduan.api_keys import verify_api_key
 from aduan.errors import Forbidden, NotFound
 from aduan.intake import Submission, submit
 from aduan.queries import open311 as queries
-from aduan.queries import public, reference
+from aduan.queries import reference
 from aduan.settings import Settings
 from app.open311 import records
 from app.open311.params import NewRequest, bad, new_request, request_query
@@ -95,8 +95,7 @@ def create_request(session: Session, engine: Engine, fields: Mapping[str, list],
     if cat is None:
         raise NotFound(f"service_code tidak dikenal: {req.service_code}.", f"Unknown service_code: {req.service_code}.")
     result = submit(session, _submission(req, cat, client_id, photos), settings)
-    ticket = public.ticket(session.connection(), result.tracking_code)
-    notice = records.service_notice(ticket["skpd"], ticket["handling_due_at"], _tz(settings))
+    notice = records.service_notice(result.skpd_name, result.handling_due_at, _tz(settings))
     return [records.created(result.tracking_code, notice)]
 
 
