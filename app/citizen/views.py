@@ -16,11 +16,12 @@ from aduan.sla import sla_of
 from aduan.tracking import normalise_code
 from app.api import schemas
 from app.db import get_engine, get_session
-from app.errors import status_of
+from app.errors import page_shape, status_of
 from app.i18n import current_lang
 from geo.routing import explain
 
 bp = Blueprint("citizen", __name__)
+error_shape = page_shape("citizen/error.html")  # e.g. 503 while the database is away
 MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 
 

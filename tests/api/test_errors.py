@@ -67,3 +67,13 @@ def test_unreachable_database_is_503_with_retry_after(engine, path):
     body = resp.get_json()
     text = body.get("detail") or body.get("description")
     assert "tidak tersedia" in text
+
+
+def test_citizen_pages_answer_a_database_outage_with_a_page(engine):
+    """A citizen posting the form while the database is away gets a bilingual 503 page, not a bare 500."""
+    app = create_app({"SETTINGS": Settings(database_url=DOWN, secret_key="x"), "TESTING": True})
+    resp = app.test_client().post("/lapor", data={"category": "jalan-rusak", "description": "Jalan rusak parah",
+                                                  "lon": "114.51", "lat": "-3.39"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 503 and resp.mimetype == "text/html" and "tidak tersedia" in page
+    assert resp.headers["Retry-After"]
