@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from webargs.flaskparser import FlaskParser
 
@@ -25,6 +24,7 @@ from aduan.permissions import StaffUser
 from aduan.queries.nearby import LIMIT_DEFAULT, LIMIT_MAX, RADIUS_DEFAULT, RADIUS_MAX, STATUS_FILTERS, NearbyQuery
 from aduan.statuses import STATUSES
 from aduan.text import MAX_DESCRIPTION, parse_bool
+from app import current_settings
 from geo.errors import GeoError
 from geo.routing import check_lon_lat
 
@@ -74,7 +74,7 @@ def city_iso(value: dt.datetime | None) -> str | None:
     """A moment as ISO 8601 with the city's offset (e.g. +08:00 for WITA), to the second."""
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(current_app.config["SETTINGS"].timezone)).isoformat(timespec="seconds")
+    return value.astimezone(ZoneInfo(current_settings().timezone)).isoformat(timespec="seconds")
 
 
 class CityTime(fields.DateTime):
@@ -141,16 +141,11 @@ class PointQuery(_Pin):
     """A point in the query string."""
 
 
-class OptionalPointQuery(Schema):
+class OptionalPointQuery(_Pin):
     """lon/lat in the query string, both or neither."""
 
     lon = _number("lon", allow_nan=True, metadata={"description": "Longitude (WGS 84)"})
     lat = _number("lat", allow_nan=True, metadata={"description": "Latitude (WGS 84)"})
-
-    @validates_schema
-    def _on_earth(self, data: dict, **_: object) -> None:
-        if "lon" in data or "lat" in data:
-            _check_pin(data.get("lon"), data.get("lat"))
 
 
 class CategoryPointQuery(PointQuery):

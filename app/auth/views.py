@@ -1,12 +1,13 @@
 """Staff login and logout at /login and /logout (citizens need no account)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from aduan.accounts import authenticate
 from aduan.errors import TooManyRequests
 from aduan.permissions import StaffUser
 from aduan.ratelimit import check_login
+from app import current_settings
 from app.auth.session import current_user, login_user, logout_user, protect_posts, safe_next
 from app.db import get_engine, get_session
 from app.errors import page_shape
@@ -31,7 +32,7 @@ def login():
 def login_post():
     email = request.form.get("email", "")
     try:
-        check_login(get_engine(), email, current_app.config["SETTINGS"].login_limit)
+        check_login(get_engine(), email, current_settings().login_limit)
     except TooManyRequests as err:
         return render_template("auth/login.html", next=safe_next(request.form.get("next")), failed=True,
                                throttled=err, email=email[:200], user=None), 429

@@ -5,7 +5,7 @@ import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from aduan import intake
 from aduan.clocks import WorkCalendar
@@ -14,6 +14,7 @@ from aduan.queries import public, reference
 from aduan.ratelimit import check_submission
 from aduan.sla import sla_of
 from aduan.tracking import normalise_code
+from app import current_settings
 from app.api import schemas
 from app.db import get_engine, get_session
 from app.errors import page_shape, status_of
@@ -30,7 +31,7 @@ def format_wita(value: dt.datetime | None, with_time: bool = True) -> str:
     """'27 Nov 2026 14:05 WITA' — the city's clock and zone name (WIB, WITA, WIT), Indonesian month names."""
     if value is None:
         return "–"
-    local = value.astimezone(ZoneInfo(current_app.config["SETTINGS"].timezone))
+    local = value.astimezone(ZoneInfo(current_settings().timezone))
     month = MONTHS_ID[local.month - 1] if current_lang() == "id" else local.strftime("%b")
     day = f"{local.day} {month} {local.year}"
     return f"{day} {local:%H:%M %Z}" if with_time else day
@@ -42,7 +43,7 @@ def _form_page(values: dict | None = None, error: DomainError | None = None, sta
     values = dict(values or {})
     values.setdefault("idempotency_key", str(uuid.uuid4()))
     return render_template("citizen/report.html", categories=categories, values=values, error=error,
-                           settings=current_app.config["SETTINGS"]), status
+                           settings=current_settings()), status
 
 
 @bp.get("/")
@@ -55,9 +56,9 @@ def submit():
     """The form posts here (works without JavaScript too); errors re-show the form with what was typed."""
     photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
     try:
-        check_submission(get_engine(), request.remote_addr, current_app.config["SETTINGS"].submit_limit)
+        check_submission(get_engine(), request.remote_addr, current_settings().submit_limit)
         sub = schemas.submission(schemas.load(schemas.NewComplaint, request.form), photos, "web")
-        result = intake.submit(get_session(), sub, current_app.config["SETTINGS"])
+        result = intake.submit(get_session(), sub, current_settings())
     except DomainError as err:
         get_session().rollback()
         return _form_page(request.form.to_dict(), err, status_of(err))
@@ -78,7 +79,7 @@ def track(code: str):
     try:
         with get_engine().connect() as conn:
             t = public.ticket(conn, normalise_code(code))
-            cal = WorkCalendar.from_connection(conn, current_app.config["SETTINGS"].timezone)
+            cal = WorkCalendar.from_connection(conn, current_settings().timezone)
     except NotFound:
         return render_template("citizen/track_search.html", missing=code), 404
     sla = sla_of(cal, dt.datetime.now(dt.UTC), **t)
@@ -88,4 +89,4 @@ def track(code: str):
 
 @bp.get("/peta")
 def public_map():
-    return render_template("citizen/map.html", settings=current_app.config["SETTINGS"])
+    return render_template("citizen/map.html", settings=current_settings())

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 import pandas as pd
-from flask import current_app
 from flask.cli import with_appcontext
 
 from aduan.bulk_load import load_complaints
 from aduan.reroute import reroute_open
+from app import current_settings
 from app.db import get_engine
 
 
@@ -63,7 +63,7 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     frame = read_complaints_file(path, lon_field, lat_field)
     click.echo(f"{len(frame):,} rows", err=True)
     with get_engine().begin() as conn:
-        report = load_complaints(conn, frame, settings=current_app.config["SETTINGS"], channel_default=channel,
+        report = load_complaints(conn, frame, settings=current_settings(), channel_default=channel,
                                  progress=progress)
     click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}")
     for reason, n in report.refused_by_reason().most_common():
@@ -81,7 +81,7 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
 @with_appcontext
 def reroute(dry_run: bool) -> None:
     """Recompute routing of open complaints on the active boundaries and service areas."""
-    s = current_app.config["SETTINGS"]
+    s = current_settings()
     with get_engine().begin() as conn:
         moves = reroute_open(conn, tolerance_m=s.snap_tolerance_m, near_border_m=s.near_border_m, apply=not dry_run)
     by_pair = Counter((m.from_skpd, m.to_skpd) for m in moves)

@@ -4,14 +4,14 @@ from __future__ import annotations
 import click
 from alembic import command
 from alembic.config import Config
-from flask import current_app
 from flask.cli import with_appcontext
 
 from aduan.schema import alembic_config
+from app import current_settings
 
 
 def _cfg() -> Config:
-    return alembic_config(current_app.config["SETTINGS"].database_url)
+    return alembic_config(current_settings().database_url)
 
 
 @click.group()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from aduan.errors import DomainError
+from app import current_settings
 from app.db import get_engine
 from layers.cache import prune
 from layers.choropleth import choropleth
@@ -24,7 +24,7 @@ from layers.hotspots import hotspots
 @with_appcontext
 def recompute_layers(start: str | None, end: str | None) -> None:
     """Warm the layer cache for the default filter; prune entries computed for older data."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     try:
         flt = parse_filter({k: v for k, v in (("start", start), ("end", end)) if v}, settings.timezone)
     except DomainError as err:

@@ -5,10 +5,10 @@ import time
 
 import click
 import pandas as pd
-from flask import current_app
 from flask.cli import with_appcontext
 
 from aduan import demo
+from app import current_settings
 from app.db import get_engine
 
 
@@ -29,7 +29,7 @@ def seed_demo(if_empty: bool, n_complaints: int, seed: int) -> None:
                 return
     started = time.perf_counter()
     with engine.begin() as conn:  # one transaction: all of it, or nothing
-        summary = demo.seed(conn, current_app.config["SETTINGS"], complaints=n_complaints, seed=seed,
+        summary = demo.seed(conn, current_settings(), complaints=n_complaints, seed=seed,
                             now=pd.Timestamp.now(tz="UTC"), say=_stage, progress=_progress)
     for line in summary_lines(summary, time.perf_counter() - started):
         click.echo(line)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
@@ -18,6 +18,7 @@ from aduan.queries import reference, tickets
 from aduan.sla import sla_of
 from aduan.statuses import label
 from aduan.workflow import ACTION_LABELS, Outcome, StaleUpdate, apply
+from app import current_settings
 from app.api import schemas
 from app.auth.session import current_user, login_required, protect_posts
 from app.db import get_session
@@ -32,7 +33,7 @@ error_shape = page_shape("auth/error.html")
 
 
 def _ctx():
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     conn = get_session().connection()
     return settings, conn, WorkCalendar.from_connection(conn, settings.timezone), dt.datetime.now(dt.UTC)
 
@@ -49,7 +50,7 @@ def field_time(ts: dt.datetime | None, day: bool = False) -> str:
 
 
 def calendar_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SETTINGS"].timezone)
+    return ZoneInfo(current_settings().timezone)
 
 
 @bp.get("/")

@@ -1,9 +1,10 @@
 """OGC API – Features for QGIS and other GIS clients: each route parses, calls one function, serialises."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, json, request
+from flask import Blueprint, Response, json, request
 
 from aduan.errors import NotFound
+from app import current_settings
 from app.db import get_engine
 from app.errors import Answer
 from app.ogc import documents as features
@@ -37,7 +38,7 @@ def error_shape(answer: Answer) -> Response:
 @bp.get("/")
 def landing():
     check_known(request.args, frozenset())
-    return _send(features.landing(_base(), current_app.config["SETTINGS"].city_name))
+    return _send(features.landing(_base(), current_settings().city_name))
 
 
 @bp.get("/api")
@@ -68,7 +69,7 @@ def collection(cid: str):
 
 @bp.get("/collections/<cid>/items")
 def items(cid: str):
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     query = parse_items(request.args, features.get_collection(cid).queryables, settings.timezone)
     with get_engine().begin() as conn:  # begin: a computed layer is cached on commit
         feats, matched = features.fetch(conn, cid, query, settings)
@@ -79,7 +80,7 @@ def items(cid: str):
 @bp.get("/collections/<cid>/items/<fid>")
 def item(cid: str, fid: str):
     check_known(request.args, frozenset())
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     with get_engine().begin() as conn:
         feats, _ = features.fetch(conn, cid, ItemsQuery(limit=1), settings, fid=fid)
     if not feats:

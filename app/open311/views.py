@@ -12,8 +12,8 @@ from werkzeug.routing import RequestRedirect
 
 from aduan.errors import DomainError, NotFound
 from aduan.queries import public
-from aduan.settings import Settings
 from aduan.text import parse_bool
+from app import current_settings
 from app.db import get_engine, get_session
 from app.errors import Answer
 from app.open311 import georeport
@@ -31,9 +31,6 @@ def _fmt(fmt: str) -> str:
     return fmt
 
 
-def _settings() -> Settings:
-    return current_app.config["SETTINGS"]
-
 
 def _lang() -> str:
     return "en" if request.args.get("lang") == "en" else "id"
@@ -48,7 +45,7 @@ def _media_url(attachment_id: int, content_type: str) -> str:
 @bp.get("/discovery.<fmt>")
 def discovery(fmt: str = "xml") -> Response:
     root = url_for("open311.discovery", fmt="xml", _external=True).rsplit("/", 1)[0]
-    return respond(_fmt(fmt), "discovery", georeport.discovery(root, _settings()))
+    return respond(_fmt(fmt), "discovery", georeport.discovery(root, current_settings()))
 
 
 @bp.get("/services.<fmt>")
@@ -66,7 +63,7 @@ def service_definition(code: str, fmt: str) -> Response:
 @bp.get("/requests.<fmt>")
 def list_requests(fmt: str) -> Response:
     fmt = _fmt(fmt)
-    body = georeport.list_requests(get_session().connection(), request.args, _settings(), _media_url, _lang())
+    body = georeport.list_requests(get_session().connection(), request.args, current_settings(), _media_url, _lang())
     return respond(fmt, "service_requests", body)
 
 
@@ -75,7 +72,7 @@ def create_request(fmt: str) -> Response:
     fmt = _fmt(fmt)
     photos = [f.read() for f in request.files.getlist("media")]
     body = georeport.create_request(get_session(), get_engine(), _post_fields(), photos,
-                                    request.headers.get("Idempotency-Key"), _settings())
+                                    request.headers.get("Idempotency-Key"), current_settings())
     return respond(fmt, "service_requests", body)
 
 
@@ -83,7 +80,7 @@ def create_request(fmt: str) -> Response:
 def get_request(code: str, fmt: str) -> Response:
     fmt = _fmt(fmt)
     extensions = parse_bool(request.args.get("extensions"))
-    body = georeport.get_request(get_session().connection(), code, _settings(), _media_url,
+    body = georeport.get_request(get_session().connection(), code, current_settings(), _media_url,
                                  extensions=extensions, lang=_lang())
     return respond(fmt, "service_requests", body)
 

@@ -8,10 +8,11 @@ from dataclasses import replace
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, json, render_template, request
+from flask import Blueprint, Response, json, render_template, request
 
 from aduan.errors import NotFound
 from aduan.queries import reference
+from app import current_settings
 from app.auth.session import current_user
 from app.db import get_engine
 from app.errors import Answer, page_shape, problem
@@ -28,14 +29,11 @@ from layers.performance import parse_group, performance
 bp = Blueprint("planner", __name__)
 
 
-def _settings():
-    return current_app.config["SETTINGS"]
-
 
 def _filter(conn, *, aggregate: bool = True) -> LayerFilter:
     """The request's filter. Logged-in staff see confidential complaints in aggregates (so every SKPD appears
     in the performance report); exports, which leave the building, hold public complaints only."""
-    flt = parse_filter(request.args, _settings().timezone)
+    flt = parse_filter(request.args, current_settings().timezone)
     check_codes(conn, flt)
     if aggregate and current_user() is not None:
         flt = replace(flt, public_only=False)
@@ -54,7 +52,7 @@ def _json(doc: dict, mimetype: str = "application/geo+json") -> Response:
 @bp.get("/")
 def map_page():
     with get_engine().connect() as conn:
-        flt = parse_filter({}, _settings().timezone)
+        flt = parse_filter({}, current_settings().timezone)
         return render_template("planner/map.html", choices=_choices(conn), center=reference.city_centre(conn),
                                flt=flt, months=[m.isoformat()[:7] for m in flt.months()], layers=catalog.LAYERS)
 
@@ -62,12 +60,12 @@ def map_page():
 @bp.get("/layers/<name>.geojson")
 def layer(name: str):
     with get_engine().begin() as conn:
-        return _json(catalog.layer(conn, name, _filter(conn), _settings()))
+        return _json(catalog.layer(conn, name, _filter(conn), current_settings()))
 
 
 @bp.get("/heat")
 def heat():
-    s = _settings()
+    s = current_settings()
     with get_engine().connect() as conn:
         flt = _filter(conn)
         outlines = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": g, "properties": {
@@ -130,8 +128,8 @@ def export(name: str, fmt: str):
     if name not in ("complaints", *catalog.LAYERS):
         raise NotFound(f"Layer '{name}' tidak ada.", f"No layer '{name}'.")
     with get_engine().begin() as conn:
-        fc = catalog.export_collection(conn, name, _filter(conn, aggregate=False), _settings())
-    today = dt.datetime.now(ZoneInfo(_settings().timezone)).date().isoformat()
+        fc = catalog.export_collection(conn, name, _filter(conn, aggregate=False), current_settings())
+    today = dt.datetime.now(ZoneInfo(current_settings().timezone)).date().isoformat()
     return _download(exports.render(fc, fmt, name), exports.FORMATS[fmt], f"peta-aduan-{name}-{today}.{fmt}")
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from aduan.errors import DomainError, NotFound
+from app import current_settings
 from app.db import get_engine
 from layers import mvt
 from layers.cache import data_version
@@ -36,7 +37,7 @@ def _check(layer: str, z: int, x: int, y: int) -> None:
 @bp.get("/<layer>/<int:z>/<int:x>/<int:y>.pbf")
 def tile(layer: str, z: int, x: int, y: int):
     _check(layer, z, x, y)
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     flt = parse_filter(request.args, settings.timezone)
     with get_engine().begin() as conn:
         check_codes(conn, flt)
