@@ -27,11 +27,14 @@ seed: migrate
 var/secret_key:
 	@mkdir -p var && umask 077 && $(VENV)/bin/python -c 'import secrets; print(secrets.token_hex(32))' > $@
 
-# Every worker must sign sessions with the same key: SECRET_KEY from the environment, else one kept in var/.
+# Every web worker must sign sessions with the same key: SECRET_KEY from the environment, else one kept in var/.
+# The outbox worker (flask worker) runs beside the web server and stops with it.
 run: seed var/secret_key
-	@echo "==> serving Peta Aduan on http://127.0.0.1:$(PORT)  (Ctrl-C to stop; 'make stop' stops the database)"
-	@SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} DATABASE_URL=$(DB_URL) exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WEB_WORKERS:-3} \
-		--timeout 120 --access-logfile - 'app:create_app()'
+	@echo "==> serving Peta Aduan on http://127.0.0.1:$(PORT) with its worker  (Ctrl-C to stop; 'make stop' stops the database)"
+	@export SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} DATABASE_URL=$(DB_URL); \
+		$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WEB_WORKERS:-3} --timeout 120 \
+		--access-logfile - 'app:create_app()'
 
 test: db
 	@$(VENV)/bin/ruff check .

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aduan import history
+from aduan import history, notifications
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError, NotFound
 from aduan.models import Category, Complaint, Reporter, Skpd
@@ -49,6 +50,8 @@ class Submission:
     channel: str = "web"
     device_id: str | None = None
     photos: list[bytes] = field(default_factory=list)
+    lang: str = "id"  # the reporter's language: messages to them use it
+    attributes: dict[str, list[str]] | None = None  # answers to the category's Open311 attributes, checked
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,8 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
     anonymous = sub.anonymous or category.confidential or not (sub.name or sub.phone or sub.email)
     reporter_id = None if anonymous else conn.execute(insert(Reporter.__table__).values(
         name=clean_text(sub.name, 200), phone=clean_text(sub.phone, 40), email=clean_text(sub.email, 200),
-        device_id=clean_text(sub.device_id, 200)).returning(Reporter.id)).scalar_one()
+        device_id=clean_text(sub.device_id, 200), lang="en" if sub.lang == "en" else "id",
+        token=secrets.token_urlsafe(32)).returning(Reporter.id)).scalar_one()
     code = tracking_code(settings.city_prefix, now.astimezone(cal.tz))
     handling_due_at = cal.due_at(now, category.handling_days)
     complaint_id = conn.execute(insert(Complaint.__table__).values(
@@ -150,12 +154,14 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
         kecamatan_id=decision.kecamatan_id, service_area_id=decision.service_area_id, skpd_id=decision.skpd_id,
         routing=decision.as_record(), routing_flags=decision.flags, created_at=now, updated_at=now,
         followup_due_at=cal.due_at(now, category.followup_days),
-        handling_due_at=handling_due_at, idempotency_key=sub.idempotency_key).returning(Complaint.id)).scalar_one()
+        handling_due_at=handling_due_at, idempotency_key=sub.idempotency_key,
+        attributes=sub.attributes or None).returning(Complaint.id)).scalar_one()
     event_id = history.add_event(conn, complaint_id, "created", at=now, to_status="new",
                                  actor_label=f"warga / citizen ({sub.channel})",
                                  note="Aduan diterima / complaint received", data={"routing_flags": decision.flags})
     for photo in photos:
         history.add_photo(conn, complaint_id, event_id, photo, role="report", public=not category.confidential)
+    notifications.enqueue(conn, complaint_id, "received", settings, event_id=event_id)
     return complaint_id, code, handling_due_at
 
 

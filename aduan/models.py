@@ -171,6 +171,9 @@ class Reporter(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     device_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = _now()
+    lang: Mapped[str] = mapped_column(String(5), server_default=text("'id'"))  # messages in the language they used
+    notify: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))  # false: opted out of messages
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # the private link (not the tracking code)
 
 
 class Complaint(Base):
@@ -214,6 +217,7 @@ class Complaint(Base):
     supporters: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(100))
+    attributes: Mapped[dict | None] = mapped_column(JSONB)  # answers to the category's Open311 attributes
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # optimistic locking
     __table_args__ = (
         CheckConstraint(
@@ -264,6 +268,87 @@ class Attachment(Base):
     public: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = _now()
+
+
+class Follower(Base):
+    """Someone who follows a public ticket by e-mail (double opt-in: confirmed by the link in the first message)."""
+
+    __tablename__ = "follower"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(200))
+    lang: Mapped[str] = mapped_column(String(5), server_default=text("'id'"))
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # confirm and unfollow links
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _now()
+    __table_args__ = (UniqueConstraint("complaint_id", "email"),)
+
+
+class Outbox(Base):
+    """A message to a reporter or follower, written in the transaction of the step it tells of; a worker sends it.
+
+    pending → sending (claimed, committed before the attempt) → sent | retry (backoff) | failed; a claim that never
+    finished (a worker died mid-send) becomes `unknown` and is not sent again: at most once.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_event.id", ondelete="SET NULL"))
+    follower_id: Mapped[int | None] = mapped_column(ForeignKey("follower.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))  # received, followed_up, rerouted, resolved, … follow_confirm
+    recipient: Mapped[str] = mapped_column(String(20))  # reporter | follower
+    channel: Mapped[str] = mapped_column(String(20))  # email | whatsapp
+    address: Mapped[str] = mapped_column(String(200))  # PII: staff-only, like the reporter table
+    lang: Mapped[str] = mapped_column(String(5))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[dt.datetime] = _now()
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'retry', 'sent', 'failed', 'unknown')",
+                        name="outbox_status"),
+        Index("outbox_complaint_id", "complaint_id"),
+        Index("outbox_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'retry')")),
+    )
+
+
+class Rating(Base):
+    """The reporter's rating of the handling (1–5 and a comment); one per ticket, the latest counts."""
+
+    __tablename__ = "rating"
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = _now()
+    updated_at: Mapped[dt.datetime] = _now()
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="rating_score"),)
+
+
+class RemoteMedia(Base):
+    """A photo an Open311 client sent as media_url, fetched by the worker (never during the client's request)."""
+
+    __tablename__ = "remote_media"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_event.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = _now()
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'done', 'failed')", name="remote_media_status"),
+        Index("remote_media_pending", "id", postgresql_where=text("status = 'pending'")),
+    )
 
 
 class User(Base):

@@ -74,6 +74,18 @@ class Settings:
     session_idle_minutes: int = field(default_factory=lambda: _int("PETA_SESSION_IDLE_MIN", 240))
     session_max_hours: int = field(default_factory=lambda: _int("PETA_SESSION_MAX_HOURS", 12))
     secure_cookies: bool = field(default_factory=lambda: _bool("PETA_SECURE_COOKIES", False))
+    # Messages to reporters and followers: links point at the public address; e-mail over SMTP
+    # (smtp://user:pass@host:587 uses STARTTLS, smtps:// TLS from the start); WhatsApp/SMS through an HTTP gateway
+    # whose requests are signed with HMAC-SHA256 (docs/notifications.md). Unset: messages wait in the outbox.
+    public_url: str = field(default_factory=lambda: _env("PETA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"))
+    smtp_url: str = field(default_factory=lambda: _env("PETA_SMTP_URL", ""))
+    mail_from: str = field(default_factory=lambda: _env("PETA_MAIL_FROM", "Peta Aduan <noreply@localhost>"))
+    gateway_url: str = field(default_factory=lambda: _env("PETA_GATEWAY_URL", ""))
+    gateway_secret: str = field(default_factory=lambda: _env("PETA_GATEWAY_SECRET", ""))
+    # A resolved ticket may be confirmed or reopened by its reporter for this many working days; silence closes it.
+    reopen_days: int = field(default_factory=lambda: _int("PETA_REOPEN_DAYS", 10))
+    # Addresses media_url photos may be fetched from, besides the public internet (CIDRs; for tests and intranets).
+    media_allow: str = field(default_factory=lambda: _env("PETA_MEDIA_ALLOW", ""))
 
     @property
     def max_upload_bytes(self) -> int:

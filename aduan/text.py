@@ -6,7 +6,9 @@ parameters, CSV imports and the environment alike.
 """
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
+from zoneinfo import ZoneInfo
 
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on", "ya"})
 FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "off", "tidak"})
@@ -30,3 +32,16 @@ def parse_bool(value: object, default: bool = False) -> bool:
     if word in TRUE_WORDS:
         return True
     return False if word in FALSE_WORDS else default
+
+
+MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_moment(value: dt.datetime | None, tz: str, lang: str = "id", *, with_time: bool = True) -> str:
+    """'27 Nov 2026 14:05 WITA' in the city's clock and zone name (WIB, WITA, WIT); en dash when there is none."""
+    if value is None:
+        return "–"
+    local = value.astimezone(ZoneInfo(tz))
+    day = f"{local.day} {(MONTHS_EN if lang == 'en' else MONTHS_ID)[local.month - 1]} {local.year}"
+    return f"{day} {local:%H:%M %Z}" if with_time else day

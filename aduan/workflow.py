@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
-from aduan import history
+from aduan import history, notifications
 from aduan.errors import Conflict, DomainError, NotFound
 from aduan.permissions import ACTIONS, StaffUser, check_action
 from aduan.photos import ProcessedPhoto, process_photo
@@ -321,7 +321,24 @@ def _write(ctx: _Ctx, photo: ProcessedPhoto | None) -> Outcome:
                       change.public, change.position, data, ctx.now)
     if photo is not None:
         data["photo"]["id"] = _store_photo(conn, ticket["id"], event_id, change, photo)
+    _tell_reporter(ctx, event_id)
     return Outcome(ticket["tracking_code"], new["status"], version, event_id, _flags(data), data)
+
+
+NOTIFIED = {"resolve": "resolved", "reject": "rejected", "duplicate": "merged", "reroute": "rerouted"}
+
+
+def _tell_reporter(ctx: _Ctx, event_id: int) -> None:
+    """Steps the reporter (and followers) should know of go to the outbox in this transaction."""
+    kind = NOTIFIED.get(ctx.change.action)
+    if kind is None and ctx.ticket["followed_up_at"] is None and ctx.new["followed_up_at"] is not None:
+        kind = "followed_up"
+    if kind is None:
+        return
+    note = ctx.change.note.strip() if ctx.change.public else None
+    original = (ctx.data.get("duplicate_of") or {}).get("code")
+    notifications.enqueue(ctx.conn, ctx.ticket["id"], kind, ctx.settings, event_id=event_id, note=note or None,
+                          original=original)
 
 
 def _flags(data: dict) -> tuple[str, ...]:

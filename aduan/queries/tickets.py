@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from aduan import notifications
 from aduan.errors import NotFound
 from aduan.permissions import StaffUser, can_change, can_view_contact, check_view_private
 from aduan.workflow import legal_actions
@@ -51,6 +52,7 @@ def staff_ticket(conn: Connection, user: StaffUser, code: str) -> dict:
         contact = conn.execute(_CONTACT, {"id": t["reporter_id"]}).mappings().first()
     t["contact"] = dict(contact) if contact else None
     t["actions"] = [a for a in legal_actions(t["status"]) if can_change(user, row, a)]
+    t["messages"] = notifications.sent_status(conn, t["id"])
     return t
 
 

@@ -130,6 +130,9 @@ class NewComplaint(_Pin):
     idempotency_key = _text("idempotency_key", 100, allow_none=True,
                             metadata={"description": "Retries with the same key return the first ticket"})
     device_id = _text("device_id", 200, allow_none=True, metadata={"description": "The app's device id"})
+    lang = fields.String(load_default="id", validate=validate.OneOf(("id", "en"), error=Bilingual(
+        "lang harus 'id' atau 'en'.", "lang must be 'id' or 'en'.")),
+        metadata={"description": "The reporter's language: messages to them use it"})
 
 
 class PhotoUpload(Schema):

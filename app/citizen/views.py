@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
@@ -13,6 +12,7 @@ from aduan.errors import DomainError, NotFound
 from aduan.queries import public, reference
 from aduan.ratelimit import check_submission
 from aduan.sla import sla_of
+from aduan.text import format_moment
 from aduan.tracking import normalise_code
 from app import current_settings
 from app.api import schemas
@@ -23,18 +23,12 @@ from geo.routing import explain
 
 bp = Blueprint("citizen", __name__)
 error_shape = page_shape("citizen/error.html")  # e.g. 503 while the database is away
-MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
 
 
 @bp.app_template_filter("wita")
 def format_wita(value: dt.datetime | None, with_time: bool = True) -> str:
     """'27 Nov 2026 14:05 WITA' — the city's clock and zone name (WIB, WITA, WIT), Indonesian month names."""
-    if value is None:
-        return "–"
-    local = value.astimezone(ZoneInfo(current_settings().timezone))
-    month = MONTHS_ID[local.month - 1] if current_lang() == "id" else local.strftime("%b")
-    day = f"{local.day} {month} {local.year}"
-    return f"{day} {local:%H:%M %Z}" if with_time else day
+    return format_moment(value, current_settings().timezone, current_lang(), with_time=with_time)
 
 
 def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):
@@ -57,7 +51,8 @@ def submit():
     photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
     try:
         check_submission(get_engine(), request.remote_addr, current_settings().submit_limit)
-        sub = schemas.submission(schemas.load(schemas.NewComplaint, request.form), photos, "web")
+        body = schemas.load(schemas.NewComplaint, request.form) | {"lang": current_lang()}
+        sub = schemas.submission(body, photos, "web")
         result = intake.submit(get_session(), sub, current_settings())
     except DomainError as err:
         get_session().rollback()
