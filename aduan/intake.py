@@ -24,7 +24,7 @@ from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
 from aduan.text import MAX_DESCRIPTION, clean_text
 from aduan.tracking import tracking_code
-from geo.routing import RoutingDecision, check_lon_lat, route_point
+from geo.routing import RoutingDecision, check_in_city, check_lon_lat, route_point
 
 MIN_DESCRIPTION = 3
 MAX_PHOTOS = 3
@@ -107,7 +107,13 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
         if existing is not None:
             return existing
     point = check_lon_lat(sub.lon, sub.lat)
-    category, description, accuracy = _check(sub, session)
+    try:
+        category, description, accuracy = _check(sub, session)
+    except DomainError as err:
+        if err.field == "category":  # a pin outside the city greys out every category: say where the problem is
+            check_in_city(session.connection(), *point, city_name=settings.city_name,
+                          tolerance_m=settings.snap_tolerance_m)
+        raise
     photos = [process_photo(p, settings.max_upload_bytes) for p in sub.photos]
     decision = route_point(session.connection(), *point, category.id, city_name=settings.city_name,
                            tolerance_m=settings.snap_tolerance_m, near_border_m=settings.near_border_m)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 
 import numpy as np
@@ -30,9 +31,20 @@ def tracking_codes(prefix: str, yymm: np.ndarray) -> np.ndarray:
     return np.char.add(np.char.add(f"{prefix}-", np.asarray(yymm, dtype=str)), np.char.add("-", tails))
 
 
+_TYPED = re.compile(r"^([A-Z]+)(\d{4})([0-9A-Z]{6})$")
+
+
 def normalise_code(code: str) -> str:
-    """Accept what people type: lower case, spaces, O for 0, I/L for 1."""
+    """Accept what people type: lower case, spaces, dots or no dashes at all, O for 0, I/L for 1."""
+    squeezed = re.sub(r"[\s.\-_/]+", "", code.strip().upper())
+    typed = _TYPED.match(squeezed)
+    if typed:
+        prefix, yymm, tail = typed.groups()
+        return f"{prefix}-{yymm}-{_crockford(tail)}"
     code = code.strip().upper().replace(" ", "")
     head, _, tail = code.rpartition("-")
-    tail = tail.replace("O", "0").replace("I", "1").replace("L", "1")
-    return f"{head}-{tail}" if head else tail
+    return f"{head}-{_crockford(tail)}" if head else _crockford(tail)
+
+
+def _crockford(tail: str) -> str:
+    return tail.replace("O", "0").replace("I", "1").replace("L", "1")

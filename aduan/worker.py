@@ -15,15 +15,18 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from aduan import outbox
+from aduan import outbox, replies
 from aduan.settings import Settings
 
 log = logging.getLogger(__name__)
 Job = Callable[[Engine, Settings], object]
+SCHEDULED: list[tuple[str, Job]] = [
+    ("close resolved tickets without an answer", replies.close_silent),
+]
 
 
-def run(engine: Engine, settings: Settings, *, jobs: list[tuple[str, Job]] = (), stop: threading.Event | None = None,
-        poll_s: float = 2.0, jobs_every_s: float = 60.0) -> None:
+def run(engine: Engine, settings: Settings, *, jobs: list[tuple[str, Job]] = SCHEDULED,
+        stop: threading.Event | None = None, poll_s: float = 2.0, jobs_every_s: float = 60.0) -> None:
     """Work until `stop` is set (or forever)."""
     stop = stop or threading.Event()
     listener = _listen(engine)

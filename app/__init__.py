@@ -15,6 +15,7 @@ from aduan.settings import Settings
 BLUEPRINTS = [
     ("app.health", ""),
     ("app.citizen.views", ""),
+    ("app.reporter.views", ""),
     ("app.api.views", "/api/v1"),
     ("app.open311.views", "/open311/v2"),
     ("app.auth.views", ""),

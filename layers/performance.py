@@ -12,29 +12,33 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, exists, func, select
 
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
-from aduan.models import Complaint, Kelurahan, Skpd
+from aduan.models import Complaint, ComplaintEvent, Kelurahan, Rating, Skpd
 from aduan.statuses import OPEN_STATUSES
 from layers.cache import cached_frame
 from layers.filters import LayerFilter
 
 GROUPS = ("skpd", "kelurahan", "month")
 SUMMARY = ("tickets", "followup_median", "followup_mean", "handling_median", "handling_mean", "followup_within_5",
-           "handling_within_15", "open_overdue")
+           "handling_within_15", "open_overdue", "ratings", "rating_mean", "reopen_rate")
 _KEYS = {"skpd": ["skpd_code", "skpd"], "kelurahan": ["kelurahan_code", "kelurahan"], "month": ["month"]}
 
 
 def _tickets(flt: LayerFilter) -> Select:
     """What the figures are computed from: one row per matching ticket with its SKPD, kelurahan, month and clocks."""
-    c, s, k = Complaint.__table__, Skpd.__table__, Kelurahan.__table__
+    c, s, k, r, e = (Complaint.__table__, Skpd.__table__, Kelurahan.__table__, Rating.__table__,
+                     ComplaintEvent.__table__)
+    reopened = exists().where(e.c.complaint_id == c.c.id, e.c.kind == "status", e.c.to_status == "in_progress",
+                              e.c.data["by"].astext == "reporter")
     return (select(s.c.code.label("skpd_code"), s.c.name.label("skpd"), k.c.code.label("kelurahan_code"),
                    k.c.name.label("kelurahan"), func.to_char(func.timezone(flt.tz, c.c.created_at), "YYYY-MM")
                    .label("month"), c.c.status, c.c.created_at, c.c.followed_up_at, c.c.resolved_at,
-                   c.c.followup_due_at, c.c.handling_due_at)
-            .select_from(c.join(s, s.c.id == c.c.skpd_id).join(k, k.c.id == c.c.kelurahan_id))
+                   c.c.followup_due_at, c.c.handling_due_at, r.c.score, reopened.label("reopened"))
+            .select_from(c.join(s, s.c.id == c.c.skpd_id).join(k, k.c.id == c.c.kelurahan_id)
+                         .outerjoin(r, r.c.complaint_id == c.c.id))
             .where(flt.condition(c)))
 
 
@@ -84,6 +88,9 @@ def _summarise(g: pd.DataFrame) -> pd.Series:
         "handling_median": g["wd_handling"].median(), "handling_mean": round(g["wd_handling"].mean(), 2),
         "followup_within_5": _share(g["ok5"], g["judge5"]), "handling_within_15": _share(g["ok15"], g["judge15"]),
         "open_overdue": int(g["overdue"].sum()),
+        "ratings": int(g["score"].notna().sum()),
+        "rating_mean": round(float(g["score"].mean()), 2) if g["score"].notna().any() else float("nan"),
+        "reopen_rate": _share(g["reopened"], g["resolved_at"].notna() | g["reopened"]),
     })
 
 
@@ -91,15 +98,18 @@ def performance_table(conn: Connection, flt: LayerFilter, group: tuple[str, ...]
     """One row per group with the numbers above."""
     frame = pd.DataFrame(conn.execute(_tickets(flt)).mappings().all(),
                          columns=["skpd_code", "skpd", "kelurahan_code", "kelurahan", "month", "status", "created_at",
-                                  "followed_up_at", "resolved_at", "followup_due_at", "handling_due_at"])
+                                  "followed_up_at", "resolved_at", "followup_due_at", "handling_due_at", "score",
+                                  "reopened"])
     keys = [k for g in group for k in _KEYS[g]]
     if frame.empty:
         return pd.DataFrame(columns=keys + list(SUMMARY))
     for col in ("created_at", "followed_up_at", "resolved_at", "followup_due_at", "handling_due_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    frame["reopened"] = frame["reopened"].astype(bool)
     per = _per_ticket(frame, WorkCalendar.from_connection(conn, flt.tz), now)
     out = per.groupby(keys, sort=True)[list(per.columns)].apply(_summarise).reset_index()
-    return out.astype({"tickets": int, "open_overdue": int})
+    return out.astype({"tickets": int, "open_overdue": int, "ratings": int})
 
 
 def performance(conn: Connection, flt: LayerFilter, group: tuple[str, ...], now: dt.datetime | None = None

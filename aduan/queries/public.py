@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Connection, Float, Integer, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Connection, Float, Integer, Select, and_, case, func, or_, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import KeyedColumnElement
 
@@ -35,6 +35,8 @@ PUBLIC_FIELDS = ("tracking_code", "category", "category_name", "category_name_en
                  "address", "created_at", "updated_at", "followup_due_at", "handling_due_at", "followed_up_at",
                  "resolved_at", "closed_at", "supporters", "kelurahan_code", "kelurahan", "kecamatan", "skpd_code",
                  "skpd")
+# Steps the public history always shows (their note only when it is public).
+STEP_KINDS = ("created", "status", "reroute", "duplicate")
 # What a confidential ticket found by its code keeps hidden: everything but its status, dates and agency.
 CONFIDENTIAL = ("description", "address", "lon", "lat", "kelurahan_code", "kelurahan", "kecamatan_code",
                 "kecamatan", "routing", "routing_flags", "status_notes", "photo_id", "photo_type")
@@ -82,12 +84,13 @@ def ticket(conn: Connection, code: str) -> dict:
 
 
 def history(conn: Connection, complaint_id: int) -> list[dict]:
-    """Public events, oldest first, with their public photos (staff-only notes and events never appear)."""
+    """Every step of the ticket (intake, each status change, re-routing, merging) and the public notes, oldest
+    first, with their public photos; a staff-only note is left out, and a step made with one shows no note."""
     photos = (select(func.array_agg(aggregate_order_by(PHOTO.c.id, PHOTO.c.id)))
               .where(PHOTO.c.event_id == EVENT.c.id, PHOTO.c.public).scalar_subquery())
-    stmt = (select(EVENT.c.kind, EVENT.c.from_status, EVENT.c.to_status, EVENT.c.note, EVENT.c.created_at,
-                   photos.label("photos"))
-            .where(EVENT.c.complaint_id == complaint_id, EVENT.c.public)
+    stmt = (select(EVENT.c.kind, EVENT.c.from_status, EVENT.c.to_status,
+                   case((EVENT.c.public, EVENT.c.note)).label("note"), EVENT.c.created_at, photos.label("photos"))
+            .where(EVENT.c.complaint_id == complaint_id, or_(EVENT.c.public, EVENT.c.kind.in_(STEP_KINDS)))
             .order_by(EVENT.c.created_at, EVENT.c.id))
     return [dict(r) for r in conn.execute(stmt).mappings()]
 

@@ -119,7 +119,10 @@ class NewComplaint(_Pin):
                                             "The request body must be a JSON object or a form."), "_schema")
         return {k: v for k, v in data.items() if v != ""}
 
-    category = _text("category", 60, required=True, metadata={"description": "Category code (Open311 service_code)"})
+    # Checked by intake, not here: a category missing because every one was greyed out at a pin outside the city
+    # is answered with where the pin is, which only the domain knows.
+    category = _text("category", 60, load_default="", metadata={
+        "description": "Category code (Open311 service_code); required"})
     description = _text("description", MAX_DESCRIPTION, required=True, metadata={"description": "The problem"})
     accuracy_m = _number("accuracy_m", allow_none=True, metadata={"description": "GPS accuracy in metres"})
     address = _text("address", 500, allow_none=True, metadata={"description": "Address or landmark"})
@@ -290,6 +293,9 @@ class Category(Schema):
 
 class Categories(Schema):
     categories = fields.List(fields.Nested(Category))
+    outside_city = fields.Boolean(metadata={"description": "At a point: true when it lies outside the city"})
+    message = fields.String(metadata={"description": "Why nothing can be reported here (Indonesian)"})
+    message_en = fields.String()
 
 
 class Duplicate(Schema):

@@ -23,7 +23,7 @@ from app.api import openapi, schemas
 from app.auth.session import current_user, login_required
 from app.db import get_engine, get_session
 from app.i18n import current_lang
-from geo.routing import explain, route_point
+from geo.routing import OutsideCityError, check_in_city, explain, route_point
 
 GEOJSON = "application/geo+json"
 GZIP_MIN_BYTES = 1024
@@ -115,8 +115,15 @@ def categories(args: dict):
     with get_engine().connect() as conn:
         if not args:
             return {"categories": reference.all_categories(conn)}
-        return {"categories": reference.categories_at(conn, args["lon"], args["lat"], tolerance_m=s.snap_tolerance_m,
-                                                      near_border_m=s.near_border_m)}
+        rows = reference.categories_at(conn, args["lon"], args["lat"], tolerance_m=s.snap_tolerance_m,
+                                       near_border_m=s.near_border_m)
+        if rows:
+            return {"categories": rows}
+        try:  # nothing can be routed here: say whether that is because the pin is outside the city
+            check_in_city(conn, args["lon"], args["lat"], city_name=s.city_name, tolerance_m=s.snap_tolerance_m)
+        except OutsideCityError as err:
+            return {"categories": [], "outside_city": True, "message": err.message_id, "message_en": err.message_en}
+        return {"categories": []}
 
 
 @bp.get("/route-preview")

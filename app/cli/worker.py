@@ -15,8 +15,6 @@ from aduan import worker
 from app import current_settings
 from app.db import get_engine
 
-JOBS: list = []  # (name, job(engine, settings)) — filled by the modules that schedule work
-
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="One round of delivery and jobs, then exit (for cron or a check).")
@@ -27,13 +25,13 @@ def worker_command(once: bool) -> None:
     engine, settings = get_engine(), current_settings()
     if once:
         click.echo(worker.round_once(engine, settings))
-        worker.run_jobs(engine, settings, JOBS)
+        worker.run_jobs(engine, settings, worker.SCHEDULED)
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo("worker: sending the outbox; Ctrl-C stops", err=True)
-    worker.run(engine, settings, jobs=JOBS, stop=stop)
+    worker.run(engine, settings, stop=stop)
 
 
 COMMANDS = [worker_command]

@@ -39,10 +39,11 @@
         updateOptions();
         return;
       }
-      where.className = "muted";
       res.body.categories.forEach(function (c) { routable[c.code] = c; });
       var any = res.body.categories[0];
-      where.textContent = any ? t("Kelurahan ", "Kelurahan ") + any.kelurahan_name : "";
+      where.className = res.body.outside_city ? "error" : "muted";
+      where.textContent = res.body.outside_city ? t(res.body.message, res.body.message_en) :
+        any ? t("Kelurahan ", "Kelurahan ") + any.kelurahan_name : "";
       updateOptions();
       refreshHint();
     });
