@@ -34,7 +34,7 @@ run: seed var/secret_key
 	@export SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} DATABASE_URL=$(DB_URL); \
 		$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 		$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WEB_WORKERS:-3} --timeout 120 \
-		--access-logfile - 'app:create_app()'
+		--access-logfile - --logger-class app.access_log.RedactingLogger 'app:create_app()'
 
 test: db
 	@$(VENV)/bin/ruff check .

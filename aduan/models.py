@@ -404,6 +404,8 @@ class LayerCache(Base):
     created_at: Mapped[dt.datetime] = _now()
 
 
+# Open311 servicerequestupdates reads events by time (migration 0008).
+Index("complaint_event_created_at", ComplaintEvent.created_at)
 # The layer cache's data version reads max(updated_at); this keeps that an index lookup.
 Index("complaint_updated_at", Complaint.updated_at)
 

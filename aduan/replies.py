@@ -184,3 +184,23 @@ def close_silent(engine: Engine, settings: Settings, now: dt.datetime | None = N
                         f"from the reporter within {days} working days", {"by": "system", "rule": "silence"},
                         closed_at=now)
         return len(due)
+
+
+def client_update(conn: Connection, code: str, client_id: int, client_name: str, note: str | None,
+                  ref: str | None, reported_status: str | None, now: dt.datetime) -> tuple[int, bool]:
+    """A citizen's update sent by a front end over Open311 (e.g. a comment on FixMyStreet): kept for staff, once
+    per (client, its update id); returns (event id, created)."""
+    t = conn.execute(select(C.c.id).where(C.c.tracking_code == code).with_for_update()).scalar()
+    if t is None:
+        raise NotFound(f"service_request_id tidak ditemukan: {code}.", f"service_request_id not found: {code}.")
+    if ref:
+        seen = conn.execute(text(
+            "SELECT id FROM complaint_event WHERE complaint_id = :c AND data->>'client' = :client "
+            "AND data->>'ref' = :ref"), {"c": t, "client": str(client_id), "ref": ref}).scalar()
+        if seen is not None:
+            return seen, False
+    data = {"by": "open311", "client": str(client_id), "ref": ref, "reported_status": reported_status}
+    event_id = history.add_event(conn, t, "note", at=now, actor_label=f"warga via {client_name}"[:200],
+                                 note=clean_text(note, MAX_REPLY), public=False, data=data)
+    _touch(conn, t, now)
+    return event_id, True

@@ -32,6 +32,11 @@ OPEN_SQL = "IN " + _sql_list(OPEN_STATUSES)  # "IN ('new', 'verified', 'in_progr
 ALL_SQL = "IN " + _sql_list(STATUSES)
 
 
+# The states FixMyStreet-style front ends read from Open311 servicerequestupdates (mapped by their map_state).
+UPDATE_STATES = {"new": "OPEN", "verified": "INVESTIGATING", "in_progress": "IN_PROGRESS", "resolved": "FIXED",
+                 "closed": "CLOSED", "rejected": "NO_FURTHER_ACTION", "duplicate": "DUPLICATE"}
+
+
 def is_open(status: str) -> bool:
     """Still waiting for the city: new, verified or in progress."""
     return status in OPEN_STATUSES

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text, true
 
 from aduan.queries import public
 from aduan.queries.public import CAT, EVENT, PHOTO, C
@@ -81,3 +81,31 @@ def find_request(conn: Connection, code: str) -> dict | None:
 def request_exists(conn: Connection, code: str) -> bool:
     """Whether a tracking code is ours (tokens are tracking codes)."""
     return conn.execute(select(C.c.id).where(C.c.tracking_code == code)).first() is not None
+
+
+_UPDATES = text("""
+SELECT e.id AS update_id, c.tracking_code, e.kind, e.created_at, CASE WHEN e.public THEN e.note END AS note,
+       coalesce(e.to_status, (SELECT p.to_status FROM complaint_event p
+                               WHERE p.complaint_id = e.complaint_id AND p.to_status IS NOT NULL
+                                 AND (p.created_at, p.id) <= (e.created_at, e.id)
+                               ORDER BY p.created_at DESC, p.id DESC LIMIT 1), c.status) AS status,
+       a.id AS photo_id, a.content_type AS photo_type
+  FROM complaint_event e
+  JOIN complaint c ON c.id = e.complaint_id
+  LEFT JOIN LATERAL (SELECT x.id, x.content_type FROM attachment x WHERE x.event_id = e.id AND x.public
+                      ORDER BY x.id LIMIT 1) a ON true
+ WHERE c.public AND e.created_at >= :start AND e.created_at <= :end AND e.kind <> ALL(:skipped)
+   AND (e.public OR e.kind = ANY(:steps))
+ ORDER BY e.created_at, e.id
+ LIMIT :limit OFFSET :offset
+""")
+
+
+def find_updates(conn: Connection, start: dt.datetime, end: dt.datetime, *, page: int = 1,
+                 page_size: int = MAX_PAGE_SIZE) -> list[dict]:
+    """Public updates of public requests in [start, end], oldest first: every status step and public note, with
+    the status the request had after it (the ticket's creation and citizens' support are not updates)."""
+    rows = conn.execute(_UPDATES, {"start": start, "end": end, "skipped": ["created", "support"],
+                                   "steps": list(public.STEP_KINDS), "limit": page_size,
+                                   "offset": (page - 1) * page_size}).mappings()
+    return [dict(r) for r in rows]

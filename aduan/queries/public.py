@@ -39,7 +39,7 @@ PUBLIC_FIELDS = ("tracking_code", "category", "category_name", "category_name_en
 STEP_KINDS = ("created", "status", "reroute", "duplicate")
 # What a confidential ticket found by its code keeps hidden: everything but its status, dates and agency.
 CONFIDENTIAL = ("description", "address", "lon", "lat", "kelurahan_code", "kelurahan", "kecamatan_code",
-                "kecamatan", "routing", "routing_flags", "status_notes", "photo_id", "photo_type")
+                "kecamatan", "routing", "routing_flags", "status_notes", "photo_id", "photo_type", "attributes")
 
 
 def _columns() -> list[KeyedColumnElement]:
@@ -50,7 +50,7 @@ def _columns() -> list[KeyedColumnElement]:
         C.c.supporters, KEL.c.code.label("kelurahan_code"), KEL.c.name.label("kelurahan"),
         KEC.c.code.label("kecamatan_code"), KEC.c.name.label("kecamatan"), SKPD.c.code.label("skpd_code"),
         SKPD.c.name.label("skpd"), func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"),
-        C.c.public, C.c.routing, C.c.routing_flags, ORIGINAL.c.tracking_code.label("duplicate_of"),
+        C.c.public, C.c.routing, C.c.routing_flags, C.c.attributes, ORIGINAL.c.tracking_code.label("duplicate_of"),
     ]
 
 

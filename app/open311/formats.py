@@ -23,7 +23,7 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 ITEM_NAMES = {
     "services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
     "values": "value", "endpoints": "endpoint", "formats": "format", "flags": "flag", "extensions": "extension",
-    "parameters": "parameter", "photos": "photo",
+    "parameters": "parameter", "photos": "photo", "service_request_updates": "request_update",
 }
 # Characters XML 1.0 cannot carry at all (C0 controls other than tab/newline/CR, surrogates, U+FFFE/U+FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

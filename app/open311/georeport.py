@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from aduan import media
 from aduan.api_keys import verify_api_key
 from aduan.errors import Forbidden, NotFound
 from aduan.intake import Submission, submit
@@ -87,49 +88,43 @@ def authorise(engine: Engine, api_key: str | None) -> int:
 
 
 def create_request(session: Session, engine: Engine, fields: Mapping[str, list], photos: list[bytes],
-                   idempotency_header: str | None, settings: Settings) -> list[dict]:
-    """POST requests: authorise, check, submit through intake, answer [{service_request_id, …}]."""
-    client_id = authorise(engine, _first(fields.get("api_key")))
+                   api_key: str | None, idempotency_header: str | None, settings: Settings) -> list[dict]:
+    """POST requests: authorise, check, submit through intake, answer [{service_request_id, …}]; photos sent as
+    media_url are fetched by the worker afterwards (a slow or broken URL never fails the request)."""
+    client_id = authorise(engine, api_key)
     req = new_request(fields, idempotency_header)
     cat = reference.category(session.connection(), req.service_code)
     if cat is None:
         raise NotFound(f"service_code tidak dikenal: {req.service_code}.", f"Unknown service_code: {req.service_code}.")
     result = submit(session, _submission(req, cat, client_id, photos), settings)
+    if result.created and req.media_urls:
+        with engine.begin() as conn:
+            media.queue(conn, result.complaint_id, req.media_urls, public=not cat["confidential"])
     notice = records.service_notice(result.skpd_name, result.handling_due_at, _tz(settings))
     return [records.created(result.tracking_code, notice)]
-
-
-def _first(values: object) -> str | None:
-    if isinstance(values, list):
-        values = values[0] if values else None
-    return None if values is None else str(values)
 
 
 def _submission(req: NewRequest, cat: Mapping, client_id: int, photos: list[bytes]) -> Submission:
     """Open311 fields → our Submission; an idempotency key is scoped to the client that sent it."""
     name = " ".join(p for p in (req.first_name, req.last_name) if p) or None
     return Submission(
-        category=cat["code"], description=_with_attributes(req.description, cat["attributes"], req.attributes),
+        category=cat["code"], description=req.description,
+        attributes=checked_attributes(cat["attributes"], req.attributes),
         lon=req.long, lat=req.lat, address=req.address_string, name=name, phone=req.phone, email=req.email,
         device_id=req.device_id, channel="open311", photos=photos,
         idempotency_key=f"open311:{client_id}:{req.idempotency_key}" if req.idempotency_key else None)
 
 
-def _with_attributes(description: str | None, raw_definition: object, given: dict[str, list[str]]) -> str | None:
-    """Check answers against the service definition and keep them, readable, below the description.
-
-    The complaint has no column for attribute answers yet, so they are appended as text rather than lost.
-    """
-    lines = []
+def checked_attributes(raw_definition: object, given: dict[str, list[str]]) -> dict[str, list[str]] | None:
+    """The answers to the service definition's attributes, checked (required, listed keys, numbers), stored as
+    structured data on the complaint; answers to codes the definition does not have are dropped."""
+    answers = {}
     for attr in records.attribute_list(raw_definition):
         values = given.get(attr["code"], [])
         _check_attribute(attr, values)
         if attr["variable"] and values:
-            names = {v["key"]: v["name"] for v in attr.get("values", [])}
-            lines.append(f"- {attr['description']}: {', '.join(names.get(v, v) for v in values)}")
-    if not lines:
-        return description
-    return f"{description or ''}\n\nAtribut / Attributes:\n" + "\n".join(lines)
+            answers[attr["code"]] = values
+    return answers or None
 
 
 def _check_attribute(attr: dict, values: list[str]) -> None:

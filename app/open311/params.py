@@ -209,3 +209,44 @@ def attributes(fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
             if kept:
                 out.setdefault(str(code), []).extend(kept)
     return out
+
+
+UPDATES_DEFAULT_SPAN = dt.timedelta(days=7)
+UPDATES_MAX_SPAN = dt.timedelta(days=90)
+
+
+def update_window(args: Mapping, now: dt.datetime, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """start_date and end_date of GET servicerequestupdates: both or neither (the last 7 days), at most 90 days."""
+    start, end = _get(args, "start_date"), _get(args, "end_date")
+    if (start is None) != (end is None):
+        raise bad("start_date dan end_date harus dikirim bersama.", "start_date and end_date go together.")
+    if start is None:
+        return now - UPDATES_DEFAULT_SPAN, now
+    first, last = w3c_datetime(start, "start_date", tz), w3c_datetime(end, "end_date", tz)
+    if first > last or last - first > UPDATES_MAX_SPAN:
+        raise bad("Rentang start_date..end_date tidak valid (maksimal 90 hari).",
+                  "start_date..end_date is not a valid range (at most 90 days).")
+    return first, last
+
+
+@dataclass
+class NewUpdate:
+    """A POSTed service request update, named as FixMyStreet's Open311 client sends it."""
+
+    service_request_id: str
+    description: str | None
+    update_id: str | None = None
+    status: str | None = None
+    media_urls: list[str] = field(default_factory=list)
+
+
+def new_update(fields: Mapping[str, list[str]]) -> NewUpdate:
+    """Check the POST's fields: a request id and some text or a photo URL."""
+    code = _get(fields, "service_request_id")
+    if code is None:
+        raise bad("service_request_id wajib diisi.", "service_request_id is required.")
+    media = [str(v).strip() for v in fields.get("media_url", []) if str(v).strip()]
+    description = _get(fields, "description")
+    if description is None and not media:
+        raise bad("description atau media_url wajib diisi.", "description or media_url is required.")
+    return NewUpdate(code, description, _get(fields, "update_id"), _get(fields, "status"), media)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from aduan.statuses import open311_status
+from aduan.statuses import UPDATE_STATES, label, open311_status
 from app.open311.formats import w3c
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -72,6 +72,20 @@ def extended_attributes(row: Mapping, tz: dt.tzinfo) -> dict:
         "supporters": row["supporters"],
         "duplicate_of": row["duplicate_of"],
         "service_name_en": row["category_name_en"],
+        "attributes": [{"code": code, "values": values} for code, values in sorted((row["attributes"] or {}).items())],
+    }
+
+
+def update_record(row: Mapping, tz: dt.tzinfo, media_url: MediaUrl, lang: str = "id") -> dict:
+    """One <request_update> of servicerequestupdates, as FixMyStreet reads them (its status names)."""
+    return {
+        "update_id": str(row["update_id"]),
+        "service_request_id": row["tracking_code"],
+        "status": UPDATE_STATES.get(row["status"], "OPEN"),
+        "updated_datetime": w3c(row["created_at"], tz),
+        "description": row["note"] or label(row["status"], lang),
+        "media_url": media_url(row["photo_id"], row["photo_type"]) if row["photo_id"] else None,
+        "external_status_code": row["status"],
     }
 
 

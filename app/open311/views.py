@@ -16,7 +16,7 @@ from aduan.text import parse_bool
 from app import current_settings
 from app.db import get_engine, get_session
 from app.errors import Answer
-from app.open311 import georeport
+from app.open311 import georeport, updates
 from app.open311.formats import FORMATS, errors, respond
 
 bp = Blueprint("open311", __name__)
@@ -71,7 +71,7 @@ def list_requests(fmt: str) -> Response:
 def create_request(fmt: str) -> Response:
     fmt = _fmt(fmt)
     photos = [f.read() for f in request.files.getlist("media")]
-    body = georeport.create_request(get_session(), get_engine(), _post_fields(), photos,
+    body = georeport.create_request(get_session(), get_engine(), _post_fields(), photos, _api_key(),
                                     request.headers.get("Idempotency-Key"), current_settings())
     return respond(fmt, "service_requests", body)
 
@@ -83,6 +83,22 @@ def get_request(code: str, fmt: str) -> Response:
     body = georeport.get_request(get_session().connection(), code, current_settings(), _media_url,
                                  extensions=extensions, lang=_lang())
     return respond(fmt, "service_requests", body)
+
+
+@bp.get("/servicerequestupdates.<fmt>")
+def list_updates(fmt: str) -> Response:
+    fmt = _fmt(fmt)
+    body = updates.list_updates(get_session().connection(), request.args, current_settings(), _media_url, _lang())
+    return respond(fmt, "service_request_updates", body)
+
+
+@bp.post("/servicerequestupdates.<fmt>")
+def create_update(fmt: str) -> Response:
+    fmt = _fmt(fmt)
+    session = get_session()
+    body = updates.create_update(session.connection(), get_engine(), _post_fields(), _api_key())
+    session.commit()
+    return respond(fmt, "service_request_updates", body)
 
 
 @bp.get("/tokens/<code>.<fmt>")
@@ -111,6 +127,16 @@ def unknown(rest: str) -> Response:
         if endpoint != "open311.unknown":
             raise MethodNotAllowed()
     raise NotFound("Sumber daya Open311 ini tidak ada.", "No such Open311 resource.")
+
+
+def _api_key() -> str | None:
+    """The client's key: the X-Api-Key header or `Authorization: Bearer …` (kept out of URLs and access logs),
+    else the spec's `api_key` field or query parameter."""
+    bearer = request.headers.get("Authorization", "")
+    if bearer.lower().startswith("bearer "):
+        return bearer[7:].strip()
+    fields = _post_fields()
+    return request.headers.get("X-Api-Key") or next(iter(fields.get("api_key") or []), None)
 
 
 def _post_fields() -> dict[str, list]:

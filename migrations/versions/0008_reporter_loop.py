@@ -96,9 +96,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("remote_media_pending", "remote_media", ["id"], postgresql_where=sa.text("status = 'pending'"))
+    op.create_index("complaint_event_created_at", "complaint_event", ["created_at"])  # Open311 updates by time
 
 
 def downgrade() -> None:
+    op.drop_index("complaint_event_created_at", table_name="complaint_event")
     op.drop_table("remote_media")
     op.drop_table("rating")
     op.drop_table("outbox")

@@ -19,7 +19,8 @@ GOOD = {"service_code": "jalan-rusak", "lat": "-3.39", "long": "114.51",
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
                   "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
                   "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
-LIST_ROOTS = {"services": "service", "service_requests": "request", "errors": "error"}
+LIST_ROOTS = {"services": "service", "service_requests": "request", "errors": "error",
+              "service_request_updates": "request_update"}
 # Lists inside documents, by the spec's element names (and our extensions' own, documented in docs/open311.md).
 INNER_LISTS = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format",
                "flags": "flag", "extensions": "extension", "parameters": "parameter"}

@@ -198,7 +198,7 @@ def test_unknown_format_suffix_is_404(client, path):
 
 def test_unknown_resource_is_an_open311_404(client):
     """A path that is no Open311 resource answers in Open311's shape, not the app's."""
-    resp = client.get(f"{BASE}/servicerequestupdates.json")
+    resp = client.get(f"{BASE}/nonsense.json")
     assert resp.status_code == 404 and read(resp, "json", "errors")[0]["code"] == 404
 
 

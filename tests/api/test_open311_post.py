@@ -285,14 +285,19 @@ def test_attribute_value_not_in_the_list_is_400(client, key, sampah_definition):
     assert post(client, key, service_code="sampah", **{"attribute[volume]": "raksasa"}).status_code == 400
 
 
-def test_attributes_are_kept_with_the_description(client, key, sampah_definition):
-    """Attribute answers (multivaluelist as attribute[code][]) are kept, readable, with the description."""
+def test_attributes_are_kept_as_structured_answers(client, key, sampah_definition):
+    """Attribute answers (multivaluelist as attribute[code][]) are stored as data, not pasted into the text, and
+    come back in extended_attributes."""
     resp = client.post(f"{BASE}/requests.json", data=GOOD | {
         "api_key": key, "service_code": "sampah", "attribute[volume]": "besar",
         "attribute[jenis][]": ["plastik", "organik"]})
     code = resp.get_json()[0]["service_request_id"]
-    description = client.get(f"{BASE}/requests/{code}.json").get_json()[0]["description"]
-    assert "- Volume: Banyak" in description and "- Jenis: Plastik, Organik" in description
+    [req] = client.get(f"{BASE}/requests/{code}.json?extensions=true").get_json()
+    assert "Atribut" not in req["description"]
+    assert req["extended_attributes"]["attributes"] == [{"code": "jenis", "values": ["plastik", "organik"]},
+                                                        {"code": "volume", "values": ["besar"]}]
+    xml = client.get(f"{BASE}/requests/{code}.xml?extensions=true").get_data(as_text=True)
+    assert "<attribute><code>jenis</code><values><value>plastik</value><value>organik</value></values>" in xml
 
 
 @pytest.mark.parametrize("path", ["requests/a%00b.json", "requests.json?service_code=a%00", "services/a%00.json",
