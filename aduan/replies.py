@@ -26,7 +26,7 @@ from aduan.photos import process_photo
 from aduan.queries import public
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
-from aduan.text import clean_text
+from aduan.text import clean_text, format_moment
 
 C, REPORTER, RATING = Complaint.__table__, Reporter.__table__, Rating.__table__
 LABEL = "pelapor / reporter"
@@ -106,8 +106,10 @@ def reopen(conn: Connection, token: str, reason: str, settings: Settings, now: d
     due = t["handling_due_at"]
     data = {"by": "reporter", "reason": why, "previous": {"resolved_at": t["resolved_at"].isoformat()},
             "clocks": "unchanged", "handling_due_at": due.isoformat()}
-    _set_status(conn, t, "in_progress", now, "Dibuka kembali oleh pelapor / reopened by the reporter", data,
-                resolved_at=None, closed_at=None)
+    day_id, day_en = (format_moment(due, settings.timezone, lang, with_time=False) for lang in ("id", "en"))
+    note = (f"Dibuka kembali oleh pelapor; tenggat tetap dihitung dari tanggal aduan: penanganan jatuh tempo {day_id} "
+            f"/ reopened by the reporter; due dates still count from intake: handling was due {day_en}")
+    _set_status(conn, t, "in_progress", now, note, data, resolved_at=None, closed_at=None)
     history.add_event(conn, t["id"], "note", at=now, actor_label=LABEL, note=why, public=False,
                       data={"by": "reporter"})
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from aduan import notifications
+from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
 from geo.routing import ROUTING_RECORD_SQL
 
@@ -60,13 +62,18 @@ SELECT m.complaint_id, 'reroute', :actor,
 
 
 def reroute_open(conn: Connection, *, tolerance_m: float, near_border_m: float, apply: bool,
-                 actor: str = "sistem / system (reroute)") -> list[Move]:
-    """Recompute the routing of open complaints on the active boundaries; with apply=True store it."""
+                 actor: str = "sistem / system (reroute)", notify: Settings | None = None) -> list[Move]:
+    """Recompute the routing of open complaints on the active boundaries; with apply=True store it, and with
+    `notify` (the settings) tell the reporters whose ticket went to another SKPD."""
     conn.execute(_COMPUTE, {"tol": tolerance_m, "nb": near_border_m, "open": list(OPEN_STATUSES)})
     moves = [Move(*row) for row in conn.execute(text(
         "SELECT tracking_code, old_skpd, new_skpd, old_kelurahan, new_kelurahan FROM reroute_candidates "
         "ORDER BY old_skpd, new_skpd, tracking_code"))]
     if apply:
         conn.execute(_APPLY, {"actor": actor})
+        if notify is not None:
+            moved = conn.execute(text("SELECT complaint_id FROM reroute_candidates WHERE old_skpd <> new_skpd"))
+            for complaint_id in moved.scalars().all():
+                notifications.enqueue(conn, complaint_id, "rerouted", notify)
     conn.execute(text("DROP TABLE reroute_candidates"))
     return moves

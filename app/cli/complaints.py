@@ -83,7 +83,8 @@ def reroute(dry_run: bool) -> None:
     """Recompute routing of open complaints on the active boundaries and service areas."""
     s = current_settings()
     with get_engine().begin() as conn:
-        moves = reroute_open(conn, tolerance_m=s.snap_tolerance_m, near_border_m=s.near_border_m, apply=not dry_run)
+        moves = reroute_open(conn, tolerance_m=s.snap_tolerance_m, near_border_m=s.near_border_m, apply=not dry_run,
+                             notify=s)
     by_pair = Counter((m.from_skpd, m.to_skpd) for m in moves)
     verb = "would move" if dry_run else "moved"
     for (a, b), n in sorted(by_pair.items()):

@@ -226,3 +226,23 @@ def test_staff_see_on_the_ticket_whether_each_message_went_out(client, engine, s
     login(client, "andi@pupr.test")
     page = client.get(f"/field/aduan/{code}").get_data(as_text=True)
     assert 'id="messages"' in page and "belum terkirim" in page and "received" in page
+
+
+def test_a_city_wide_reroute_tells_the_reporters_whose_ticket_moved(client, engine, settings):
+    """`flask reroute` after a map change: each moved ticket's reporter hears of its new SKPD."""
+    from aduan.reroute import reroute_open
+
+    _submit(client, email="siti@contoh.id")
+    with engine.begin() as c:
+        c.execute(text("UPDATE category SET default_skpd_id = (SELECT id FROM skpd WHERE code = 'DISHUB') "
+                       "WHERE code = 'jalan-rusak'"))
+    try:
+        with engine.begin() as c:
+            moves = reroute_open(c, tolerance_m=250, near_border_m=10, apply=True, notify=settings)
+        assert [(m.from_skpd, m.to_skpd) for m in moves] == [("PUPR", "DISHUB")]
+        rows = _outbox(engine)
+        assert [r["kind"] for r in rows] == ["received", "rerouted"] and "Dinas Perhubungan" in rows[1]["body"]
+    finally:
+        with engine.begin() as c:
+            c.execute(text("UPDATE category SET default_skpd_id = (SELECT id FROM skpd WHERE code = 'PUPR') "
+                           "WHERE code = 'jalan-rusak'"))

@@ -256,3 +256,12 @@ def test_the_worker_command_runs_one_round(runner, settings, app):
     app.config["SETTINGS"] = dataclasses.replace(settings)
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_reopened_ticket_states_its_due_date_rule_in_the_history(client, engine, settings):
+    """The reopening step says that the clocks still run from intake and when handling was due."""
+    code = _submit(client)
+    _resolve(engine, settings, code)
+    client.post(f"/balas/{_token(engine, code)}", data={"action": "reopen", "reason": "Belum beres"})
+    step = client.get(f"/api/v1/complaints/{code}").get_json()["history"][-1]
+    assert step["to_status"] == "in_progress" and "dihitung dari tanggal aduan" in step["note"]
