@@ -1,14 +1,20 @@
 """Staff accounts in the database (no Flask): create, authenticate, load for a request."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, delete, func, insert, select, text
 
 from aduan import passwords
 from aduan.errors import Conflict, DomainError, NotFound
+from aduan.models import StaffSession
 from aduan.permissions import ROLES, SKPD_ROLES, StaffUser
+
+SESSION = StaffSession.__table__
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,100}@[^@\s]{1,100}\.[^@\s]{1,40}$")
 
@@ -88,3 +94,35 @@ def _skpd_id(conn: Connection, code: str) -> int:
     if found is None:
         raise NotFound(f"SKPD dengan kode {code!r} tidak ditemukan.", f"No SKPD with code {code!r}.", field="skpd")
     return found
+
+
+def _session_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(conn: Connection, user_id: int, max_age_h: int) -> str:
+    """A new server-side session for `user_id`; returns the token the cookie carries (the row keeps its hash).
+    Sessions older than `max_age_h` are swept on the way."""
+    conn.execute(delete(SESSION).where(SESSION.c.created_at < func.now() - dt.timedelta(hours=max_age_h)))
+    token = secrets.token_urlsafe(32)
+    conn.execute(insert(SESSION).values(id=_session_id(token), user_id=user_id))
+    return token
+
+
+def session_alive(conn: Connection, token: str | None, user_id: int) -> bool:
+    """Whether the cookie's session still exists on the server for this user."""
+    if not token:
+        return False
+    return conn.execute(select(SESSION.c.id).where(SESSION.c.id == _session_id(token),
+                                                   SESSION.c.user_id == user_id)).first() is not None
+
+
+def close_session(conn: Connection, token: str | None) -> None:
+    """End one session (logout)."""
+    if token:
+        conn.execute(delete(SESSION).where(SESSION.c.id == _session_id(token)))
+
+
+def close_sessions(conn: Connection, user_id: int) -> int:
+    """End every session of a user (password reset, account disabled); returns how many."""
+    return conn.execute(delete(SESSION).where(SESSION.c.user_id == user_id)).rowcount

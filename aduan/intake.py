@@ -7,6 +7,7 @@ a form sent twice, an Open311 client retrying) return the first ticket instead o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from aduan import history, notifications
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError, NotFound
 from aduan.models import Category, Complaint, Reporter, Skpd
-from aduan.photos import ProcessedPhoto, process_photo
+from aduan.photos import ProcessedPhoto, process_photos
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
 from aduan.text import MAX_DESCRIPTION, clean_text
@@ -47,6 +48,7 @@ class Submission:
     email: str | None = None
     anonymous: bool = False
     idempotency_key: str | None = None
+    idempotency_scope: str = "api"  # whose keys these are: web, api, open311:<client id>; scopes never meet
     channel: str = "web"
     device_id: str | None = None
     photos: list[bytes] = field(default_factory=list)
@@ -101,7 +103,7 @@ def _check(sub: Submission, session: Session) -> tuple[Category, str, float | No
 
 def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResult:
     """Check, route and store one complaint; commit and return its tracking code."""
-    sub.idempotency_key = clean_text(sub.idempotency_key, 100)  # looked up exactly as stored
+    sub.idempotency_key = scoped_key(sub.idempotency_scope, sub.idempotency_key)  # looked up exactly as stored
     if sub.idempotency_key:
         existing = _by_idempotency_key(session, sub.idempotency_key)
         if existing is not None:
@@ -114,7 +116,7 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
             check_in_city(session.connection(), *point, city_name=settings.city_name,
                           tolerance_m=settings.snap_tolerance_m)
         raise
-    photos = [process_photo(p, settings.max_upload_bytes) for p in sub.photos]
+    photos = process_photos(sub.photos, settings.max_upload_bytes)
     decision = route_point(session.connection(), *point, category.id, city_name=settings.city_name,
                            tolerance_m=settings.snap_tolerance_m, near_border_m=settings.near_border_m)
     try:
@@ -130,6 +132,16 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
         session.commit()
     complaint_id, code, handling_due_at = stored
     return SubmitResult(complaint_id, code, decision.as_record(), True, decision.skpd_name, handling_due_at)
+
+
+def scoped_key(scope: str, key: object) -> str | None:
+    """The stored form of a client's idempotency key: its scope first, so one client's key can never be taken
+    for another's (an anonymous "open311:1:x" is "api:open311:1:x"); long keys are stored by their hash."""
+    cleaned = clean_text(key, 1000)
+    if not cleaned:
+        return None
+    stored = f"{scope}:{cleaned}"
+    return stored if len(stored) <= 100 else f"{scope}:#{hashlib.sha256(cleaned.encode()).hexdigest()}"[:100]
 
 
 def _by_idempotency_key(session: Session, key: str) -> SubmitResult | None:

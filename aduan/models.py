@@ -370,6 +370,17 @@ class User(Base):
     )
 
 
+class StaffSession(Base):
+    """A staff login on the server: the cookie names it by a random token (only its SHA-256 is kept here), and
+    deleting the row (logout, an admin) ends the session wherever the cookie went."""
+
+    __tablename__ = "staff_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = _now()
+    __table_args__ = (Index("staff_session_user_id", "user_id"),)
+
+
 class ApiClient(Base):
     """An Open311/API client; only a hash of its key is kept."""
 

@@ -2,7 +2,7 @@
 
 Counters live in the database (an unlogged table), so every app instance enforces the same limit. Limits are
 generous on purpose: many citizens share one address behind mobile carrier NAT, so the submission limit only
-stops floods. Login attempts are limited per e-mail address, which stops password guessing against one account.
+stops floods. Failed logins are limited per account and address together, and per address across accounts.
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sqlalchemy import Connection, Engine, text
 
 from aduan.errors import TooManyRequests
 
+_COUNT = text("SELECT hits FROM rate_limit WHERE key = :key AND "
+              "window_start = to_timestamp(floor(extract(epoch FROM now()) / :window) * :window)")
 _HIT = text("""
 INSERT INTO rate_limit (key, window_start, hits)
 VALUES (:key, to_timestamp(floor(extract(epoch FROM now()) / :window) * :window), 1)
@@ -33,13 +35,41 @@ def hit(conn: Connection, key: str, *, limit: int, window_s: int) -> None:
                               f"Too many attempts. Please try again within {minutes} minutes.")
 
 
-def check_submission(engine: Engine, client_address: str | None, limit: int) -> None:
-    """At most `limit` complaints per client address per 10 minutes (counted in its own transaction)."""
+def check_submission(engine: Engine, client_address: str | None, limit: int, key: str = "submit") -> None:
+    """At most `limit` requests of kind `key` (a complaint, a photo's pin suggestion) per client address per 10
+    minutes, counted in its own transaction."""
     with engine.begin() as conn:
-        hit(conn, f"submit:{client_address or 'unknown'}", limit=limit, window_s=600)
+        hit(conn, f"{key}:{client_address or 'unknown'}", limit=limit, window_s=600)
 
 
-def check_login(engine: Engine, email: str, limit: int) -> None:
-    """At most `limit` login attempts per e-mail address per 15 minutes."""
+LOGIN_WINDOW_S = 900
+ACCOUNTS_PER_ADDRESS = 5  # failures one address may make across accounts: `limit` × this
+
+
+def _failures(conn: Connection, key: str) -> int:
+    return conn.execute(_COUNT, {"key": key[:200], "window": LOGIN_WINDOW_S}).scalar() or 0
+
+
+def _login_keys(email: str, address: str | None) -> tuple[str, str]:
+    who = email.strip().lower()
+    return f"login:{who}:{address or 'unknown'}", f"login-from:{address or 'unknown'}"
+
+
+def check_login(engine: Engine, email: str, address: str | None, limit: int) -> None:
+    """Refuse a login attempt after `limit` failures for this account from this address, or `limit` × 5 failures
+    from this address across accounts, in the last 15 minutes. Counting per account *and* address means nobody
+    can lock an officer out from elsewhere; counting per address stops one password tried on many accounts."""
+    if limit <= 0:
+        return
+    pair, address_key = _login_keys(email, address)
+    with engine.connect() as conn:
+        if _failures(conn, pair) >= limit or _failures(conn, address_key) >= limit * ACCOUNTS_PER_ADDRESS:
+            raise TooManyRequests(f"Terlalu banyak percobaan. Coba lagi dalam {LOGIN_WINDOW_S // 60} menit.",
+                                  f"Too many attempts. Please try again within {LOGIN_WINDOW_S // 60} minutes.")
+
+
+def login_failed(engine: Engine, email: str, address: str | None) -> None:
+    """Count a failed login for the account-and-address pair and for the address."""
     with engine.begin() as conn:
-        hit(conn, f"login:{email.strip().lower()}", limit=limit, window_s=900)
+        for key in _login_keys(email, address):
+            conn.execute(_HIT, {"key": key[:200], "window": LOGIN_WINDOW_S})

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from aduan import intake
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
-from aduan.photos import process_photo
+from aduan.photos import read_gps
 from aduan.queries import nearby, public, reference
 from aduan.ratelimit import check_submission
 from aduan.tracking import normalise_code
@@ -165,7 +165,9 @@ def photo_location():
                                        ("image/jpeg", "image/png", "image/webp") else [])
     if not files:
         raise DomainError("Tidak ada foto.", "No photo sent.", field="photos")
-    gps = process_photo(files[0], current_settings().max_upload_bytes).gps
+    settings = current_settings()
+    check_submission(get_engine(), request.remote_addr, settings.submit_limit * 5, key="photo-location")
+    gps = read_gps(files[0], settings.max_upload_bytes)
     return {"lon": gps[0], "lat": gps[1]} if gps else {"lon": None, "lat": None}
 
 

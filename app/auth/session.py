@@ -1,9 +1,10 @@
 """Staff sessions: a signed Flask cookie (HttpOnly, SameSite=Lax, Secure when configured) checked on the server.
 
-The cookie holds the user id, when the session began, when it was last used, and an HMAC fingerprint of the
-password hash: a changed password or a deactivated account ends every session at its next request, and an idle
-or too old session is refused even if an old cookie is replayed. Pages answer an expired session with a redirect
-to /login; JSON APIs with 401 problem details.
+The cookie holds the user id, the token of its server-side session (table staff_session, which keeps only the
+token's hash), when it began, when it was last used, and an HMAC fingerprint of the password hash: logging out
+deletes the server-side session, so a copied cookie is worthless afterwards; a changed password or a deactivated
+account ends every session at its next request; an idle or too old session is refused even if replayed. Pages
+answer an expired session with a redirect to /login; JSON APIs with 401 problem details.
 
 CSRF: Flask-WTF's CSRFProtect is initialised with `WTF_CSRF_CHECK_DEFAULT = False`, so blueprints that serve
 machine clients (Open311, OGC, tiles, the JSON API) are left alone; staff blueprints call `protect_posts` in
@@ -21,11 +22,11 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from aduan.accounts import Account, load_account
+from aduan.accounts import Account, close_session, load_account, open_session, session_alive
 from aduan.errors import Forbidden, SessionExpired, Unauthorized
 from aduan.permissions import StaffUser
 from app import current_settings
-from app.db import get_session
+from app.db import get_engine, get_session
 
 csrf = CSRFProtect()
 
@@ -53,9 +54,12 @@ def _fingerprint(password_hash: str) -> str:
 
 
 def session_claims(account: Account, now: float | None = None) -> dict:
-    """What a fresh login stores in the cookie (tests use it to open sessions without the form)."""
+    """What a fresh login stores in the cookie, after opening its server-side session (tests use it to open
+    sessions without the form)."""
     now = time.time() if now is None else now
-    return {"uid": account.user.id, "pwf": _fingerprint(account.password_hash), "iat": now, "seen": now}
+    with get_engine().begin() as conn:
+        sid = open_session(conn, account.user.id, current_settings().session_max_hours)
+    return {"uid": account.user.id, "sid": sid, "pwf": _fingerprint(account.password_hash), "iat": now, "seen": now}
 
 
 def login_user(account: Account) -> None:
@@ -67,6 +71,9 @@ def login_user(account: Account) -> None:
 
 
 def logout_user() -> None:
+    """End the session on the server too: a copy of the cookie is worth nothing afterwards."""
+    with get_engine().begin() as conn:
+        close_session(conn, session.get("sid"))
     session.clear()
     g.current_user, g.auth_state = None, "anonymous"
 
@@ -86,9 +93,11 @@ def _load() -> tuple[StaffUser | None, str]:
     settings = current_settings()
     too_old = now - float(session.get("iat", 0)) > settings.session_max_hours * 3600
     idle = now - float(session.get("seen", 0)) > settings.session_idle_minutes * 60
-    account = None if (too_old or idle) else load_account(get_session().connection(), int(uid))
+    conn = get_session().connection()
+    account = None if (too_old or idle) else load_account(conn, int(uid))
     if account is None or not account.active or not hmac.compare_digest(
-            session.get("pwf", ""), _fingerprint(account.password_hash)):
+            session.get("pwf", ""), _fingerprint(account.password_hash)) or not session_alive(
+            conn, session.get("sid"), account.user.id):
         session.clear()
         return None, "expired"
     if now - float(session["seen"]) > 60:

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from aduan.accounts import authenticate
 from aduan.errors import TooManyRequests
 from aduan.permissions import StaffUser
-from aduan.ratelimit import check_login
+from aduan.ratelimit import check_login, login_failed
 from app import current_settings
 from app.auth.session import current_user, login_user, logout_user, protect_posts, safe_next
 from app.db import get_engine, get_session
@@ -32,13 +32,14 @@ def login():
 def login_post():
     email = request.form.get("email", "")
     try:
-        check_login(get_engine(), email, current_settings().login_limit)
+        check_login(get_engine(), email, request.remote_addr, current_settings().login_limit)
     except TooManyRequests as err:
         return render_template("auth/login.html", next=safe_next(request.form.get("next")), failed=True,
                                throttled=err, email=email[:200], user=None), 429
     session = get_session()
     account = authenticate(session.connection(), email, request.form.get("password", ""))
     if account is None:
+        login_failed(get_engine(), email, request.remote_addr)
         return render_template("auth/login.html", next=safe_next(request.form.get("next")), failed=True,
                                email=email[:200], user=None), 401
     session.commit()  # a re-hashed password

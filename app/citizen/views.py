@@ -53,6 +53,7 @@ def submit():
         check_submission(get_engine(), request.remote_addr, current_settings().submit_limit)
         body = schemas.load(schemas.NewComplaint, request.form) | {"lang": current_lang()}
         sub = schemas.submission(body, photos, "web")
+        sub.idempotency_scope = "web"
         result = intake.submit(get_session(), sub, current_settings())
     except DomainError as err:
         get_session().rollback()

@@ -112,7 +112,7 @@ def _submission(req: NewRequest, cat: Mapping, client_id: int, photos: list[byte
         attributes=checked_attributes(cat["attributes"], req.attributes),
         lon=req.long, lat=req.lat, address=req.address_string, name=name, phone=req.phone, email=req.email,
         device_id=req.device_id, channel="open311", photos=photos,
-        idempotency_key=f"open311:{client_id}:{req.idempotency_key}" if req.idempotency_key else None)
+        idempotency_key=req.idempotency_key, idempotency_scope=f"open311:{client_id}")
 
 
 def checked_attributes(raw_definition: object, given: dict[str, list[str]]) -> dict[str, list[str]] | None:

@@ -165,24 +165,6 @@ def error_shape(answer: Answer) -> Response:
     return resp
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    return isinstance(value, list) and any(_has_nul(v) for v in value)
-
-
-@bp.before_request
-def _refuse_nul() -> None:
-    """A NUL character is never meaningful and PostgreSQL cannot store it: refuse it before any query."""
-    values = [request.path, request.args.to_dict(flat=False), request.headers.get("Idempotency-Key", "")]
-    if request.method == "POST":
-        values.append(request.get_json(silent=True) if request.is_json else request.form.to_dict(flat=False))
-    if any(_has_nul(v) for v in values):
-        raise DomainError("Teks berisi karakter NUL.", "The request contains a NUL character.")
-
-
 @bp.after_request
 def _cors(resp: Response) -> Response:
     """Civic-tech clients read from browsers; writes need an api_key and stay same-origin."""

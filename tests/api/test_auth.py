@@ -163,3 +163,28 @@ def test_require_role_refuses_other_roles_with_403(app, client, engine):
         with pytest.raises(Forbidden):
             require_role("admin")(lambda: "ok")()
         assert require_role("officer", "admin")(lambda: "ok")() == "ok"
+
+
+def test_a_cookie_copied_before_logout_opens_nothing_after_it(app, client, engine):
+    """Logout ends the session on the server: replaying the old cookie in another browser gets the login page."""
+    make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    login(client, "andi@pupr.test")
+    cookie = client.get_cookie("session").value
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")})
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/field/antrian").status_code == 302
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM staff_session")).scalar() == 0
+
+
+def test_closing_a_users_sessions_ends_them_everywhere(client, engine):
+    """close_sessions (password reset, account disabled) ends the user's open sessions."""
+    from aduan.accounts import close_sessions
+
+    uid = make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    login(client, "andi@pupr.test")
+    assert client.get("/field/antrian").status_code == 200
+    with engine.begin() as c:
+        assert close_sessions(c, uid) == 1
+    assert client.get("/field/antrian").status_code == 302

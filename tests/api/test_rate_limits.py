@@ -52,3 +52,27 @@ def test_password_guessing_is_throttled_per_email(strict_client, engine):
     assert login(strict_client, "target@pupr.test", "salah-2").status_code == 401
     r = login(strict_client, "target@pupr.test")
     assert r.status_code == 429 and "Terlalu banyak" in r.get_data(as_text=True)
+
+
+def test_nobody_can_lock_an_officer_out_from_elsewhere(strict_client, engine):
+    """Failed attempts from one address do not stop the owner logging in from another."""
+    make_user(engine, "target@pupr.test", "officer", "PUPR")
+    for i in range(5):
+        login(strict_client, "target@pupr.test", f"salah-{i}")
+    owner = strict_client.application.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.9.8.7"
+    assert login(owner, "target@pupr.test").status_code == 303
+
+
+def test_one_password_sprayed_over_many_accounts_is_throttled(strict_client, engine):
+    """An address failing on many accounts is stopped too (limit × 5 failures across accounts)."""
+    for i in range(12):
+        make_user(engine, f"staf{i}@pupr.test", "officer", "PUPR")
+    codes = [login(strict_client, f"staf{i}@pupr.test", "Musim-Hujan-2026").status_code for i in range(12)]
+    assert codes[:10] == [401] * 10 and set(codes[10:]) == {429}
+
+
+def test_a_successful_login_is_not_counted(strict_client, engine):
+    """Logging in and out repeatedly never meets the limit."""
+    make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    assert [login(strict_client, "andi@pupr.test").status_code for _ in range(4)] == [303] * 4
