@@ -33,8 +33,7 @@ run: seed var/secret_key
 	@echo "==> serving Peta Aduan on http://127.0.0.1:$(PORT) with its worker  (Ctrl-C to stop; 'make stop' stops the database)"
 	@export SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} DATABASE_URL=$(DB_URL); \
 		$(FLASK) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-		$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $${WEB_WORKERS:-3} --timeout 120 \
-		--access-logfile - --logger-class app.access_log.RedactingLogger 'app:create_app()'
+		$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) 'app:create_app()'
 
 test: db
 	@$(VENV)/bin/ruff check .

@@ -84,6 +84,8 @@ class Settings:
     gateway_secret: str = field(default_factory=lambda: _env("PETA_GATEWAY_SECRET", ""))
     # A resolved ticket may be confirmed or reopened by its reporter for this many working days; silence closes it.
     reopen_days: int = field(default_factory=lambda: _int("PETA_REOPEN_DAYS", 10))
+    # Origins whose web maps may read the public endpoints (tiles, OGC, Open311, public API): "*" or a comma list.
+    cors_origins: str = field(default_factory=lambda: _env("PETA_CORS_ORIGINS", "*"))
     # Addresses media_url photos may be fetched from, besides the public internet (CIDRs; for tests and intranets).
     media_allow: str = field(default_factory=lambda: _env("PETA_MEDIA_ALLOW", ""))
 

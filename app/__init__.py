@@ -35,11 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if settings.proxy_count:  # behind N reverse proxies: trust their X-Forwarded-For/-Proto, no more
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count)
 
-    from app import db, errors, guards, i18n
+    from app import db, errors, guards, http, i18n
     from app.auth import session as staff_sessions
 
     db.init_app(app)
     guards.init_app(app)
+    http.init_app(app)
     i18n.init_app(app)
     staff_sessions.init_app(app)  # CSRF (enforced by staff blueprints), current_user
     shapes = {}

@@ -43,6 +43,7 @@ STATUS: dict[type[DomainError], int] = {
 }
 HTTP_MESSAGES = {
     404: ("Tidak ditemukan.", "Not found."),
+    414: ("Alamat permintaan terlalu panjang (maksimal 64 KB).", "The request URL is too long (at most 64 KB)."),
     405: ("Metode tidak diizinkan.", "Method not allowed."),
 }
 CSRF_MESSAGE = ("Formulir kedaluwarsa atau tidak sah (token CSRF hilang/salah). Muat ulang halaman lalu coba lagi.",

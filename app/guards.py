@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, request
+from werkzeug.exceptions import RequestURITooLarge
 
 from aduan.errors import DomainError
 
@@ -25,7 +26,12 @@ def _bad(value: object) -> bool:
     return False
 
 
+MAX_URL = 65536  # Open311's 1,000 ids need ~16 KB; more than this is no query a client means to send
+
+
 def _refuse_unstorable_text() -> None:
+    if len(request.full_path) > MAX_URL:
+        raise RequestURITooLarge()
     values: list[object] = [request.path, request.args.to_dict(flat=False), request.headers.get("Idempotency-Key", "")]
     if request.method in ("POST", "PUT", "PATCH"):
         values.append(request.get_json(silent=True) if request.is_json else request.form.to_dict(flat=False))

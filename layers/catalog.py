@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pandas as pd
+import shapely
+import shapely.geometry
 from sqlalchemy import Connection
 
 from aduan.errors import DomainError, NotFound
@@ -83,7 +85,7 @@ def cells_page(conn: Connection, name: str, flt: LayerFilter, res: int, *, bbox:
     if cell is not None:
         frame = frame[frame["cell"] == cell]
     feats = cell_features(frame, [c for c in frame.columns if c != "cell"])
-    if bbox:
-        w, s, e, n = bbox
-        feats = [f for f in feats if any(w <= x <= e and s <= y <= n for x, y in f["geometry"]["coordinates"][0])]
+    if bbox:  # every cell the box touches, also a cell that holds the whole (small) box
+        box = shapely.box(*bbox)
+        feats = [f for f in feats if shapely.intersects(shapely.geometry.shape(f["geometry"]), box)]
     return feats[offset:None if limit is None else offset + limit], len(feats)

@@ -51,6 +51,6 @@ def choropleth(conn: Connection, flt: LayerFilter) -> pd.DataFrame:
 def kelurahan_geometries(conn: Connection) -> dict[str, dict]:
     """GeoJSON geometry of each active kelurahan by code (simplified ~5 m for the browser)."""
     rows = conn.execute(text(
-        "SELECT k.code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(k.geom, 0.00005), 6) FROM kelurahan k "
-        "JOIN boundary_generation g ON g.id = k.generation_id AND g.active")).all()
+        "SELECT k.code, ST_AsGeoJSON(ST_ForcePolygonCCW(ST_SimplifyPreserveTopology(k.geom, 0.00005)), 6) "
+        "FROM kelurahan k JOIN boundary_generation g ON g.id = k.generation_id AND g.active")).all()
     return {code: json.loads(g) for code, g in rows}

@@ -35,18 +35,24 @@ def _code_in(column: ColumnElement, table, value: str) -> ColumnElement[bool]:
 
 
 def _property(name: str, value: str) -> ColumnElement[bool]:
-    """A queryable of the complaints collection (codes, as their collection documents)."""
+    """A queryable of the complaints collection, matching the property of that name as the features carry it:
+    `kelurahan` and `skpd` hold names, `kelurahan_code`, `skpd_code` and `category` codes (so GDAL's
+    -where "kelurahan='Tanjung Pagar'" and a URL's kelurahan=Tanjung%20Pagar mean the same)."""
     if name == "status":
         return C.c.status == value
-    column, table = {"category": (C.c.category_id, Category.__table__), "skpd": (C.c.skpd_id, Skpd.__table__),
-                     "kelurahan": (C.c.kelurahan_id, KEL)}[name]
+    if name in ("kelurahan", "skpd"):
+        table, column = (KEL, C.c.kelurahan_id) if name == "kelurahan" else (Skpd.__table__, C.c.skpd_id)
+        return column.in_(select(table.c.id).where(table.c.name == value))
+    column, table = {"category": (C.c.category_id, Category.__table__), "skpd_code": (C.c.skpd_id, Skpd.__table__),
+                     "kelurahan_code": (C.c.kelurahan_id, KEL)}[name]
     return _code_in(column, table, value)
 
 
 def _complaint_filter(q: ItemsQuery) -> ColumnElement[bool]:
     parts: list[ColumnElement] = [true()]
-    if q.bbox:
-        parts.append(C.c.geom.op("&&")(func.ST_MakeEnvelope(*q.bbox, 4326)))
+    if q.bbox:  # && finds candidates on the index, ST_Intersects keeps those really in the box
+        box = func.ST_MakeEnvelope(*q.bbox, 4326)
+        parts += [C.c.geom.op("&&")(box), func.ST_Intersects(C.c.geom, box)]
     if q.start:
         parts.append(C.c.created_at >= q.start)
     if q.end:
@@ -70,15 +76,20 @@ def _area_km2(geom: ColumnElement) -> ColumnElement:
     return func.round((func.ST_Area(func.geography(geom)) / 1e6).cast(Numeric), 4).cast(Float)
 
 
+def _geojson(geom: ColumnElement) -> ColumnElement:
+    """RFC 7946 polygons: exterior rings counter-clockwise, 7 decimals (~1 cm)."""
+    return func.ST_AsGeoJSON(func.ST_ForcePolygonCCW(geom), 7).label("g")
+
+
 def _area_view(cid: str) -> Select:
     active = (GEN.c.id == KEL.c.generation_id) & GEN.c.active if cid == "kelurahan" else \
         (GEN.c.id == KEC.c.generation_id) & GEN.c.active
     if cid == "kecamatan":
         return (select(KEC.c.code, KEC.c.name, _area_km2(KEC.c.geom).label("area_km2"),
-                       func.ST_AsGeoJSON(KEC.c.geom, 7).label("g")).select_from(KEC.join(GEN, active)))
+                       _geojson(KEC.c.geom)).select_from(KEC.join(GEN, active)))
     return (select(KEL.c.code, KEL.c.name, KEC.c.code.label("kecamatan_code"), KEC.c.name.label("kecamatan"),
                    KEL.c.population, func.round(KEL.c.area_km2.cast(Numeric), 4).cast(Float).label("area_km2"),
-                   func.ST_AsGeoJSON(KEL.c.geom, 7).label("g"))
+                   _geojson(KEL.c.geom))
             .select_from(KEL.outerjoin(KEC, KEC.c.id == KEL.c.kecamatan_id).join(GEN, active)))
 
 

@@ -120,7 +120,8 @@ def feature(row: dict, fields: tuple[str, ...] = PUBLIC_FIELDS, extra: tuple[str
     """A GeoJSON feature of a public complaint; its id is the tracking code."""
     props = {f: _iso(row[f]) for f in fields + extra}
     return {"type": "Feature", "id": row["tracking_code"],
-            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]}, "properties": props}
+            "geometry": {"type": "Point", "coordinates": [round(row["lon"], 7), round(row["lat"], 7)]},
+            "properties": props}
 
 
 def _iso(value: object) -> object:

@@ -83,7 +83,8 @@ def kelurahan_outlines(conn: Connection) -> dict:
     kec = Kecamatan.__table__
     feature = func.json_build_object(
         "type", "Feature", "id", KEL.c.code,
-        "geometry", func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(KEL.c.geom, 0.00003), 6).cast(JSON),
+        "geometry", func.ST_AsGeoJSON(func.ST_ForcePolygonCCW(func.ST_SimplifyPreserveTopology(KEL.c.geom, 0.00003)),
+                                      6).cast(JSON),
         "properties", func.json_build_object("code", KEL.c.code, "name", KEL.c.name, "kecamatan", kec.c.name))
     stmt = select(func.json_build_object(
         "type", "FeatureCollection",

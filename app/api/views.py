@@ -6,7 +6,6 @@ response schema, so the OpenAPI document flask-smorest writes from those schemas
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 
 from flask import Flask, Response, json, request, url_for
 from flask_smorest import Blueprint
@@ -26,7 +25,6 @@ from app.i18n import current_lang
 from geo.routing import OutsideCityError, check_in_city, explain, route_point
 
 GEOJSON = "application/geo+json"
-GZIP_MIN_BYTES = 1024
 
 
 class ApiBlueprint(Blueprint):
@@ -223,17 +221,3 @@ def nearby_tickets(args: dict):
 def openapi_json():
     """The OpenAPI document of this API, generated from the schemas above."""
     return openapi.document(request.host_url.rstrip("/") + "/api/v1")
-
-
-@bp.after_request
-def _compress(resp: Response) -> Response:
-    """Gzip JSON answers for clients that accept it (field staff are often on a slow mobile connection)."""
-    if (resp.status_code != 200 or resp.direct_passthrough or "Content-Encoding" in resp.headers
-            or not (resp.mimetype or "").endswith("json") or "gzip" not in request.headers.get("Accept-Encoding", "")):
-        return resp
-    data = resp.get_data()
-    if len(data) >= GZIP_MIN_BYTES:
-        resp.set_data(gzip.compress(data, compresslevel=5))
-        resp.headers["Content-Encoding"] = "gzip"
-    resp.vary.add("Accept-Encoding")
-    return resp

@@ -44,7 +44,7 @@ class Collection:
 COLLECTIONS = {c.id: c for c in (
     Collection("complaints", "Aduan publik / Public complaints",
                "Aduan non-rahasia, hanya kolom publik. Non-confidential complaints, public fields only.",
-               ("category", "status", "skpd", "kelurahan"), True),
+               ("category", "status", "skpd", "skpd_code", "kelurahan", "kelurahan_code"), True),
     Collection("kelurahan", "Kelurahan", "Batas kelurahan aktif, dengan penduduk bila diketahui. Active "
                "kelurahan boundaries with population where known."),
     Collection("kecamatan", "Kecamatan", "Batas kecamatan aktif. Active kecamatan boundaries."),

@@ -163,11 +163,3 @@ def error_shape(answer: Answer) -> Response:
     resp = errors(_error_format(), http, text, code=answer.status)
     resp.headers.update(answer.headers)
     return resp
-
-
-@bp.after_request
-def _cors(resp: Response) -> Response:
-    """Civic-tech clients read from browsers; writes need an api_key and stay same-origin."""
-    if request.method in ("GET", "HEAD"):
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp

@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-FORMATS = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8",
+FORMATS = {"geojson": "application/geo+json", "csv": "text/csv",  # Flask adds "; charset=utf-8" to text/*
            "gpkg": "application/geopackage+sqlite3"}
 
 
@@ -44,11 +44,19 @@ def to_csv(fc: dict) -> bytes:
     return buf.getvalue().encode()
 
 
+DATETIME_COLUMNS = ("created_at", "updated_at", "followup_due_at", "handling_due_at", "followed_up_at",
+                    "resolved_at", "closed_at")
+
+
 def to_gpkg(fc: dict, layer: str) -> bytes:
+    """GeoPackage 1.2 (what GDAL 3.6 and QGIS 3.22 read without a warning), times as real DATETIME columns."""
     frame = _frame(fc)
+    for col in DATETIME_COLUMNS:
+        if col in frame.columns:
+            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.gpkg"
-        frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", VERSION="1.2")
         return path.read_bytes()
 
 

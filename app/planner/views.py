@@ -16,6 +16,7 @@ from app import current_settings
 from app.auth.session import current_user
 from app.db import get_engine
 from app.errors import Answer, page_shape, problem
+from app.http import csp
 from app.i18n import tr
 from app.planner import exports
 from app.planner.report import charts_for
@@ -72,7 +73,9 @@ def heat():
             "code": c}} for c, g in kelurahan_geometries(conn).items()]}
         html = heat_page(heat_points(conn, flt), outlines, reference.city_centre(conn), tile_url=s.tile_url,
                          attribution=s.tile_attribution)
-    return Response(html, mimetype="text/html")
+    # Folium writes its map as inline script: this page alone allows that (it holds aggregated public data only).
+    policy = csp(s.tile_url).replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+    return Response(html, mimetype="text/html", headers={"Content-Security-Policy": policy})
 
 
 def _performance():
@@ -114,7 +117,7 @@ def performance_csv():
     flt, group, table = _performance()
     buf = io.StringIO()
     table.to_csv(buf, index=False)
-    return _download(buf.getvalue().encode(), "text/csv; charset=utf-8", f"kinerja-skpd-{'-'.join(group)}.csv")
+    return _download(buf.getvalue().encode(), "text/csv", f"kinerja-skpd-{'-'.join(group)}.csv")
 
 
 def _download(body: bytes, mimetype: str, filename: str) -> Response:

@@ -10,8 +10,10 @@ import hashlib
 from flask import Blueprint, Response, request
 
 from aduan.errors import DomainError, NotFound
+from aduan.queries import ogc
 from app import current_settings
 from app.db import get_engine
+from app.http import etag_matches
 from layers import mvt
 from layers.cache import data_version
 from layers.filters import FILTER_PARAMS, check_codes, parse_filter
@@ -34,6 +36,31 @@ def _check(layer: str, z: int, x: int, y: int) -> None:
                           f"Unknown parameter(s): {', '.join(unknown)}.")
 
 
+FIELDS = {"complaints": {"tracking_code": "String", "category": "String", "status": "String", "created": "String",
+                         "count": "Number (low zoom: complaints in the bin)"},
+          "hexbins": {"cell": "String", "count": "Number", "count_prev": "Number", "change": "Number",
+                      "per_km2": "Number"}}
+
+
+@bp.get("/<layer>.json")
+def tilejson(layer: str):
+    """TileJSON 3.0.0 for a layer: its tile URL (with the same filters), bounds, zooms and fields."""
+    if layer not in mvt.LAYERS:
+        raise NotFound(f"Layer '{layer}' tidak ada (ada: {', '.join(mvt.LAYERS)}).",
+                       f"No layer '{layer}' (available: {', '.join(mvt.LAYERS)}).")
+    settings = current_settings()
+    parse_filter(request.args, settings.timezone)  # a bad filter is a 400 here, not in every tile
+    with get_engine().connect() as conn:
+        bounds = ogc.extent(conn)[:4]
+    query = ("?" + request.query_string.decode()) if request.query_string else ""
+    base = request.host_url.rstrip("/")
+    return {"tilejson": "3.0.0", "name": f"Peta Aduan {settings.city_name}: {layer}",
+            "tiles": [f"{base}/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf{query}"], "minzoom": 0, "maxzoom": mvt.MAX_ZOOM,
+            "bounds": [round(v, 6) for v in bounds] if bounds[0] is not None else [-180, -85.0511, 180, 85.0511],
+            "attribution": settings.tile_attribution or f"Peta Aduan {settings.city_name}",
+            "vector_layers": [{"id": layer, "fields": FIELDS[layer], "minzoom": 0, "maxzoom": mvt.MAX_ZOOM}]}
+
+
 @bp.get("/<layer>/<int:z>/<int:x>/<int:y>.pbf")
 def tile(layer: str, z: int, x: int, y: int):
     _check(layer, z, x, y)
@@ -43,7 +70,7 @@ def tile(layer: str, z: int, x: int, y: int):
         check_codes(conn, flt)
         version = data_version(conn)
         etag = hashlib.sha256(repr((layer, flt.key(), z, x, y, settings.h3_resolution, version)).encode()).hexdigest()
-        if etag in request.if_none_match:
+        if etag_matches(etag):
             return Response(status=304, headers={"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={MAX_AGE}"})
         body = mvt.cached_tile(conn, layer, flt, z, x, y, settings.h3_resolution, version)
     resp = Response(body, mimetype=MVT)

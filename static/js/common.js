@@ -1,7 +1,9 @@
 /* Peta Aduan shared map helpers: works offline. With no tile URL configured, kelurahan outlines are the map. */
 (function () {
   "use strict";
-  var cfg = window.PETA || {};
+  var cfgEl = document.getElementById("peta-config");  /* data, not code: the CSP allows no inline script */
+  var cfg = cfgEl ? JSON.parse(cfgEl.textContent) : {};
+  window.PETA = cfg;
 
   function t(id, en) { return cfg.lang === "en" ? en : id; }
 

@@ -62,10 +62,13 @@ def page(browser):
     yield from new_page(browser)
 
 
-def new_page(browser, viewport: dict | None = None):
-    """A page in a fresh context that records every request leaving localhost in `page.external_requests`."""
+def new_page(browser, viewport: dict | None = None, bypass_csp: bool = True):
+    """A page in a fresh context that records every request leaving localhost in `page.external_requests`.
+
+    Playwright evaluates `wait_for_function` strings with eval, which our Content-Security-Policy forbids, so
+    tests bypass the policy by default; tests/e2e/test_csp.py opens the pages under it."""
     context = browser.new_context(viewport=viewport or {"width": 412, "height": 860}, device_scale_factor=1,
-                                  locale="id-ID")
+                                  locale="id-ID", bypass_csp=bypass_csp)
     pg = context.new_page()
     pg.external_requests = []
 
