@@ -99,6 +99,15 @@ def _booleans(values: pd.Series, default: bool = True) -> pd.Series:
     return words.isin(TRUE_WORDS).fillna(False).astype(bool).where(known, default)
 
 
+def _unstorable(frame: pd.DataFrame) -> pd.Series:
+    """Rows with a NUL or a lone surrogate in any text column (PostgreSQL cannot store them)."""
+    bad = pd.Series(False, index=frame.index)
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            bad |= frame[col].astype("string").str.contains("[\x00\ud800-\udfff]", regex=True).fillna(False)
+    return bad.astype(bool)
+
+
 def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_default: str,
               report: LoadReport) -> pd.DataFrame:
     """Keep rows that can be loaded; every other row gets a reason."""
@@ -114,6 +123,7 @@ def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_de
     cat = frame.loc[f.index, "category"].astype("string").str.strip()
     f = _refuse(report, f, ~cat.isin(categories.index).fillna(False), "unknown category")
     f["category"] = cat[f.index]
+    f = _refuse(report, f, _unstorable(frame.loc[f.index]), "text with a NUL character or a lone surrogate")
     desc = frame.loc[f.index, "description"].astype("string").str.strip()
     f = _refuse(report, f, desc.isna() | (desc.str.len() == 0), "empty description")
     f = _refuse(report, f, desc[f.index].str.len() > MAX_DESCRIPTION, f"description longer than {MAX_DESCRIPTION}")

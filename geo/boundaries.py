@@ -18,8 +18,10 @@ Choices, so a reader need not guess:
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -90,7 +92,9 @@ def read_boundary_file(path: str, *, layer: str | None = None) -> gpd.GeoDataFra
     try:
         if layer is None:
             _refuse_several_layers(path)
-        frame = pyogrio.read_dataframe(path, layer=layer)
+        with warnings.catch_warnings():  # GDAL warns about unclosed rings; they are refused below, by feature
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = _read_tolerantly(path, layer)
     except (RuntimeError, ValueError, OSError) as err:
         reason = str(err).splitlines()[0][:160] if str(err) else type(err).__name__
         raise BoundaryFileError("Berkas tidak dapat dibaca", f"file cannot be read ({reason})") from err
@@ -99,6 +103,30 @@ def read_boundary_file(path: str, *, layer: str | None = None) -> gpd.GeoDataFra
     if not isinstance(frame, gpd.GeoDataFrame):
         raise BoundaryFileError("Berkas tidak punya geometri", "the file has no geometry")
     return frame
+
+
+def _read_tolerantly(path: str, layer: str | None) -> gpd.GeoDataFrame:
+    """Read the file; a geometry GEOS cannot build (an unclosed ring) becomes None, listed in attrs["unreadable"]."""
+    try:
+        return pyogrio.read_dataframe(path, layer=layer)
+    except shapely.errors.GEOSException:
+        meta, _, wkb, values = pyogrio.raw.read(path, layer=layer)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        frame = gpd.GeoDataFrame(dict(zip(meta["fields"], values, strict=True)), geometry=geoms, crs=meta["crs"])
+        frame.attrs["unreadable"] = np.flatnonzero(shapely.is_missing(geoms) & ~pd.isna(pd.Series(list(wkb))))
+        return frame
+
+
+def declares_crs(path: str) -> bool:
+    """Whether a GeoJSON file names its CRS (RFC 7946 files do not: their coordinates are assumed WGS 84, which an
+    officer's UTM export is not); other formats always say what they have."""
+    if not path.lower().endswith((".geojson", ".json")) or not os.path.exists(path):
+        return True
+    try:
+        with open(path, encoding="utf-8") as f:
+            return "crs" in json.load(f)
+    except (ValueError, OSError):
+        return True  # unreadable as JSON: let GDAL say what is wrong
 
 
 def _refuse_several_layers(path: str) -> None:
@@ -246,6 +274,14 @@ def _declared_crs(frame: gpd.GeoDataFrame, assume_crs: str | None) -> tuple[gpd.
     return frame, _crs_label(frame.crs), notes
 
 
+def _check_numbers(geoms: np.ndarray, codes: pd.Series) -> None:
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
+    if len(bad):
+        raise BoundaryFileError(f"Koordinat bukan angka (NaN/Infinity): kode {_sample(codes.iloc[bad])}",
+                                f"coordinates that are not numbers (NaN/Infinity): code {_sample(codes.iloc[bad])}")
+
+
 def _check_plausible(geoms: np.ndarray, codes: pd.Series, bbox: BBox) -> None:
     x0, y0, x1, y1 = bbox
     b = shapely.bounds(geoms)
@@ -319,8 +355,14 @@ def prepare_boundaries(raw: gpd.GeoDataFrame, fields: FieldMap, *, level: str = 
                        progress: Progress | None = None) -> Prepared:
     """Check and clean features read from a file, refusing with a reason the officer can act on."""
     attrs = _attributes(raw, fields, level)
+    unreadable = raw.attrs.get("unreadable", ())
+    if len(unreadable):
+        bad = attrs["code"].iloc[list(unreadable)]
+        raise BoundaryFileError(f"Geometri tidak dapat dibaca (cincin poligon tidak tertutup?): kode {_sample(bad)}",
+                                f"geometries that cannot be read (an unclosed polygon ring?): code {_sample(bad)}")
     geoms = np.asarray(raw.geometry.array, dtype=object)
     _check_geometry_types(geoms, attrs["code"])
+    _check_numbers(geoms, attrs["code"])
     raw, crs_label, notes = _declared_crs(raw, assume_crs)
     if progress:
         progress(f"reprojecting {len(raw)} features from {crs_label} to EPSG:4326")
@@ -343,6 +385,8 @@ def load_boundary_file(path: str, fields: FieldMap, *, level: str = "kelurahan",
     if progress:
         progress(f"reading {path}…")
     raw = read_boundary_file(path, layer=layer)
+    if assume_crs and not declares_crs(local_path(path)):
+        raw = raw.set_crs(None, allow_override=True)  # GeoJSON without a "crs": the assumed one applies
     if progress:
         progress(f"checking {len(raw)} features")
     return prepare_boundaries(raw, fields, level=level, assume_crs=assume_crs, plausible_bbox=plausible_bbox,

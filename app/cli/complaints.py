@@ -30,7 +30,14 @@ def _progress_from_now() -> Callable[[str, int, int], None]:
 def read_complaints_file(path: Path, lon: str, lat: str) -> pd.DataFrame:
     """CSV with lon/lat columns, or any vector file GeoPandas reads (points, reprojected to EPSG:4326)."""
     if path.suffix.lower() in (".csv", ".txt"):
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+        except pd.errors.EmptyDataError:
+            raise click.ClickException("Berkas kosong: tidak ada kolom maupun baris. / The file is empty: no columns, "
+                                       "no rows.") from None
+        except (UnicodeDecodeError, pd.errors.ParserError) as err:
+            raise click.ClickException(f"Berkas bukan CSV UTF-8 yang dapat dibaca ({err.__class__.__name__}). / "
+                                       "The file is not a readable UTF-8 CSV (export it as CSV, UTF-8).") from None
         return frame.rename(columns={lon: "lon", lat: "lat"})
     import geopandas as gpd
 

@@ -193,7 +193,23 @@ def _unreadable(tmp_path: Path) -> str:
     return str(tmp_path / "rusak.gpkg")
 
 
+def _raw_geojson(tmp_path: Path, ring: list, name: str) -> str:
+    """A GeoJSON file written as text: some faults cannot be made through a GIS library."""
+    import json
+
+    doc = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+        "type": "Polygon", "coordinates": [ring]}, "properties": {"KODE": "63.71.01.1001", "NAMA": "Uji",
+                                                                  "PENDUDUK": 100}}]}
+    path = tmp_path / name
+    path.write_text(json.dumps(doc).replace('"NaN"', "NaN"))
+    return str(path)
+
+
 BAD_FILES = {
+    "nan coordinate": (lambda p: _raw_geojson(p, [[114.5, -3.3], ["NaN", -3.3], [114.6, -3.4], [114.5, -3.3]],
+                                              "nan.geojson"), "not numbers (NaN/Infinity)"),
+    "unclosed ring": (lambda p: _raw_geojson(p, [[114.5, -3.3], [114.6, -3.3], [114.6, -3.4]], "open.geojson"),
+                      "unclosed polygon ring"),
     "missing field": (lambda p: write(frame().drop(columns="NAMA"), p / "k.gpkg"), "field 'NAMA' is missing"),
     "duplicate codes": (lambda p: write(frame([MESSY[0], MESSY[0]]), p / "k.gpkg"), "duplicate codes"),
     "no crs": (_no_crs, "declares no CRS"),
@@ -298,3 +314,12 @@ def test_boundaries_list_and_activate(runner, engine):
             c.execute(text("UPDATE boundary_generation SET active = false"))
             c.execute(text("UPDATE boundary_generation SET active = true WHERE id = :t"), {"t": test_city})
             c.execute(text("DELETE FROM boundary_generation WHERE id = :o"), {"o": other})
+
+
+def test_cli_assumed_crs_applies_to_a_geojson_without_one(runner, engine, restore_city, tmp_path):
+    """A UTM export saved as GeoJSON (no "crs" member): --assume-crs EPSG:32750 places it in Banjarmasin."""
+    path = _raw_geojson(tmp_path, [[500000, 9630000], [510000, 9630000], [510000, 9620000], [500000, 9630000]],
+                        "utm.geojson")
+    result = import_file(runner, path, "--assume-crs", "EPSG:32750")
+    assert result.exit_code == 0, result.output
+    assert "EPSG:32750 (assumed)" in result.stdout and "117.0" in result.stdout
