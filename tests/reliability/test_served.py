@@ -2,39 +2,20 @@
 ones get a bilingual 414, and the access log never holds an API key."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.mailkit import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servekit import gunicorn
 
 
 @pytest.fixture
 def served(database_url, engine, tmp_path):
-    port = free_port()
     log = tmp_path / "gunicorn.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                                 "--workers", "1", "app:create_app()"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env=os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": "served"})
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(database_url, workers=1, log=log) as base:
         yield base, log
-        proc.terminate()
-        proc.wait(10)
 
 
 def _get(url: str) -> tuple[int, bytes]:

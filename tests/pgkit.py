@@ -1,0 +1,84 @@
+"""A PostgreSQL cluster of a test's own, on a free loopback port, that the test may stop, restart or replicate.
+
+Tests of faults (a restart under load) and of replicas must control the server itself, so they cannot use the
+shared test database. PostgreSQL refuses to run as root: as root the cluster runs as the system user `peta-pg`
+(made by scripts/pgcluster.sh, or here), otherwise as the current user.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.mailkit import free_port
+
+PG_USER = "peta-pg"
+
+
+def _bin() -> Path:
+    version = sorted(os.listdir("/usr/lib/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
+    return Path("/usr/lib/postgresql") / version / "bin"
+
+
+def _as_pg(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = list(args)
+    if os.geteuid() == 0:
+        if subprocess.run(["id", PG_USER], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_USER],
+                           check=True)
+        cmd = ["runuser", "-u", PG_USER, "--", *cmd]
+    return subprocess.run(cmd, check=check, capture_output=True, text=True, cwd="/")
+
+
+@dataclass
+class Cluster:
+    data: Path
+    port: int
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return _as_pg(str(_bin() / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", *args, check=check)
+
+    def start(self) -> None:
+        self.pg_ctl("-l", str(self.data.parent / "log"), "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self.pg_ctl("-m", mode, "stop", check=False)
+
+    def restart(self) -> None:
+        self.pg_ctl("-m", "fast", "-l", str(self.data.parent / "log"), "restart")
+
+
+def _prepare(root: Path) -> None:
+    if os.geteuid() == 0:
+        _as_pg("true")  # makes the user if needed
+        shutil.chown(root, PG_USER)
+
+
+@contextmanager
+def temporary_cluster(extra_conf: str = "") -> Iterator[Cluster]:
+    """initdb, configure for loopback, start; stopped and removed afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="peta-pg-", dir="/var/tmp"))
+    os.chmod(root, 0o755)
+    _prepare(root)
+    cluster = Cluster(root / "data", free_port())
+    _as_pg(str(_bin() / "initdb"), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+           "--locale=C.UTF-8")
+    with open(cluster.data / "postgresql.conf", "a") as conf:
+        conf.write(f"listen_addresses = '127.0.0.1'\nport = {cluster.port}\nunix_socket_directories = '{root}'\n"
+                   f"fsync = off\nshared_buffers = 64MB\n{extra_conf}\n")
+    if os.geteuid() == 0:
+        shutil.chown(cluster.data / "postgresql.conf", PG_USER)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop("immediate")
+        shutil.rmtree(root, ignore_errors=True)
