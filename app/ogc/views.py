@@ -7,11 +7,14 @@ from aduan.errors import NotFound
 from app import current_settings
 from app.db import get_engine
 from app.errors import Answer
+from app.http import not_modified, validated, validator
 from app.ogc import documents as features
 from app.ogc import openapi
 from app.ogc.params import ItemsQuery, check_known, parse_items
+from layers.cache import data_version
 
 bp = Blueprint("ogc", __name__)
+CACHE = "public, max-age=60"  # a client revalidates after a minute; unchanged data answers 304
 
 
 def _base() -> str:
@@ -72,9 +75,12 @@ def items(cid: str):
     settings = current_settings()
     query = parse_items(request.args, features.get_collection(cid).queryables, settings.timezone)
     with get_engine().begin() as conn:  # begin: a computed layer is cached on commit
+        etag = validator(data_version(conn), settings.h3_resolution)
+        if (unchanged := not_modified(etag, CACHE)) is not None:
+            return unchanged
         feats, matched = features.fetch(conn, cid, query, settings)
     doc = features.items_document(_base(), cid, request.args.to_dict(), query, feats, matched)
-    return _send(doc, features.GEOJSON)
+    return validated(_send(doc, features.GEOJSON), etag, CACHE)
 
 
 @bp.get("/collections/<cid>/items/<fid>")
@@ -82,7 +88,10 @@ def item(cid: str, fid: str):
     check_known(request.args, frozenset())
     settings = current_settings()
     with get_engine().begin() as conn:
+        etag = validator(data_version(conn), settings.h3_resolution)
+        if (unchanged := not_modified(etag, CACHE)) is not None:
+            return unchanged
         feats, _ = features.fetch(conn, cid, ItemsQuery(limit=1), settings, fid=fid)
     if not feats:
         raise NotFound(f"Fitur '{fid}' tidak ada di '{cid}'.", f"Feature '{fid}' not in '{cid}'.")
-    return _send(features.item_document(_base(), cid, feats[0]), features.GEOJSON)
+    return validated(_send(features.item_document(_base(), cid, feats[0]), features.GEOJSON), etag, CACHE)

@@ -16,11 +16,12 @@ from app import current_settings
 from app.auth.session import current_user
 from app.db import get_engine
 from app.errors import Answer, page_shape, problem
-from app.http import csp
+from app.http import csp, not_modified, validated, validator
 from app.i18n import tr
 from app.planner import exports
 from app.planner.report import charts_for
 from layers import catalog
+from layers.cache import data_version
 from layers.choropleth import kelurahan_geometries
 from layers.filters import LayerFilter, check_codes, parse_filter
 from layers.folium_pages import heat_page
@@ -28,6 +29,7 @@ from layers.heat import heat_points
 from layers.performance import parse_group, performance
 
 bp = Blueprint("planner", __name__)
+PRIVATE = "private, max-age=60"  # a staff session may see more than the public: no shared caches
 
 
 
@@ -46,8 +48,7 @@ def _choices(conn) -> dict:
 
 
 def _json(doc: dict, mimetype: str = "application/geo+json") -> Response:
-    return Response(json.dumps(doc, ensure_ascii=False), mimetype=mimetype,
-                    headers={"Cache-Control": "private, max-age=60"})
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype=mimetype, headers={"Cache-Control": PRIVATE})
 
 
 @bp.get("/")
@@ -60,8 +61,13 @@ def map_page():
 
 @bp.get("/layers/<name>.geojson")
 def layer(name: str):
+    settings = current_settings()
     with get_engine().begin() as conn:
-        return _json(catalog.layer(conn, name, _filter(conn), current_settings()))
+        flt = _filter(conn)
+        etag = validator(flt.key(), data_version(conn), settings.h3_resolution)
+        if (unchanged := not_modified(etag, PRIVATE)) is not None:
+            return unchanged
+        return validated(_json(catalog.layer(conn, name, flt, settings)), etag, PRIVATE)
 
 
 @bp.get("/heat")

@@ -5,15 +5,13 @@ second instance or a proxy serves repeats without touching the complaint table.
 """
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, Response, request
 
 from aduan.errors import DomainError, NotFound
 from aduan.queries import ogc
 from app import current_settings
 from app.db import get_engine
-from app.http import etag_matches
+from app.http import not_modified, validated, validator
 from layers import mvt
 from layers.cache import data_version
 from layers.filters import FILTER_PARAMS, check_codes, parse_filter
@@ -21,6 +19,7 @@ from layers.filters import FILTER_PARAMS, check_codes, parse_filter
 bp = Blueprint("tiles", __name__)
 MVT = "application/vnd.mapbox-vector-tile"
 MAX_AGE = 300
+CACHE = f"public, max-age={MAX_AGE}"
 
 
 def _check(layer: str, z: int, x: int, y: int) -> None:
@@ -69,11 +68,8 @@ def tile(layer: str, z: int, x: int, y: int):
     with get_engine().begin() as conn:
         check_codes(conn, flt)
         version = data_version(conn)
-        etag = hashlib.sha256(repr((layer, flt.key(), z, x, y, settings.h3_resolution, version)).encode()).hexdigest()
-        if etag_matches(etag):
-            return Response(status=304, headers={"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={MAX_AGE}"})
+        etag = validator(flt.key(), settings.h3_resolution, version)
+        if (unchanged := not_modified(etag, CACHE)) is not None:
+            return unchanged
         body = mvt.cached_tile(conn, layer, flt, z, x, y, settings.h3_resolution, version)
-    resp = Response(body, mimetype=MVT)
-    resp.set_etag(etag)
-    resp.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    return resp
+    return validated(Response(body, mimetype=MVT), etag, CACHE)

@@ -85,3 +85,19 @@ def test_the_heatmap_page_alone_may_run_foliums_inline_script(client):
     """The Folium heatmap needs inline script; its policy allows that, still no foreign origin."""
     policy = client.get("/planner/heat").headers["Content-Security-Policy"]
     assert "script-src 'self' 'unsafe-inline'" in policy and "frame-ancestors 'self'" in policy
+
+
+@pytest.mark.parametrize("path", ["/ogc/collections/complaints/items?limit=5", "/ogc/collections/hexbins/items",
+                                  "/planner/layers/choropleth.geojson"])
+def test_features_and_layers_answer_304_until_the_data_changes(client, path):
+    """A GIS client revalidating an unchanged layer gets 304 without the work; a new complaint changes the
+    validator, so the next revalidation gets the new data."""
+    first = client.get(path)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and "max-age=60" in first.headers["Cache-Control"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    created = client.post("/api/v1/complaints", json={"category": "jalan-rusak", "lon": 114.51, "lat": -3.39,
+                                                      "description": "Jalan berlubang baru di depan pasar"})
+    assert created.status_code == 201
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
