@@ -28,6 +28,8 @@ COMPRESSED = ["text/html", "text/css", "text/plain", "text/xml", "text/csv", "ap
               "application/geo+json", "application/problem+json", "application/javascript", "text/javascript",
               "application/vnd.mapbox-vector-tile", "application/vnd.oai.openapi+json", "image/svg+xml"]
 PUBLIC_READS = ("/tiles/", "/ogc", "/open311/v2", "/api/v1/")
+# A row id in a URL: a bigint, so an id past its range is a 404 like any missing one, not a database error.
+ROW_ID = "int(min=1, max=9223372036854775807)"
 STAFF_ONLY = ("/api/v1/nearby",)
 STATIC_MAX_AGE = 365 * 24 * 3600
 

@@ -1,6 +1,6 @@
 """The routing decision: point + category → kelurahan, service area, SKPD, with the rule that fired.
 
-The decision itself runs in PostGIS (`peta_route()`, migrations/sql/route_v2.sql, installed by migration 0004)
+The decision itself runs in PostGIS (`peta_route()`, migrations/sql/route_v3.sql, installed by migration 0010)
 so a single submission and a set-based import of a million rows follow exactly the same rules in one round trip.
 This module validates the input, calls it, names the result and explains it in Indonesian and English.
 """

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, select, text, true
 
 from aduan.queries import public
 from aduan.queries.public import CAT, EVENT, PHOTO, C
 from aduan.statuses import OPEN_STATUSES
+from geo.metric import metric_pin
 
 MAX_PAGE_SIZE = 1000
 
@@ -60,8 +61,8 @@ def _conditions(q: RequestQuery, srid: int) -> ColumnElement[bool]:
         parts.append(C.c.geom.op("&&")(func.ST_MakeEnvelope(*q.bbox, 4326)))
     if q.near:
         lon, lat, radius = q.near
-        here = func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), srid)
-        parts.append(func.ST_DWithin(C.c.geom_m, here, radius))
+        here = metric_pin(lon, lat, srid)  # None: far outside the city, so nothing is near it
+        parts.append(false() if here is None else func.ST_DWithin(C.c.geom_m, here, radius))
     return public.listed(and_(*parts))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import KeyedColumnElement
 from aduan.errors import NotFound
 from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Kecamatan, Kelurahan, Skpd
 from aduan.statuses import OPEN_STATUSES
+from geo.metric import metric_pin
 from geo.routing import check_lon_lat
 
 C = Complaint.__table__
@@ -135,7 +136,9 @@ def nearby_open(conn: Connection, lon: object, lat: object, category_code: str, 
     cat = conn.execute(select(CAT.c.id, CAT.c.duplicate_radius_m).where(CAT.c.code == category_code)).first()
     if cat is None:
         raise NotFound("Kategori tidak dikenal.", "Unknown category.")
-    here = func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(x, y), 4326), srid)
+    here = metric_pin(x, y, srid)
+    if here is None:  # far outside the city: nothing is near it
+        return []
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     stmt = (select(C.c.tracking_code, func.left(C.c.description, 160).label("description"), C.c.status,
                    C.c.created_at, C.c.supporters,

@@ -7,7 +7,8 @@ parser. Responses are dumped through their schemas too, which makes each answer 
 
 Every message a client can see is bilingual: fields carry Indonesian/English messages (`Bilingual`), and a
 failed validation becomes the one DomainError the error table answers (400, naming the field). The pin (lon,
-lat) is validated as one thing by the same check the domain uses, so its errors name `lon` as before.
+lat) is validated as one thing by the same check the domain uses, so a non-number, NaN or off-Earth pin is one
+error on `lon`; a missing or null coordinate names its own field.
 """
 from __future__ import annotations
 
@@ -84,17 +85,23 @@ class CityTime(fields.DateTime):
         return city_iso(value)
 
 
+LON = {"description": "Longitude (WGS 84)", "minimum": -180, "maximum": 180}
+LAT = {"description": "Latitude (WGS 84)", "minimum": -90, "maximum": 90}
+
+
 class _Pin(Schema):
     """A point given as lon/lat (WGS 84); null, NaN or off-Earth values are one error on `lon` (the pin)."""
 
-    lon = _number("lon", required=True, allow_none=True, allow_nan=True,
-                  metadata={"description": "Longitude (WGS 84), −180..180"})
-    lat = _number("lat", required=True, allow_none=True, allow_nan=True,
-                  metadata={"description": "Latitude (WGS 84), −90..90"})
+    # NaN is loaded (not refused field by field) so that a pin off the Earth gets the one message on `lon`.
+    lon = _number("lon", required=True, allow_nan=True, metadata=LON)
+    lat = _number("lat", required=True, allow_nan=True, metadata=LAT)
 
     @validates_schema
     def _on_earth(self, data: dict, **_: object) -> None:
-        if "lon" in data or "lat" in data:
+        if ("lon" in data) != ("lat" in data):
+            raise ValidationError(Bilingual("Bujur (lon) dan lintang (lat) harus diberikan bersama.",
+                                            "Give longitude (lon) and latitude (lat) together."), "lon")
+        if "lon" in data:
             _check_pin(data.get("lon"), data.get("lat"))
 
 
@@ -123,7 +130,8 @@ class NewComplaint(_Pin):
     # is answered with where the pin is, which only the domain knows.
     category = _text("category", 60, load_default="", metadata={
         "description": "Category code (Open311 service_code); required"})
-    description = _text("description", MAX_DESCRIPTION, required=True, metadata={"description": "The problem"})
+    description = _text("description", MAX_DESCRIPTION, required=True,
+                        metadata={"description": "The problem", "minLength": 1})
     accuracy_m = _number("accuracy_m", allow_none=True, metadata={"description": "GPS accuracy in metres"})
     address = _text("address", 500, allow_none=True, metadata={"description": "Address or landmark"})
     name = _text("name", 200, allow_none=True, metadata={"description": "Reporter's name (never shown publicly)"})
@@ -138,9 +146,17 @@ class NewComplaint(_Pin):
         metadata={"description": "The reporter's language: messages to them use it"})
 
 
+PHOTO_PARTS = {"photos": {"contentType": "image/jpeg, image/png, image/webp"}}  # multipart: each photo a file part
+
+
 class PhotoUpload(Schema):
+    """The photo parts of a multipart body; combined with the complaint's fields, so it allows other members."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     photos = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}),
-                         metadata={"description": "Up to 3 photos (JPEG, PNG or WebP)"})
+                         metadata={"description": "Up to 3 photos (JPEG, PNG or WebP)", "maxItems": 3})
 
 
 class PointQuery(_Pin):
@@ -150,8 +166,8 @@ class PointQuery(_Pin):
 class OptionalPointQuery(_Pin):
     """lon/lat in the query string, both or neither."""
 
-    lon = _number("lon", allow_nan=True, metadata={"description": "Longitude (WGS 84)"})
-    lat = _number("lat", allow_nan=True, metadata={"description": "Latitude (WGS 84)"})
+    lon = _number("lon", allow_nan=True, metadata=LON | {"description": "Longitude (WGS 84); with lat, or neither"})
+    lat = _number("lat", allow_nan=True, metadata=LAT | {"description": "Latitude (WGS 84); with lon, or neither"})
 
 
 class CategoryPointQuery(PointQuery):

@@ -21,6 +21,7 @@ from app import current_settings
 from app.api import openapi, schemas
 from app.auth.session import current_user, login_required
 from app.db import get_engine, get_session
+from app.http import ROW_ID
 from app.i18n import current_lang
 from geo.routing import OutsideCityError, check_in_city, explain, route_point
 
@@ -54,7 +55,9 @@ def _geojson(doc: dict, cache: str) -> Response:
 @bp.post("/complaints")
 @bp.arguments(schemas.NewComplaint, location="json_or_form")
 @bp.doc(requestBody={"content": {"multipart/form-data": {"schema": {"allOf": [
-    {"$ref": "#/components/schemas/NewComplaint"}, {"$ref": "#/components/schemas/PhotoUpload"}]}}}},
+    {"$ref": "#/components/schemas/NewComplaint"}, {"$ref": "#/components/schemas/PhotoUpload"},
+    {"properties": {"accuracy_m": {"type": "number"}}}]},  # a form has no null: leave a number out instead
+    "encoding": schemas.PHOTO_PARTS}}},
     parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {
         "type": "string", "maxLength": 100}, "description": "Retries with the same key return the first ticket"}])
 @bp.response(201, schemas.Created)
@@ -154,7 +157,11 @@ def duplicates(args: dict):
 
 
 @bp.post("/photo-location")
-@bp.doc(requestBody={"content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/PhotoUpload"}}}})
+@bp.doc(requestBody={"required": True, "content": {
+    "multipart/form-data": {"schema": {"allOf": [{"$ref": "#/components/schemas/PhotoUpload"},
+                                                 {"required": ["photos"], "properties": {"photos": {"minItems": 1}}}]},
+                            "encoding": schemas.PHOTO_PARTS},
+    "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}})
 @bp.response(200, schemas.PhotoLocation)
 @bp.alt_response(413, description="Upload too large")
 def photo_location():
@@ -169,7 +176,7 @@ def photo_location():
     return {"lon": gps[0], "lat": gps[1]} if gps else {"lon": None, "lat": None}
 
 
-@bp.get("/photos/<int:attachment_id>")
+@bp.get(f"/photos/<{ROW_ID}:attachment_id>")
 @bp.doc(responses={"200": {"description": "The photo (re-encoded at upload: no metadata)",
                            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
 @bp.alt_response(404, description="No such public photo")

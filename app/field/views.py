@@ -24,6 +24,7 @@ from app.auth.session import current_user, login_required, protect_posts
 from app.db import get_session
 from app.errors import page_shape, status_of
 from app.field import forms
+from app.http import ROW_ID
 from app.i18n import current_lang, tr
 from geo.routing import explain
 
@@ -134,7 +135,7 @@ def _flash_outcome(outcome: Outcome) -> None:
                  "Your position was not sent: the resolution is recorded without an on-site check."), "warn")
 
 
-@bp.get("/foto/<int:photo_id>")
+@bp.get(f"/foto/<{ROW_ID}:photo_id>")
 @login_required
 def photo(photo_id: int):
     _, conn, _, _ = _ctx()

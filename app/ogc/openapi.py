@@ -8,7 +8,7 @@ way, a comma-separated form array (`style: form, explode: false`).
 from __future__ import annotations
 
 from app.ogc.documents import COLLECTIONS, GEOJSON, JSON, Collection
-from app.ogc.params import DEFAULT_LIMIT, MAX_LIMIT
+from app.ogc.params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 QUERYABLE_TEXT = {"category": "category code", "status": "status (new, verified, in_progress, resolved, closed, "
                   "rejected, duplicate); comma-separated for hexbins/hotspots",
@@ -33,11 +33,12 @@ def _ok(media: str, description: str) -> dict:
 
 def _items(c: Collection | None) -> dict:
     """The items operation of one collection, or (None) of any, by its collectionId."""
-    queryables = c.queryables if c else sorted({q for x in COLLECTIONS.values() for q in x.queryables})
+    queryables = c.queryables if c else ()  # each collection's own path lists its queryables
     params = ([] if c else [_COLLECTION_ID]) + [
         _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
                "page size", style="form", explode=False),
-        _param("offset", "query", {"type": "integer", "minimum": 0, "default": 0}, "features to skip"),
+        _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+               "features to skip"),
         _param("bbox", "query", {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
                "west,south,east,north in CRS84", style="form", explode=False),
         _param("datetime", "query", {"type": "string"}, "RFC 3339 instant or interval", style="form", explode=False),

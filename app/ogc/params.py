@@ -20,6 +20,7 @@ MAX_LIMIT = 10_000
 MAX_BBOX_SPAN = 90.0
 COMMON = frozenset({"f", "lang"})
 ITEMS = frozenset({"limit", "offset", "bbox", "datetime"})
+MAX_OFFSET = 10**9
 FORMATS = {"json", "geojson"}
 
 
@@ -106,7 +107,7 @@ def parse_items(args: Mapping, queryables: tuple[str, ...], tz: str) -> ItemsQue
     start, end = parse_datetime(args.get("datetime"), tz)
     props = tuple((q, args[q]) for q in queryables if args.get(q))
     return ItemsQuery(limit=_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-                      offset=_int(args, "offset", 0, 0, 10**9), bbox=parse_bbox(args.get("bbox")),
+                      offset=_int(args, "offset", 0, 0, MAX_OFFSET), bbox=parse_bbox(args.get("bbox")),
                       start=start, end=end, props=props)
 
 

@@ -31,8 +31,10 @@ def error_shape(answer: Answer) -> Response:
     code = {404: "NotFound", 503: "ServiceUnavailable"}.get(answer.status, "InvalidParameterValue")
     if answer.status >= 500 and answer.status != 503:
         code = "ServerError"
-    resp = _send({"code": code, "description": answer.message_id, "description_en": answer.message_en},
-                 status=answer.status)
+    doc = {"code": code, "description": answer.message_id, "description_en": answer.message_en}
+    if answer.field:
+        doc["parameter"] = answer.field  # which query parameter was refused, for clients that show it
+    resp = _send(doc, status=answer.status)
     resp.headers.update(answer.headers)
     return resp
 

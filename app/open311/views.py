@@ -16,6 +16,7 @@ from aduan.text import parse_bool
 from app import current_settings
 from app.db import get_engine, get_session
 from app.errors import Answer
+from app.http import ROW_ID
 from app.open311 import georeport, updates
 from app.open311.formats import FORMATS, errors, respond
 
@@ -107,7 +108,7 @@ def token(code: str, fmt: str) -> Response:
     return respond(fmt, "service_requests", georeport.token(get_session().connection(), code))
 
 
-@bp.get("/media/<int:attachment_id>.<ext>")
+@bp.get(f"/media/<{ROW_ID}:attachment_id>.<ext>")
 def media(attachment_id: int, ext: str) -> Response:
     data, content_type = public.photo(get_session().connection(), attachment_id)
     resp = Response(data, content_type=content_type)

@@ -55,7 +55,7 @@ def test_unknown_code_is_404_problem(client):
 
 
 @pytest.mark.parametrize("body,status,field", [
-    ({"lon": 114.9}, 422, "lon"), ({"lon": "abc"}, 400, "lon"), ({"lat": None}, 400, "lon"),
+    ({"lon": 114.9}, 422, "lon"), ({"lon": "abc"}, 400, "lon"), ({"lat": None}, 400, "lat"), ({"lat": 95}, 400, "lon"),
     ({"category": "tidak-ada"}, 400, "category"), ({"description": ""}, 400, "description"),
     ({"description": "x" * 6000}, 400, "description"),
 ])
@@ -199,7 +199,7 @@ def test_openapi_document_lists_every_route(client, app):
 
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.") and doc["servers"][0]["url"].endswith("/api/v1")
-    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+    routes = {re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
               for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")}
     assert routes == set(doc["paths"])
 
