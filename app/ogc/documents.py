@@ -17,11 +17,10 @@ from aduan.errors import NotFound
 from aduan.queries import ogc
 from aduan.queries.ogc import ItemsQuery
 from aduan.settings import Settings
-from app.ogc.params import layer_filter
+from app.ogc.params import CRS84, layer_filter
 from layers import catalog
 from layers.cache import cached_bytes
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
@@ -29,6 +28,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
 
 

@@ -8,7 +8,7 @@ way, a comma-separated form array (`style: form, explode: false`).
 from __future__ import annotations
 
 from app.ogc.documents import COLLECTIONS, GEOJSON, JSON, Collection
-from app.ogc.params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from app.ogc.params import CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 QUERYABLE_TEXT = {"category": "category code", "status": "status (new, verified, in_progress, resolved, closed, "
                   "rejected, duplicate); comma-separated for hexbins/hotspots",
@@ -23,6 +23,9 @@ def _param(name: str, where: str, schema: dict, description: str, required: bool
 
 _COLLECTION_ID = {"name": "collectionId", "in": "path", "required": True, "description": "collection",
                   "schema": {"type": "string", "enum": sorted(COLLECTIONS)}}
+
+
+_CRS = _param("crs", "query", {"type": "string", "enum": [CRS84]}, "CRS of the response (Part 2): CRS84 only")
 
 
 def _ok(media: str, description: str) -> dict:
@@ -42,6 +45,7 @@ def _items(c: Collection | None) -> dict:
         _param("bbox", "query", {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6},
                "west,south,east,north in CRS84", style="form", explode=False),
         _param("datetime", "query", {"type": "string"}, "RFC 3339 instant or interval", style="form", explode=False),
+        _CRS, _param("bbox-crs", "query", {"type": "string", "enum": [CRS84]}, "CRS of bbox (Part 2)"),
     ] + [_param(q, "query", {"type": "string"}, QUERYABLE_TEXT.get(q, q)) for q in queryables]
     name = c.id if c else "any"
     return {"get": {"summary": f"Features of {name}", "operationId": f"getItems_{name}", "parameters": params,
@@ -59,12 +63,12 @@ def document(base: str) -> dict:
                                                 "responses": _ok(JSON, "collection")}},
         "/collections/{collectionId}/items": _items(None),
         "/collections/{collectionId}/items/{featureId}": {"get": {
-            "summary": "One feature", "parameters": [_COLLECTION_ID, fid], "responses": _ok(GEOJSON, "feature")}},
+            "summary": "One feature", "parameters": [_COLLECTION_ID, fid, _CRS], "responses": _ok(GEOJSON, "feature")}},
     }
     for c in COLLECTIONS.values():
         paths[f"/collections/{c.id}"] = {"get": {"summary": c.title, "responses": _ok(JSON, "collection")}}
         paths[f"/collections/{c.id}/items"] = _items(c)
         paths[f"/collections/{c.id}/items/{{featureId}}"] = {"get": {
-            "summary": f"One feature of {c.id}", "parameters": [fid], "responses": _ok(GEOJSON, "feature")}}
+            "summary": f"One feature of {c.id}", "parameters": [fid, _CRS], "responses": _ok(GEOJSON, "feature")}}
     return {"openapi": "3.0.3", "info": {"title": "Peta Aduan OGC API – Features", "version": "1.0.0"},
             "servers": [{"url": base}], "paths": paths}

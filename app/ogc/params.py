@@ -16,10 +16,12 @@ from aduan.errors import DomainError
 from aduan.queries.ogc import DEFAULT_LIMIT, ItemsQuery
 from layers.filters import DEFAULT_STATUSES, LayerFilter, default_range
 
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 MAX_LIMIT = 10_000
 MAX_BBOX_SPAN = 90.0
 COMMON = frozenset({"f", "lang"})
-ITEMS = frozenset({"limit", "offset", "bbox", "datetime"})
+CRS_PARAMS = frozenset({"crs", "bbox-crs"})
+ITEMS = frozenset({"limit", "offset", "bbox", "datetime"}) | CRS_PARAMS
 MAX_OFFSET = 10**9
 FORMATS = {"json", "geojson"}
 
@@ -36,6 +38,14 @@ def check_known(args: Mapping, allowed: frozenset[str]) -> None:
                           f"Unknown query parameter(s): {', '.join(unknown)}.")
     if args.get("f", "json") not in FORMATS:
         raise bad("f", "format yang didukung: json, geojson.", "supported formats: json, geojson.")
+
+
+def check_crs(args: Mapping) -> None:
+    """OGC API – Features Part 2 with the one CRS we serve: GDAL and QGIS ask for the storage CRS by name
+    (`crs`, `bbox-crs`); CRS84 is accepted, any other is refused (the collection lists what is offered)."""
+    for name in sorted(CRS_PARAMS & set(args)):
+        if args[name].strip("<>") != CRS84:
+            raise bad(name, f"hanya {CRS84} yang tersedia.", f"only {CRS84} is offered.")
 
 
 def _int(args: Mapping, name: str, default: int, lo: int, hi: int) -> int:
@@ -104,6 +114,7 @@ def parse_datetime(raw: str | None, tz: str) -> tuple[dt.datetime | None, dt.dat
 def parse_items(args: Mapping, queryables: tuple[str, ...], tz: str) -> ItemsQuery:
     """Everything /items accepts, validated."""
     check_known(args, ITEMS | set(queryables))
+    check_crs(args)
     start, end = parse_datetime(args.get("datetime"), tz)
     props = tuple((q, args[q]) for q in queryables if args.get(q))
     return ItemsQuery(limit=_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),

@@ -10,7 +10,7 @@ from app.errors import Answer
 from app.http import not_modified, validated, validator
 from app.ogc import documents as features
 from app.ogc import openapi
-from app.ogc.params import ItemsQuery, check_known, parse_items
+from app.ogc.params import CRS84, ItemsQuery, check_crs, check_known, parse_items
 from layers.cache import data_version
 
 bp = Blueprint("ogc", __name__)
@@ -24,6 +24,13 @@ def _base() -> str:
 
 def _send(doc: dict, mimetype: str = features.JSON, status: int = 200) -> Response:
     return Response(json.dumps(doc, ensure_ascii=False), status=status, mimetype=mimetype)
+
+
+def _features(doc: dict, etag: str) -> Response:
+    """Features with the CRS their coordinates are in (Part 2's Content-Crs header) and their validators."""
+    resp = _send(doc, features.GEOJSON)
+    resp.headers["Content-Crs"] = f"<{CRS84}>"
+    return validated(resp, etag, CACHE)
 
 
 def error_shape(answer: Answer) -> Response:
@@ -82,12 +89,13 @@ def items(cid: str):
             return unchanged
         feats, matched = features.fetch(conn, cid, query, settings)
     doc = features.items_document(_base(), cid, request.args.to_dict(), query, feats, matched)
-    return validated(_send(doc, features.GEOJSON), etag, CACHE)
+    return _features(doc, etag)
 
 
 @bp.get("/collections/<cid>/items/<fid>")
 def item(cid: str, fid: str):
-    check_known(request.args, frozenset())
+    check_known(request.args, frozenset({"crs"}))
+    check_crs(request.args)
     settings = current_settings()
     with get_engine().begin() as conn:
         etag = validator(data_version(conn), settings.h3_resolution)
@@ -96,4 +104,4 @@ def item(cid: str, fid: str):
         feats, _ = features.fetch(conn, cid, ItemsQuery(limit=1), settings, fid=fid)
     if not feats:
         raise NotFound(f"Fitur '{fid}' tidak ada di '{cid}'.", f"Feature '{fid}' not in '{cid}'.")
-    return validated(_send(features.item_document(_base(), cid, feats[0]), features.GEOJSON), etag, CACHE)
+    return _features(features.item_document(_base(), cid, feats[0]), etag)

@@ -149,6 +149,30 @@ def test_datetime_open_interval_filters(client, city_data):
     assert all(dt.datetime.fromisoformat(f["properties"]["created_at"]) >= since for f in doc["features"])
 
 
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+def test_the_storage_crs_can_be_asked_for_by_name(client, city_data):
+    """Part 2 as GDAL and QGIS use it: `crs`/`bbox-crs` naming CRS84 are answered, with Content-Crs."""
+    assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in \
+        client.get("/ogc/conformance").get_json()["conformsTo"]
+    assert client.get("/ogc/collections/complaints").get_json()["storageCrs"] == CRS84
+    r = client.get("/ogc/collections/complaints/items", query_string={
+        "crs": CRS84, "bbox-crs": CRS84, "bbox": "114.4,-3.5,114.7,-3.2"})
+    assert r.status_code == 200 and r.headers["Content-Crs"] == f"<{CRS84}>"
+    assert r.get_json()["numberMatched"] == city_data["loaded"]
+    one = client.get(f"/ogc/collections/complaints/items/{city_data['pii_code']}", query_string={"crs": CRS84})
+    assert one.status_code == 200 and one.headers["Content-Crs"] == f"<{CRS84}>"
+
+
+@pytest.mark.parametrize("name", ["crs", "bbox-crs"])
+def test_a_crs_not_offered_is_400_naming_the_parameter(client, name):
+    r = client.get("/ogc/collections/complaints/items",
+                   query_string={name: "http://www.opengis.net/def/crs/EPSG/0/3857"})
+    doc = r.get_json()
+    assert r.status_code == 400 and doc["parameter"] == name and CRS84 in doc["description_en"]
+
+
 def test_single_item_by_tracking_code(client, city_data):
     """/items/{fid} returns one Feature with self and collection links."""
     r = client.get(f"/ogc/collections/complaints/items/{city_data['pii_code']}")

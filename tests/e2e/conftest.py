@@ -44,16 +44,22 @@ def live_server(app) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session."""
+def playwright_driver():
+    """One Playwright driver for the session: its sync API allows only one at a time, so every browser uses it."""
     if CHROMIUM is None:
         pytest.fail("Chromium is not installed: run `make test` (as root it installs the 'chromium' package).")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        yield b
-        b.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """One headless Chromium for the session."""
+    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture

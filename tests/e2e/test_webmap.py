@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from app import create_app
-from tests.e2e.conftest import new_page, serve
+from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS, new_page, serve
 from tests.fieldkit import make_tickets
 
 pytestmark = pytest.mark.e2e
@@ -33,15 +33,11 @@ def other_origin():
 
 
 @pytest.fixture
-def webgl_browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS + WEBGL_ARGS)
-        yield b
-        b.close()
+def webgl_browser(playwright_driver):
+    """A Chromium of its own with the software WebGL rasteriser, on the session's one Playwright driver."""
+    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS + WEBGL_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture
