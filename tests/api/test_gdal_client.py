@@ -16,7 +16,6 @@ from werkzeug.wrappers import Request
 from tests.e2e.conftest import serve
 from tests.planner_data import city_data  # noqa: F401 - the fixture, by name
 
-
 READ = """
 import json, sys, pyogrio
 frame = pyogrio.read_dataframe("OAPIF:" + sys.argv[1], layer="complaints", where=sys.argv[2] or None)
