@@ -218,6 +218,10 @@ class Complaint(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(100))
     attributes: Mapped[dict | None] = mapped_column(JSONB)  # answers to the category's Open311 attributes
+    channel_ref: Mapped[str | None] = mapped_column(String(300))  # message id, post URL, LAPOR! tracking id
+    received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # clocks start here
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # the desk clerk
+    public_description: Mapped[str | None] = mapped_column(Text)  # moderated text; the original stays
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # optimistic locking
     __table_args__ = (
         CheckConstraint(
@@ -231,6 +235,8 @@ class Complaint(Base):
         Index("complaint_open_geom_m", "geom_m", postgresql_using="gist",
               postgresql_where=text(f"status {OPEN_SQL}")),  # migration 0005
         Index("complaint_resolved_at", "resolved_at", "skpd_id"),  # migration 0006
+        Index("complaint_channel_ref", "channel", "channel_ref", unique=True,
+              postgresql_where=text("channel_ref IS NOT NULL")),  # migration 0011
     )
 
 
@@ -392,6 +398,23 @@ class ApiClient(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[dt.datetime] = _now()
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    channels: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))  # a channel gateway
+
+
+class Place(Base):
+    """A named place people say (patokan): a street, market, mosque, school, bridge; for the search box."""
+
+    __tablename__ = "place"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(60))
+    source: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry(srid=4326, spatial_index=False), nullable=False)
+    created_at: Mapped[dt.datetime] = _now()
+    __table_args__ = (
+        Index("place_geom", "geom", postgresql_using="gist"),
+        Index("place_name_trgm", text("lower(name) gin_trgm_ops"), postgresql_using="gin"),
+    )
 
 
 class DayOff(Base):

@@ -5,7 +5,11 @@
 | officer     | own SKPD's tickets                                        | own SKPD's tickets    | OFFICER_ACTIONS   |
 | skpd_admin  | own SKPD's tickets                                        | own SKPD's tickets    | every action      |
 | planner     | every ticket (read-only everywhere)                       | never                 | nothing           |
+| desk        | every ticket                                              | every ticket          | DESK_ACTIONS      |
 | admin       | every ticket                                              | every ticket          | every action      |
+
+The desk (the city's complaint desk, Diskominfotik clerks) also enters complaints that arrived through other
+channels on the reporter's behalf and moderates what the public sees (DESK_ROLES).
 
 Officers of another SKPD see only the public parts of a ticket (through the public pages and public tickets
 in the nearby list); they get 403 on its staff page and on every change.
@@ -23,14 +27,18 @@ ACTIONS = ("note", "verify", "start", "resolve", "close", "reject", "duplicate",
 # Field officers work the ticket; deciding that it is not a ticket (reject, duplicate), closing it, re-opening it
 # and sending it to another SKPD are the desk's or the SKPD admin's call.
 OFFICER_ACTIONS = frozenset({"note", "verify", "start", "resolve"})
+DESK_ACTIONS = frozenset({"note", "verify", "close", "reject", "duplicate", "reopen", "reroute"})
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "officer": OFFICER_ACTIONS,
     "skpd_admin": frozenset(ACTIONS),
     "planner": frozenset(),
+    "desk": DESK_ACTIONS,
     "admin": frozenset(ACTIONS),
 }
-ROLES = ("officer", "skpd_admin", "planner", "admin")
+ROLES = ("officer", "skpd_admin", "planner", "desk", "admin")
 SKPD_ROLES = ("officer", "skpd_admin")
+CITY_WIDE_ROLES = ("desk", "admin")  # act on every SKPD's tickets
+DESK_ROLES = ("desk", "admin")  # enter complaints from other channels, moderate
 
 
 @dataclass(frozen=True)
@@ -65,17 +73,17 @@ def owns(user: StaffUser, complaint: OwnedBySkpd) -> bool:
 
 def can_view_private(user: StaffUser, complaint: OwnedBySkpd) -> bool:
     """Staff-only notes, officers' positions and staff photos: the owning SKPD, planners and admins."""
-    return user.role in ("admin", "planner") or owns(user, complaint)
+    return user.role in ("admin", "planner", "desk") or owns(user, complaint)
 
 
 def can_view_contact(user: StaffUser, complaint: OwnedBySkpd) -> bool:
-    """Reporter contact data (PII): only the owning SKPD and admins."""
-    return user.role == "admin" or owns(user, complaint)
+    """Reporter contact data (PII): only the owning SKPD, the desk and admins."""
+    return user.role in CITY_WIDE_ROLES or owns(user, complaint)
 
 
 def allowed_actions(user: StaffUser, complaint: OwnedBySkpd) -> frozenset[str]:
     """The actions this user may take on this ticket, whatever its status."""
-    if user.role == "admin" or owns(user, complaint):
+    if user.role in CITY_WIDE_ROLES or owns(user, complaint):
         return ROLE_ACTIONS.get(user.role, frozenset())
     return frozenset()
 
@@ -84,6 +92,17 @@ def can_change(user: StaffUser, complaint: OwnedBySkpd, action: str | None = Non
     """Whether the user may change this ticket at all (or take `action` on it)."""
     actions = allowed_actions(user, complaint)
     return bool(actions) if action is None else action in actions
+
+
+def can_enter(user: StaffUser) -> bool:
+    """May enter a complaint on a reporter's behalf with its channel, reference and time of receipt."""
+    return user.role in DESK_ROLES
+
+
+def check_enter(user: StaffUser) -> None:
+    if not can_enter(user):
+        raise Forbidden("Hanya petugas meja aduan yang dapat mencatat aduan dari kanal lain.",
+                        "Only the complaint desk may enter complaints from other channels.")
 
 
 def check_view_private(user: StaffUser, complaint: OwnedBySkpd) -> None:
