@@ -1,12 +1,24 @@
-"""Text as people and files send it: one cleaner for stored text, one reader of yes/no words.
+"""Text as people and files send it: one cleaner for stored text, one reader of yes/no words, one masker.
 
 `clean_text` stores text as text (normalised, control characters dropped, bounded); HTML is escaped on output,
 never here. `parse_bool` is the one word list for yes/no, in Indonesian and English, used by forms, query
 parameters, CSV imports and the environment alike.
+
+`mask_contacts` is what every public output applies to free text (description, address, public notes; through
+aduan/queries/public.py): people type their phone number, e-mail or NIK into a complaint. The stored text is
+never changed — staff see the original. What the public sees instead (our choice):
+- an Indonesian mobile number (08…, +62 8…, 62 8…; 10–13 digits in national form, digits grouped by spaces,
+  dashes or dots) keeps its operator prefix and last two digits, in national form: `0812-****-**90` — a reader
+  sees that a number was given, nobody can call it;
+- an e-mail address becomes `[email disembunyikan]`;
+- a 16-digit NIK (the national identity number, also written in groups of four) becomes `[NIK disembunyikan]`.
+Dates, RT/RW, house numbers, kilometre markers and other short numbers are left alone: a phone must start
+like a mobile number and have 10–13 digits, a NIK exactly 16.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
@@ -45,3 +57,38 @@ def format_moment(value: dt.datetime | None, tz: str, lang: str = "id", *, with_
     local = value.astimezone(ZoneInfo(tz))
     day = f"{local.day} {(MONTHS_EN if lang == 'en' else MONTHS_ID)[local.month - 1]} {local.year}"
     return f"{day} {local:%H:%M %Z}" if with_time else day
+
+
+EMAIL_MASK = "[email disembunyikan]"
+NIK_MASK = "[NIK disembunyikan]"
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_NIK = re.compile(r"(?<!\d)\d{4}(?:[ .-]?\d{4}){3}(?!\d)")
+# A mobile number's candidate: its start (0, 62 or +62, then 8) and digit groups joined by one separator each;
+# `_phone` keeps the longest leading run of groups that is a phone number and leaves what follows.
+_PHONE = re.compile(r"(?<![\d+])(?:\+62|62|0)[ .-]?8\d*(?:[ .-]\d+)*")
+_GROUP = re.compile(r"\d+|[^\d]+")
+PHONE_DIGITS = (10, 13)  # national form, with its leading 0
+
+
+def _national(digits: str) -> str:
+    return "0" + digits[2:] if digits.startswith("62") else digits
+
+
+def _phone(match: re.Match) -> str:
+    """Mask the longest leading part of the candidate that has a mobile number's length."""
+    text = match.group(0)
+    ends = [m.end() for m in _GROUP.finditer(text) if m.group(0)[0].isdigit()]
+    for end in reversed(ends):
+        digits = _national(re.sub(r"\D", "", text[:end]))
+        if PHONE_DIGITS[0] <= len(digits) <= PHONE_DIGITS[1]:
+            return f"{digits[:4]}-****-{'*' * (len(digits) - 10)}{digits[-2:]}" + text[end:]
+    return text
+
+
+def mask_contacts(value: str | None) -> str | None:
+    """The text with phone numbers, e-mail addresses and NIK masked (see the module docstring)."""
+    if not value:
+        return value
+    value = _EMAIL.sub(EMAIL_MASK, value)
+    value = _NIK.sub(NIK_MASK, value)
+    return _PHONE.sub(_phone, value)

@@ -25,6 +25,20 @@ class OutsideCityError(RoutingError, Unprocessable):
     code = "outside_city"
 
 
+# The flags peta_route() sets (migrations/sql/route_v3.sql) as staff read them: the one table of their names.
+FLAG_NAMES: dict[str, tuple[str, str]] = {
+    "overlap": ("Kelurahan tumpang tindih: dipilih yang paling dalam", "Overlapping kelurahan: the deepest chosen"),
+    "snapped": ("Di luar batas kelurahan: digeser ke yang terdekat", "Outside every kelurahan: snapped to the nearest"),
+    "near_border": ("Dekat batas wilayah", "Near a border"),
+}
+
+
+def flag_name(flag: str, lang: str = "id") -> str:
+    """A routing flag in words (an unknown flag keeps its code)."""
+    names = FLAG_NAMES.get(flag)
+    return flag if names is None else names[1 if lang == "en" else 0]
+
+
 @dataclass(frozen=True)
 class RoutingDecision:
     """What `peta_route()` decided, with names, ready to store on the ticket and to show."""

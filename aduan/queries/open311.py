@@ -1,5 +1,6 @@
 """Open311 reads: service requests as the public view of a complaint (aduan/queries/public.py) shows them, with the
-latest public note and the first public photo; every filter an expression with bound values.
+latest public note and the first public photo; every filter an expression with bound values. Notes leave masked
+(`public.masked`) like every public text.
 
 Asked for by tracking code, a confidential ticket is found too (whoever holds its code may follow it) and is
 redacted by the public view; every other query lists public complaints only.
@@ -42,7 +43,7 @@ def _view() -> Select:
             .order_by(EVENT.c.created_at.desc(), EVENT.c.id.desc()).limit(1).lateral("n"))
     photo = (select(PHOTO.c.id, PHOTO.c.content_type).where(PHOTO.c.complaint_id == C.c.id, PHOTO.c.public)
              .order_by(PHOTO.c.id).limit(1).lateral("p"))
-    return (public.public_view(note.c.note.label("status_notes"), photo.c.id.label("photo_id"),
+    return (public.public_view(public.masked(note.c.note).label("status_notes"), photo.c.id.label("photo_id"),
                                photo.c.content_type.label("photo_type"))
             .outerjoin(note, true()).outerjoin(photo, true()))
 
@@ -99,7 +100,7 @@ SELECT e.id AS update_id, c.tracking_code, e.kind, e.created_at, CASE WHEN e.pub
    AND (e.public OR e.kind = ANY(:steps))
  ORDER BY e.created_at, e.id
  LIMIT :limit OFFSET :offset
-""")
+""").columns(note=public.MaskedText())  # a public note leaves masked, as in the public view
 
 
 def find_updates(conn: Connection, start: dt.datetime, end: dt.datetime, *, page: int = 1,

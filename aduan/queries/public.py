@@ -6,6 +6,12 @@ selects named public columns only and never joins the reporter table, so reporte
 public answer by accident. Lists select only complaints flagged public (not confidential categories); a
 confidential ticket is found only by its tracking code, and `redact` then leaves nothing but its status, dates
 and agency.
+
+Free text leaves masked (`masked`, aduan/text.py's `mask_contacts`: phone numbers, e-mail addresses, NIK) — the
+description, the address, public notes and the answers to a category's questions; the stored text is never
+changed and staff pages show the original. A moderator's `public_description`, when set, is what the public
+reads instead of the reporter's text (aduan/moderation.py). Masking is a column type applied as rows are read,
+so whatever selects through this module gets it, whichever output the rows then become.
 """
 from __future__ import annotations
 
@@ -13,12 +19,15 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Connection, Float, Integer, Select, and_, case, func, or_, select, true
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy.sql.expression import type_coerce
+from sqlalchemy.types import Text, TypeDecorator
 
 from aduan.errors import NotFound
 from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Kecamatan, Kelurahan, Skpd
 from aduan.statuses import OPEN_STATUSES
+from aduan.text import mask_contacts
 from geo.metric import metric_pin
 from geo.routing import check_lon_lat
 
@@ -43,15 +52,58 @@ CONFIDENTIAL = ("description", "address", "lon", "lat", "kelurahan_code", "kelur
                 "kecamatan", "routing", "routing_flags", "status_notes", "photo_id", "photo_type", "attributes")
 
 
+class MaskedText(TypeDecorator):
+    """Text read with contact data masked (and then cut to `limit` characters, so no half number is left)."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, limit: int | None = None) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def process_result_value(self, value: str | None, dialect: object) -> str | None:
+        value = mask_contacts(value)
+        return value[:self.limit] if value is not None and self.limit is not None else value
+
+
+class MaskedJson(TypeDecorator):
+    """JSON read with contact data masked in every string it holds (answers to a category's questions)."""
+
+    impl = JSONB
+    cache_ok = True
+
+    def process_result_value(self, value: object, dialect: object) -> object:
+        if isinstance(value, str):
+            return mask_contacts(value)
+        if isinstance(value, list):
+            return [self.process_result_value(v, dialect) for v in value]
+        if isinstance(value, dict):
+            return {k: self.process_result_value(v, dialect) for k, v in value.items()}
+        return value
+
+
+def masked(text: ColumnElement, limit: int | None = None) -> ColumnElement:
+    """Free text as the public may read it: contact data masked when the row is read (Open311 uses it too)."""
+    return type_coerce(text, MaskedText(limit))
+
+
+def public_text(limit: int | None = None) -> ColumnElement:
+    """The complaint's text the public reads: the moderated text when there is one, masked."""
+    return masked(func.coalesce(C.c.public_description, C.c.description), limit)
+
+
 def _columns() -> list[KeyedColumnElement]:
     return [
         C.c.id, C.c.tracking_code, C.c.status, CAT.c.code.label("category"), CAT.c.name_id.label("category_name"),
-        CAT.c.name_en.label("category_name_en"), C.c.description, C.c.address, C.c.created_at, C.c.updated_at,
+        CAT.c.name_en.label("category_name_en"), public_text().label("description"),
+        masked(C.c.address).label("address"), C.c.created_at, C.c.updated_at,
         C.c.followup_due_at, C.c.handling_due_at, C.c.followed_up_at, C.c.resolved_at, C.c.closed_at,
         C.c.supporters, KEL.c.code.label("kelurahan_code"), KEL.c.name.label("kelurahan"),
         KEC.c.code.label("kecamatan_code"), KEC.c.name.label("kecamatan"), SKPD.c.code.label("skpd_code"),
         SKPD.c.name.label("skpd"), func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"),
-        C.c.public, C.c.routing, C.c.routing_flags, C.c.attributes, ORIGINAL.c.tracking_code.label("duplicate_of"),
+        C.c.public, C.c.routing, C.c.routing_flags, type_coerce(C.c.attributes, MaskedJson).label("attributes"),
+        ORIGINAL.c.tracking_code.label("duplicate_of"),
     ]
 
 
@@ -90,7 +142,8 @@ def history(conn: Connection, complaint_id: int) -> list[dict]:
     photos = (select(func.array_agg(aggregate_order_by(PHOTO.c.id, PHOTO.c.id)))
               .where(PHOTO.c.event_id == EVENT.c.id, PHOTO.c.public).scalar_subquery())
     stmt = (select(EVENT.c.kind, EVENT.c.from_status, EVENT.c.to_status,
-                   case((EVENT.c.public, EVENT.c.note)).label("note"), EVENT.c.created_at, photos.label("photos"))
+                   masked(case((EVENT.c.public, EVENT.c.note))).label("note"), EVENT.c.created_at,
+                   photos.label("photos"))
             .where(EVENT.c.complaint_id == complaint_id, or_(EVENT.c.public, EVENT.c.kind.in_(STEP_KINDS)))
             .order_by(EVENT.c.created_at, EVENT.c.id))
     return [dict(r) for r in conn.execute(stmt).mappings()]
@@ -140,7 +193,7 @@ def nearby_open(conn: Connection, lon: object, lat: object, category_code: str, 
     if here is None:  # far outside the city: nothing is near it
         return []
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    stmt = (select(C.c.tracking_code, func.left(C.c.description, 160).label("description"), C.c.status,
+    stmt = (select(C.c.tracking_code, public_text(160).label("description"), C.c.status,
                    C.c.created_at, C.c.supporters,
                    func.round(func.ST_Distance(C.c.geom_m, here)).cast(Integer).label("distance_m"),
                    func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"))

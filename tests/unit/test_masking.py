@@ -1,0 +1,67 @@
+"""Masking contact data in public text (aduan/text.py): phones, e-mail addresses and NIK go, the rest stays."""
+from __future__ import annotations
+
+import pytest
+
+from aduan.text import EMAIL_MASK, NIK_MASK, mask_contacts
+from geo.routing import FLAG_NAMES, flag_name
+
+ADDRESS = "Jl. A. Yani km 4,5 RT 012 RW 003 no. 17"
+
+
+@pytest.mark.parametrize("typed", ["0812 3456 7890", "0812-3456-7890", "0812.3456.7890", "081234567890",
+                                   "+62 812-3456-7890", "+6281234567890", "62 812 3456 7890", "628123456789 0"])
+def test_a_mobile_number_in_any_usual_form_keeps_only_its_prefix_and_last_digits(typed):
+    """However it is written, the number shows as 0812-****-**90 and none of its middle digits remain."""
+    out = mask_contacts(f"Hubungi {typed} ya")
+    assert out == "Hubungi 0812-****-**90 ya"
+    assert "3456" not in out and "5678" not in out
+
+
+def test_an_address_with_rt_rw_km_and_house_number_is_untouched_and_the_phone_after_it_masked():
+    """RT 012, RW 003, km 4,5 and no. 17 are not phone numbers; the number after them is."""
+    out = mask_contacts(f"{ADDRESS}, hubungi 0812 3456 7890")
+    assert out == f"{ADDRESS}, hubungi 0812-****-**90"
+
+
+def test_a_nik_is_masked_whole_contiguous_or_in_groups():
+    """Sixteen digits (the NIK), contiguous or in groups of four, become the NIK mark."""
+    assert mask_contacts("NIK 6371012345678901") == f"NIK {NIK_MASK}"
+    assert mask_contacts("NIK: 6371 0123 4567 8901.") == f"NIK: {NIK_MASK}."
+
+
+def test_an_email_address_is_masked():
+    """An e-mail address, with dots and plus, disappears entirely."""
+    out = mask_contacts("Kirim ke budi.santoso+aduan@mail.contoh.co.id segera")
+    assert out == f"Kirim ke {EMAIL_MASK} segera" and "budi" not in out
+
+
+@pytest.mark.parametrize("text", [
+    "Lubang sejak 17-08-2026 jam 08.30", "Tanggal 2026-11-02, km 12+400", "Rp 1.500.000 untuk 3 rumah",
+    "Gang 08 no. 0812", "Kode BJM-2611-8K3Q", "Titik -3.3912345, 114.5087654", "Nomor 08123 saja",
+    "Angka panjang 12345678901234567"])
+def test_dates_amounts_codes_and_short_or_overlong_numbers_stay(text):
+    """Only phones (10–13 digits starting like a mobile number), e-mails and 16-digit NIK are masked."""
+    assert mask_contacts(text) == text
+
+
+def test_a_number_followed_by_another_number_masks_the_phone_and_keeps_the_rest():
+    """'0812 3456 7890 17 Agustus': the phone is masked, the day after it kept."""
+    assert mask_contacts("hp 0812 3456 7890 17 Agustus") == "hp 0812-****-**90 17 Agustus"
+
+
+def test_several_contacts_in_one_text_are_all_masked():
+    """Two phones, an e-mail and a NIK in one description: each is masked."""
+    out = mask_contacts("WA 0813-5000-1122 atau 0511 telp 085212345678, a@b.id, NIK 6371012345678901")
+    assert out == f"WA 0813-****-**22 atau 0511 telp 0852-****-**78, {EMAIL_MASK}, NIK {NIK_MASK}"
+
+
+def test_nothing_and_empty_stay_as_they_are():
+    assert mask_contacts(None) is None and mask_contacts("") == ""
+
+
+def test_every_routing_flag_has_words_in_both_languages():
+    """Flags are shown as words, not codes; an unknown flag falls back to its code."""
+    assert set(FLAG_NAMES) == {"overlap", "snapped", "near_border"}
+    assert flag_name("near_border") == "Dekat batas wilayah" and flag_name("near_border", "en") == "Near a border"
+    assert flag_name("something_new", "en") == "something_new"
