@@ -90,9 +90,14 @@ def create_user(conn: Connection, email: str, password: str, role: str, skpd_cod
 
 
 def _skpd_id(conn: Connection, code: str) -> int:
+    """The SKPD's id; a wrong code is answered with the valid ones, so the admin need not look them up."""
     found = conn.execute(text("SELECT id FROM skpd WHERE code = :c"), {"c": code.strip()}).scalar()
     if found is None:
-        raise NotFound(f"SKPD dengan kode {code!r} tidak ditemukan.", f"No SKPD with code {code!r}.", field="skpd")
+        codes = conn.execute(text("SELECT code FROM skpd WHERE active ORDER BY code")).scalars().all()
+        known_id = f"kode yang ada: {', '.join(codes)}" if codes else "belum ada SKPD (flask import-skpd)"
+        known_en = f"valid codes: {', '.join(codes)}" if codes else "there are no SKPD yet (flask import-skpd)"
+        raise NotFound(f"SKPD dengan kode {code!r} tidak ditemukan; {known_id}.",
+                       f"No SKPD with code {code!r}; {known_en}.", field="skpd")
     return found
 
 

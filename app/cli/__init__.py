@@ -6,7 +6,7 @@ from importlib import import_module
 from flask import Flask
 
 # Each module lists its click commands in COMMANDS.
-MODULES = ["database", "boundaries", "seed", "complaints", "staff", "layers", "clients", "worker"]
+MODULES = ["database", "boundaries", "setup", "seed", "complaints", "staff", "layers", "clients", "worker", "places"]
 
 
 def init_app(app: Flask) -> None:

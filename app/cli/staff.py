@@ -39,7 +39,8 @@ def _fail(err: DomainError) -> click.ClickException:
 @click.command("create-user")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(ROLES), help="officer, skpd_admin, planner or admin")
-@click.option("--skpd", "skpd_code", default=None, help="SKPD code (required for officer and skpd_admin)")
+@click.option("--skpd", "skpd_code", default=None,
+              help="SKPD code (required for officer and skpd_admin; `flask skpd list` shows them)")
 @click.option("--name", default=None, help="Display name shown in ticket history")
 @with_appcontext
 def create_user_command(email: str, role: str, skpd_code: str | None, name: str | None) -> None:
