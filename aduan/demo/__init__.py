@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from aduan import places
 from aduan.bulk_load import LoadReport, load_complaints
 from aduan.demo import reference as ref
 from aduan.settings import Settings
@@ -24,6 +26,7 @@ Say = Callable[[str], None]
 GENERATION_NAME = "Batas SINTETIS demo Kota Banjarmasin (bukan batas resmi)"
 GENERATION_SOURCE = ("synthetic: power diagram of approximate kelurahan centres (app/demo/kelurahan.csv), "
                      "synthetic Sungai Martapura gap and 4 m slivers, synthetic population; not official")
+PLACES_GEOJSON = Path(__file__).with_name("places.geojson")  # real landmarks, approximate coordinates
 
 
 @dataclass
@@ -36,6 +39,7 @@ class SeedSummary:
     skpd: int = 0
     categories: int = 0
     service_areas: int = 0
+    places: int = 0
     complaints: LoadReport = field(default_factory=LoadReport)
     by_status: dict[str, int] = field(default_factory=dict)
     by_skpd: dict[str, int] = field(default_factory=dict)
@@ -61,6 +65,7 @@ def seed(conn: Connection, settings: Settings, *, complaints: int, seed: int, no
     category_ids = upsert_categories(conn, skpd_ids)
     out.skpd, out.categories = len(skpd_ids), len(category_ids)
     out.service_areas = replace_service_areas(conn, city, skpd_ids, category_ids)
+    out.places = load_demo_places(conn, settings)
     if complaints <= 0:
         return out
     say(f"generating {complaints:,} synthetic complaints …")
@@ -69,6 +74,15 @@ def seed(conn: Connection, settings: Settings, *, complaints: int, seed: int, no
     out.complaints = load_complaints(conn, frame, settings=settings, channel_default="demo", progress=progress)
     out.by_status, out.by_skpd = _tallies(conn, out.generation_id)
     return out
+
+
+def load_demo_places(conn: Connection, settings: Settings) -> int:
+    """The demo's patokan for the search box (aduan/demo/places.geojson), replacing those of an earlier seed."""
+    doc = json.loads(PLACES_GEOJSON.read_text(encoding="utf-8"))
+    frame = pd.DataFrame([f["properties"] | {"geometry": shapely.geometry.shape(f["geometry"])}
+                          for f in doc["features"]])
+    return places.load_places(conn, frame, source="demo", replace=True, tolerance_m=settings.snap_tolerance_m,
+                              city_name=settings.city_name).loaded
 
 
 def upsert_skpd(conn: Connection) -> dict[str, int]:

@@ -392,3 +392,53 @@ class Parser(FlaskParser):
 
     def _handle_invalid_json_error(self, error: Exception, req: object, *args: object, **kwargs: object) -> None:
         raise DomainError("Isi permintaan bukan JSON yang valid.", "The request body is not valid JSON.")
+
+
+# --- find the place (app/api/places.py) ---------------------------------------------------------------------
+# Imported here, not at the top, so that this section stays one block at the end of the module.
+from aduan.places import LIMIT_DEFAULT as PLACE_LIMIT_DEFAULT  # noqa: E402
+from aduan.places import LIMIT_MAX as PLACE_LIMIT_MAX  # noqa: E402
+from aduan.places import MAX_QUERY as PLACE_MAX_QUERY  # noqa: E402
+from aduan.places import NEAREST_DEFAULT_M, NEAREST_MAX_M  # noqa: E402
+
+_Q = Bilingual(f"«q» harus 1 sampai {PLACE_MAX_QUERY} karakter.", f"«q» must be 1 to {PLACE_MAX_QUERY} characters.")
+_PLACE_LIMIT = Bilingual(f"Parameter limit harus bilangan bulat antara 1 dan {PLACE_LIMIT_MAX}.",
+                         f"Parameter limit must be a whole number between 1 and {PLACE_LIMIT_MAX}.")
+_MAX_M = Bilingual(f"Parameter max_m harus angka antara 1 dan {NEAREST_MAX_M:g}.",
+                   f"Parameter max_m must be a number between 1 and {NEAREST_MAX_M:g}.")
+
+
+class PlaceSearchQuery(OptionalPointQuery):
+    """A search: what was typed, and the map centre to rank equal matches by nearness."""
+
+    q = fields.String(required=True, validate=validate.Length(1, PLACE_MAX_QUERY, error=_Q),
+                      error_messages=_messages("q"), metadata={"description": "Name or part of it (fuzzy)"})
+    limit = fields.Integer(load_default=PLACE_LIMIT_DEFAULT, validate=validate.Range(1, PLACE_LIMIT_MAX,
+                           error=_PLACE_LIMIT), error_messages={"invalid": _PLACE_LIMIT},
+                           metadata={"description": "How many results"})
+
+
+class NearestPlaceQuery(PointQuery):
+    max_m = fields.Float(load_default=NEAREST_DEFAULT_M, validate=validate.Range(1, NEAREST_MAX_M, error=_MAX_M),
+                         error_messages={"invalid": _MAX_M, "special": _MAX_M},
+                         metadata={"description": "Search radius in metres"})
+
+
+class FoundPlace(Schema):
+    """A place to pan to: its name, kind (kelurahan, kecamatan or the city's own kind) and one point."""
+
+    name = fields.String()
+    kind = fields.String(metadata={"description": "kelurahan, kecamatan or the imported kind (pasar, masjid, …)"})
+    lon = fields.Float()
+    lat = fields.Float()
+    distance_m = fields.Float(allow_none=True, metadata={"description": "Metres from lon/lat when given"})
+
+
+class Places(Schema):
+    places = fields.List(fields.Nested(FoundPlace))
+
+
+class NearestPlace(Schema):
+    place = fields.Nested(FoundPlace, allow_none=True)
+    label = fields.String(allow_none=True, metadata={"description": "e.g. «dekat Pasar Lama, 120 m»"})
+    label_en = fields.String(allow_none=True, metadata={"description": "e.g. «near Pasar Lama, 120 m»"})

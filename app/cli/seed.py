@@ -50,7 +50,7 @@ def summary_lines(s: demo.SeedSummary, seconds: float) -> list[str]:
         f"Demo data loaded in {seconds:.1f} s (SYNTHETIC: not official boundaries or real complaints).",
         f"  boundary generation {s.generation_id} (synthetic, active): {s.kecamatan} kecamatan, "
         f"{s.kelurahan} kelurahan",
-        f"  {s.skpd} SKPD, {s.categories} categories, {s.service_areas} service areas",
+        f"  {s.skpd} SKPD, {s.categories} categories, {s.service_areas} service areas, {s.places} named places",
         f"  complaints: {report.loaded:,} loaded, {len(report.refused):,} refused",
     ]
     lines += [f"    refused ({n}): {reason}" for reason, n in report.refused_by_reason().most_common(5)]
