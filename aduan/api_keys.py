@@ -10,13 +10,23 @@ from sqlalchemy import Connection, text
 PREFIX_LEN = 8
 
 
-def create_api_key(conn: Connection, name: str) -> str:
-    """Create a client and return its key; only the hash is kept."""
+def create_api_key(conn: Connection, name: str, channels: bool = False) -> str:
+    """Create a client and return its key; only the hash is kept. `channels`: a channel gateway (a WhatsApp or
+    LAPOR! bridge) that may record the channel, its reference and the time of receipt, as the desk does."""
     prefix = secrets.token_hex(PREFIX_LEN // 2)
     key = f"pa_{prefix}_{secrets.token_urlsafe(32)}"
-    conn.execute(text("INSERT INTO api_client (name, key_prefix, key_hash) VALUES (:n, :p, :h)"),
-                 {"n": name, "p": prefix, "h": _hash(key)})
+    conn.execute(text("INSERT INTO api_client (name, key_prefix, key_hash, channels) VALUES (:n, :p, :h, :c)"),
+                 {"n": name, "p": prefix, "h": _hash(key), "c": channels})
     return key
+
+
+def channel_gateway(conn: Connection, key: str | None) -> tuple[int, str] | None:
+    """(id, name) of the active channel gateway this key belongs to, else None."""
+    client_id = verify_api_key(conn, key)
+    if client_id is None:
+        return None
+    row = conn.execute(text("SELECT id, name FROM api_client WHERE id = :i AND channels"), {"i": client_id}).first()
+    return (row.id, row.name) if row else None
 
 
 def verify_api_key(conn: Connection, key: str | None) -> int | None:

@@ -3,6 +3,10 @@
 Everything a submission writes (reporter, complaint, first event, photos) goes in one transaction: a bad photo,
 a point outside the city or a lost race leaves nothing behind. An idempotency key makes resubmits (a double tap,
 a form sent twice, an Open311 client retrying) return the first ticket instead of creating a second one.
+
+The desk enters complaints that reached the city elsewhere (WhatsApp, LAPOR!, a phone call): with the channel's
+own reference the same message entered twice — two clerks, a double click — is one ticket, and the clerk who
+entered it and when it was received (the clocks start then, not when it was typed in) are on the ticket.
 """
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aduan import history, notifications
+from aduan.channels import CHANNELS, DESK_CHANNELS, channel_name
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError, NotFound
-from aduan.models import Category, Complaint, Reporter, Skpd
+from aduan.models import Category, Complaint, Reporter, Skpd, User
 from aduan.photos import ProcessedPhoto, process_photos
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
@@ -29,6 +34,8 @@ from geo.routing import RoutingDecision, check_in_city, check_lon_lat, route_poi
 
 MIN_DESCRIPTION = 3
 MAX_PHOTOS = 3
+MAX_BACKDATE = dt.timedelta(days=366)  # a desk entry received longer ago is a typo (or an import's job)
+CLOCK_SKEW = dt.timedelta(minutes=10)  # "received" a little in the future: a clerk's clock, not a typo
 EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 PHONE_RE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
@@ -54,6 +61,18 @@ class Submission:
     photos: list[bytes] = field(default_factory=list)
     lang: str = "id"  # the reporter's language: messages to them use it
     attributes: dict[str, list[str]] | None = None  # answers to the category's Open311 attributes, checked
+    channel_ref: str | None = None  # the channel's own id of the message: one ticket per (channel, reference)
+    received_at: dt.datetime | None = None  # when the city received it elsewhere; the clocks start then
+    entered_by_id: int | None = None  # the desk clerk who entered it
+    entered_by_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Who entered an existing desk ticket and when: shown to a second clerk entering the same message."""
+
+    by: str | None
+    at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,7 @@ class SubmitResult:
     created: bool  # False when an idempotent resubmit returned the existing ticket
     skpd_name: str
     handling_due_at: dt.datetime
+    entry: Entry | None = None  # for a desk entry: who entered it first, and when
 
 
 def _bad(field_name: str, msg_id: str, msg_en: str) -> DomainError:
@@ -101,13 +121,29 @@ def _check(sub: Submission, session: Session) -> tuple[Category, str, float | No
     return category, description, accuracy
 
 
+def check_channel(sub: Submission, now: dt.datetime) -> None:
+    """The desk's fields: a known channel, a reference of sane length, a time of receipt in the past year."""
+    if sub.channel not in CHANNELS:
+        raise _bad("channel", f"Kanal tidak dikenal; pilih salah satu: {', '.join(DESK_CHANNELS)}.",
+                   f"Unknown channel; choose one of: {', '.join(DESK_CHANNELS)}.")
+    sub.channel_ref = clean_text(sub.channel_ref, 300) or None
+    if sub.received_at is None:
+        return
+    if sub.received_at.tzinfo is None:
+        raise _bad("received_at", "Waktu diterima harus menyebut zona waktu.", "The time received needs a zone.")
+    if sub.received_at > now + CLOCK_SKEW:
+        raise _bad("received_at", "Waktu diterima tidak boleh di masa depan.", "The time received is in the future.")
+    if sub.received_at < now - MAX_BACKDATE:
+        raise _bad("received_at", "Waktu diterima lebih dari setahun lalu; gunakan impor data.",
+                   "The time received is more than a year ago; use the data import.")
+
+
 def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResult:
     """Check, route and store one complaint; commit and return its tracking code."""
     sub.idempotency_key = scoped_key(sub.idempotency_scope, sub.idempotency_key)  # looked up exactly as stored
-    if sub.idempotency_key:
-        existing = _by_idempotency_key(session, sub.idempotency_key)
-        if existing is not None:
-            return existing
+    check_channel(sub, dt.datetime.now(dt.UTC))
+    if (existing := _existing(session, sub)) is not None:
+        return existing
     point = check_lon_lat(sub.lon, sub.lat)
     try:
         category, description, accuracy = _check(sub, session)
@@ -124,8 +160,7 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
         session.commit()
     except IntegrityError:
         session.rollback()
-        again = _by_idempotency_key(session, sub.idempotency_key) if sub.idempotency_key else None
-        if again is not None:
+        if (again := _existing(session, sub)) is not None:
             return again
         # a tracking-code collision (≈1 in 10⁹): one retry with a fresh code
         stored = _store(session.connection(), sub, point, category, description, accuracy, decision, photos, settings)
@@ -144,18 +179,38 @@ def scoped_key(scope: str, key: object) -> str | None:
     return stored if len(stored) <= 100 else f"{scope}:#{hashlib.sha256(cleaned.encode()).hexdigest()}"[:100]
 
 
-def _by_idempotency_key(session: Session, key: str) -> SubmitResult | None:
+def _existing(session: Session, sub: Submission) -> SubmitResult | None:
+    """The ticket this submission already made: by its idempotency key, or by its channel reference."""
+    if sub.idempotency_key:
+        found = _first(session, Complaint.idempotency_key == sub.idempotency_key)
+        if found is not None:
+            return found
+    if sub.channel_ref:
+        return _first(session, Complaint.channel == sub.channel, Complaint.channel_ref == sub.channel_ref)
+    return None
+
+
+def _first(session: Session, *where: object) -> SubmitResult | None:
     row = session.execute(select(Complaint.id, Complaint.tracking_code, Complaint.routing, Skpd.name,
-                                 Complaint.handling_due_at).join(Skpd, Skpd.id == Complaint.skpd_id)
-                          .where(Complaint.idempotency_key == key)).first()
-    return SubmitResult(row.id, row.tracking_code, row.routing, False, row.name, row.handling_due_at) if row else None
+                                 Complaint.handling_due_at, Complaint.created_at, Complaint.entered_by_id,
+                                 func.coalesce(User.name, User.email).label("clerk"))
+                          .join(Skpd, Skpd.id == Complaint.skpd_id)
+                          .outerjoin(User, User.id == Complaint.entered_by_id).where(*where)).first()
+    if row is None:
+        return None
+    entry = Entry(row.clerk, row.created_at) if row.entered_by_id else None
+    return SubmitResult(row.id, row.tracking_code, row.routing, False, row.name, row.handling_due_at, entry)
 
 
 def _store(conn: Connection, sub: Submission, point: tuple[float, float], category: Category, description: str,
            accuracy: float | None, decision: RoutingDecision, photos: list[ProcessedPhoto],
            settings: Settings) -> tuple[int, str, dt.datetime]:
-    """Reporter (unless anonymous), complaint with its routing and clocks, the first event, the photos."""
-    now = dt.datetime.now(dt.UTC)
+    """Reporter (unless anonymous), complaint with its routing and clocks, the first event, the photos.
+
+    A desk entry's complaint is dated when it was received (its clocks and every statistic start then); its
+    first event is dated when it was entered, by the clerk."""
+    entered = dt.datetime.now(dt.UTC)
+    now = sub.received_at or entered
     cal = WorkCalendar.from_connection(conn, settings.timezone)
     anonymous = sub.anonymous or category.confidential or not (sub.name or sub.phone or sub.email)
     reporter_id = None if anonymous else conn.execute(insert(Reporter.__table__).values(
@@ -173,10 +228,17 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
         routing=decision.as_record(), routing_flags=decision.flags, created_at=now, updated_at=now,
         followup_due_at=cal.due_at(now, category.followup_days),
         handling_due_at=handling_due_at, idempotency_key=sub.idempotency_key,
-        attributes=sub.attributes or None).returning(Complaint.id)).scalar_one()
-    event_id = history.add_event(conn, complaint_id, "created", at=now, to_status="new",
-                                 actor_label=f"warga / citizen ({sub.channel})",
-                                 note="Aduan diterima / complaint received", data={"routing_flags": decision.flags})
+        attributes=sub.attributes or None, channel_ref=sub.channel_ref, received_at=sub.received_at,
+        entered_by_id=sub.entered_by_id).returning(Complaint.id)).scalar_one()
+    via = f"{channel_name(sub.channel)} / {channel_name(sub.channel, 'en')}"
+    event_id = history.add_event(
+        conn, complaint_id, "created", at=entered, to_status="new", actor_user_id=sub.entered_by_id,
+        actor_label=sub.entered_by_label or f"warga / citizen ({sub.channel})",
+        note=f"Aduan diterima lewat {channel_name(sub.channel)} / complaint received via "
+             f"{channel_name(sub.channel, 'en')}" if sub.entered_by_id else "Aduan diterima / complaint received",
+        data={"routing_flags": decision.flags, "channel": sub.channel, "channel_ref": sub.channel_ref,
+              "received_at": now.isoformat(), "via": via} if sub.entered_by_id or sub.channel_ref
+        else {"routing_flags": decision.flags})
     for photo in photos:
         history.add_photo(conn, complaint_id, event_id, photo, role="report", public=not category.confidential)
     notifications.enqueue(conn, complaint_id, "received", settings, event_id=event_id)

@@ -411,10 +411,12 @@ class Place(Base):
     source: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(Geometry(srid=4326, spatial_index=False), nullable=False)
     created_at: Mapped[dt.datetime] = _now()
-    __table_args__ = (
-        Index("place_geom", "geom", postgresql_using="gist"),
-        Index("place_name_trgm", text("lower(name) gin_trgm_ops"), postgresql_using="gin"),
-    )
+    __table_args__ = (Index("place_geom", "geom", postgresql_using="gist"),)
+
+
+# Fuzzy search on the name (pg_trgm), case-insensitive.
+Index("place_name_trgm", func.lower(Place.name).label("name_lower"), postgresql_using="gin",
+      postgresql_ops={"name_lower": "gin_trgm_ops"})
 
 
 class DayOff(Base):

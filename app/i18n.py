@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g, request
 
-from aduan import statuses
+from aduan import channels, statuses
 
 LANGS = ("id", "en")
 
@@ -32,10 +32,15 @@ def status_label(status: str | None) -> str:
     return statuses.label(status, current_lang())
 
 
+def channel_label(channel: str | None) -> str:
+    """A channel (WhatsApp, SP4N-LAPOR!, …) in the reader's language."""
+    return channels.channel_name(channel or "", current_lang())
+
+
 def init_app(app: Flask) -> None:
     """Expose `tr`, the language and the status vocabulary to templates; remember an explicit choice."""
     app.jinja_env.globals.update(tr=tr, current_lang=current_lang, status_label=status_label,
-                                 statuses=statuses.STATUSES)
+                                 channel_label=channel_label, statuses=statuses.STATUSES)
 
     @app.after_request
     def _remember(resp: Response) -> Response:

@@ -16,12 +16,13 @@ SELECT c.id, c.tracking_code, c.status, c.version, c.description, c.address, c.p
        ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
        cat.code AS category_code, cat.name_id AS category_name_id, cat.name_en AS category_name_en,
        s.code AS skpd_code, s.name AS skpd_name, k.name AS kelurahan_name, k.code AS kelurahan_code,
-       d.tracking_code AS duplicate_of
+       d.tracking_code AS duplicate_of, c.channel_ref, c.received_at, COALESCE(u.name, u.email) AS entered_by
   FROM complaint c
   JOIN category cat ON cat.id = c.category_id
   JOIN skpd s ON s.id = c.skpd_id
   JOIN kelurahan k ON k.id = c.kelurahan_id
   LEFT JOIN complaint d ON d.id = c.duplicate_of_id
+  LEFT JOIN app_user u ON u.id = c.entered_by_id
  WHERE c.tracking_code = :code
 """)
 _EVENTS = text("""

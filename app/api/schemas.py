@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from webargs.flaskparser import FlaskParser
 
-from aduan.errors import DomainError
+from aduan.channels import DESK_CHANNELS
+from aduan.errors import DomainError, Forbidden
 from aduan.intake import Submission
 from aduan.permissions import StaffUser
 from aduan.queries.nearby import LIMIT_DEFAULT, LIMIT_MAX, RADIUS_DEFAULT, RADIUS_MAX, STATUS_FILTERS, NearbyQuery
@@ -85,6 +87,18 @@ class CityTime(fields.DateTime):
         return city_iso(value)
 
 
+class ReceivedAt(fields.AwareDateTime):
+    """A moment of receipt: ISO 8601; one without an offset is the city's local time (what a clerk types)."""
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(format="iso", error_messages=_messages("received_at") | {"invalid": Bilingual(
+            "«received_at» bukan tanggal/waktu ISO 8601.", "«received_at» is not an ISO 8601 date-time.")}, **kw)
+
+    def _deserialize(self, value: object, attr: str | None, data: Mapping | None, **kwargs: object) -> dt.datetime:
+        self.default_timezone = ZoneInfo(current_settings().timezone)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 LON = {"description": "Longitude (WGS 84)", "minimum": -180, "maximum": 180}
 LAT = {"description": "Latitude (WGS 84)", "minimum": -90, "maximum": 90}
 
@@ -144,8 +158,24 @@ class NewComplaint(_Pin):
     lang = fields.String(load_default="id", validate=validate.OneOf(("id", "en"), error=Bilingual(
         "lang harus 'id' atau 'en'.", "lang must be 'id' or 'en'.")),
         metadata={"description": "The reporter's language: messages to them use it"})
+    # The desk's fields: accepted only from a desk session or a channel gateway's API key (403 otherwise).
+    channel = fields.String(validate=validate.OneOf(DESK_CHANNELS, error=Bilingual(
+        f"Kanal harus salah satu dari: {', '.join(DESK_CHANNELS)}.",
+        f"The channel must be one of: {', '.join(DESK_CHANNELS)}.")),
+        metadata={"description": "Desk/gateway only: the channel it arrived through"})
+    channel_ref = _text("channel_ref", 300, allow_none=True, metadata={
+        "description": "Desk/gateway only: the channel's id of the message (WhatsApp message id, post URL, LAPOR! "
+                       "tracking id); the same reference twice is one ticket"})
+    received_at = ReceivedAt(allow_none=True, metadata={
+        "description": "Desk/gateway only: when the city received it (clocks start then); no offset = city time"})
+
+    @validates_schema
+    def _channel_with_its_fields(self, data: dict, **_: object) -> None:
+        if (data.get("channel_ref") or data.get("received_at")) and not data.get("channel"):
+            raise ValidationError(Bilingual("Sebutkan kanalnya (channel).", "Name the channel."), "channel")
 
 
+DESK_FIELDS = ("channel", "channel_ref", "received_at")
 PHOTO_PARTS = {"photos": {"contentType": "image/jpeg, image/png, image/webp"}}  # multipart: each photo a file part
 
 
@@ -367,9 +397,30 @@ def load(schema: type[Schema], data: Mapping) -> dict:
         raise invalid(err.messages) from None
 
 
-def submission(body: dict, photos: list[bytes], channel: str) -> Submission:
-    """A checked NewComplaint as the domain's Submission."""
-    return Submission(**body, photos=photos, channel=channel)
+@dataclass(frozen=True)
+class Clerk:
+    """Who records where a complaint came from: a desk clerk (user id) or a channel gateway (no user)."""
+
+    scope: str  # the idempotency-key space: desk:<user id> or gateway:<client id>
+    user_id: int | None
+    label: str
+
+
+def has_desk_fields(body: Mapping) -> bool:
+    return any(body.get(f) is not None for f in DESK_FIELDS)
+
+
+def submission(body: dict, photos: list[bytes], channel: str, clerk: Clerk | None = None) -> Submission:
+    """A checked NewComplaint as the domain's Submission. The desk's fields need a clerk (403 otherwise, whatever
+    the intake: the citizen form and the anonymous API may not back-date a ticket or claim a channel)."""
+    if clerk is None:
+        if has_desk_fields(body):
+            raise Forbidden("Kanal, referensi dan waktu diterima hanya dapat dicatat oleh meja aduan atau gateway "
+                            "kanal.", "Only the complaint desk or a channel gateway may record channel, reference "
+                            "and time received.", field="channel")
+        return Submission(**body, photos=photos, channel=channel)
+    return Submission(**(body | {"channel": body.get("channel") or channel}), photos=photos,
+                      idempotency_scope=clerk.scope, entered_by_id=clerk.user_id, entered_by_label=clerk.label)
 
 
 def nearby_query(args: dict, user: StaffUser) -> NearbyQuery:

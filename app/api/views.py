@@ -11,15 +11,17 @@ from flask import Flask, Response, json, request, url_for
 from flask_smorest import Blueprint
 
 from aduan import intake
+from aduan.api_keys import channel_gateway
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
+from aduan.permissions import can_enter
 from aduan.photos import read_gps
 from aduan.queries import nearby, public, reference
 from aduan.ratelimit import check_submission
 from aduan.tracking import normalise_code
 from app import current_settings
 from app.api import openapi, schemas
-from app.auth.session import current_user, login_required
+from app.auth.session import csrf, current_user, login_required
 from app.db import get_engine, get_session
 from app.http import ROW_ID
 from app.i18n import current_lang
@@ -65,10 +67,14 @@ def _geojson(doc: dict, cache: str) -> Response:
 @bp.alt_response(413, description="Upload too large")
 @bp.alt_response(422, description="Outside the city")
 def create_complaint(body: dict):
-    """Submit a complaint (JSON, form or multipart with up to 3 `photos`)."""
+    """Submit a complaint (JSON, form or multipart with up to 3 `photos`). `channel`, `channel_ref` and
+    `received_at` are the desk's: from a desk session (with its CSRF token) or a channel gateway's key
+    (`Authorization: Bearer <key>`); the same channel reference twice returns the first ticket."""
     settings = current_settings()
-    check_submission(get_engine(), request.remote_addr, settings.submit_limit)
-    sub = schemas.submission(body, _photos_from_request(), "api")
+    clerk = _clerk() if schemas.has_desk_fields(body) else None
+    if clerk is None:  # the desk and gateways are known; the flood limit is for anonymous senders
+        check_submission(get_engine(), request.remote_addr, settings.submit_limit)
+    sub = schemas.submission(body, _photos_from_request(), "api", clerk)
     sub.idempotency_key = sub.idempotency_key or request.headers.get("Idempotency-Key")
     result = intake.submit(get_session(), sub, settings)
     answer = {"tracking_code": result.tracking_code, "created": result.created,
@@ -76,6 +82,20 @@ def create_complaint(body: dict):
               "routing": result.decision, "explanation": explain(result.decision, "id"),
               "explanation_en": explain(result.decision, "en")}
     return answer, 201 if result.created else 200
+
+
+def _clerk() -> schemas.Clerk | None:
+    """The desk clerk (session, with its CSRF token) or channel gateway (Bearer key) sending; else None."""
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        with get_engine().begin() as conn:
+            gateway = channel_gateway(conn, auth[7:].strip())
+        return None if gateway is None else schemas.Clerk(f"gateway:{gateway[0]}", None, f"gateway {gateway[1]}")
+    user = current_user()
+    if user is None or not can_enter(user):
+        return None
+    csrf.protect()  # a session cookie: the request must come from our own page
+    return schemas.Clerk(f"desk:{user.id}", user.id, user.label)
 
 
 @bp.get("/complaints/<code>")

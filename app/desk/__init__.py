@@ -1,0 +1,1 @@
+"""The complaint desk (Diskominfotik): complaints that reached the city through other channels."""
