@@ -44,6 +44,9 @@ def jayapura(database_url):
                 ("categories", ["import-categories", str(DATA / "categories.csv")]),
                 ("areas", ["import-service-areas", str(DATA / "service_areas.geojson")]),
                 ("list", ["skpd", "list"]))}
+            again = (("skpd", "skpd.csv"), ("categories", "categories.csv"), ("service-areas", "service_areas.geojson"))
+            outputs.update({f"again {name}": runner.invoke(args=[f"import-{name}", str(DATA / file)])
+                            for name, file in again})
             app.extensions["db_engine"].dispose()
             engine = create_engine(url)
             yield settings, engine, outputs
@@ -73,6 +76,15 @@ def test_every_setup_command_succeeds_from_the_files(jayapura):
     listed = {line.split()[0]: line.split()[1:] for line in out["list"].output.splitlines()}
     assert listed["PUPR"][:6] == ["3", "categories", "0", "areas", "0", "users"]
     assert listed["PDAM"][:4] == ["0", "categories", "1", "areas"]
+
+
+def test_running_the_setup_files_again_changes_nothing(jayapura):
+    """Re-runnable: the second run of each file reports every row or area unchanged."""
+    _, _, out = jayapura
+    assert "unchanged     3 SKPD" in out["again skpd"].output and "created       0" in out["again skpd"].output
+    assert "unchanged     4 categories" in out["again categories"].output
+    areas = out["again service-areas"].output
+    assert "unchanged     2 areas" in areas and "ended         0" in areas and "created       0" in areas
 
 
 def test_the_schema_measures_in_utm_54s(jayapura):
