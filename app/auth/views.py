@@ -18,8 +18,11 @@ error_shape = page_shape("auth/error.html")  # e.g. a login form without its CSR
 
 
 def home_for(user: StaffUser) -> str:
-    """Where a user lands after login: the desk and SKPD admins on their queue, the field on nearby tickets."""
-    return url_for("field.queue") if user.role in ("skpd_admin", "admin") else url_for("field.nearby")
+    """Where a user lands after login: the desk and SKPD admins on their queue, planners on the layers, the field
+    on nearby tickets."""
+    if user.role == "planner":
+        return url_for("planner.map_page")
+    return url_for("field.queue") if user.role in ("skpd_admin", "desk", "admin") else url_for("field.nearby")
 
 
 @bp.get("/login")

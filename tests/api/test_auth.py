@@ -90,6 +90,16 @@ def test_page_without_session_redirects_to_login_with_next(client):
     assert resp.status_code == 302 and "/login?next=/field/antrian" in resp.headers["Location"]
 
 
+@pytest.mark.parametrize(("role", "skpd", "home"), [
+    ("officer", "PUPR", "/field/sekitar"), ("skpd_admin", "PUPR", "/field/antrian"), ("desk", None, "/field/antrian"),
+    ("admin", None, "/field/antrian"), ("planner", None, "/planner/")])
+def test_each_role_lands_on_its_own_page(client, engine, role, skpd, home):
+    make_user(engine, f"{role}@kota.test", role, skpd)
+    resp = login(client, f"{role}@kota.test")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(home)
+    assert client.get(home).status_code == 200
+
+
 def test_login_follows_next_on_the_same_site_only(client, engine):
     """`next` may point to a path on this site, never to another host."""
     make_user(engine, "andi@pupr.test", "officer", "PUPR")
