@@ -20,6 +20,7 @@ BLUEPRINTS = [
     ("app.open311.views", "/open311/v2"),
     ("app.auth.views", ""),
     ("app.field.views", "/field"),
+    ("app.moderation.views", "/desk"),
     ("app.desk.views", "/desk"),
     ("app.planner.views", "/planner"),
     ("app.ogc.views", "/ogc"),

@@ -218,9 +218,10 @@ def map_points(conn: Connection, *, days: int = 90, status: str | None = None, l
 
 
 def photo(conn: Connection, attachment_id: int) -> tuple[bytes, str]:
-    """A public photo's bytes (already stripped of metadata at upload)."""
-    row = conn.execute(select(PHOTO.c.data, PHOTO.c.content_type)
-                       .where(PHOTO.c.id == attachment_id, PHOTO.c.public)).first()
+    """A public photo of a public ticket (ids can be counted: a non-public ticket's photos stay in), its bytes
+    already stripped of metadata at upload."""
+    row = conn.execute(select(PHOTO.c.data, PHOTO.c.content_type).join(C, C.c.id == PHOTO.c.complaint_id)
+                       .where(PHOTO.c.id == attachment_id, PHOTO.c.public, C.c.public)).first()
     if row is None:
         raise NotFound("Foto tidak ditemukan.", "Photo not found.")
     return bytes(row.data), row.content_type
