@@ -43,7 +43,8 @@ SKPD_CODE_MAX, CATEGORY_CODE_MAX = 40, 60  # the schema's column lengths
 RANGES = {"followup_days": (1, 365), "handling_days": (1, 3650), "duplicate_radius_m": (0, 10_000),
           "priority": (-1000, 1000)}
 BINARY_MAGIC = {b"PK\x03\x04": "Excel (.xlsx) atau ZIP / an Excel workbook (.xlsx) or a ZIP",
-                b"\xd0\xcf\x11\xe0": "Excel lama (.xls) / an old Excel workbook (.xls)", b"%PDF": "PDF"}
+                b"\xd0\xcf\x11\xe0": "Excel lama (.xls) / an old Excel workbook (.xls)", b"%PDF": "PDF",
+                b"\xff\xfe": "teks UTF-16 / UTF-16 text", b"\xfe\xff": "teks UTF-16 / UTF-16 text"}
 Progress = Callable[[str], None]
 
 
@@ -137,6 +138,14 @@ def _delimiter(header: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
+def _records(reader) -> Iterable[list[str]]:
+    """The reader's records; a malformed one (an unclosed quote running into a huge field) is the file's fault."""
+    try:
+        yield from reader
+    except csv.Error as err:
+        raise SetupFileError([Problem(reader.line_num, None, f"CSV rusak ({err})", f"malformed CSV ({err})")]) from None
+
+
 def read_csv(path: str, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
     """(spreadsheet row number, {column: stripped cell}) for each non-blank row; refuses what is not a table."""
     content = _decode(path)
@@ -153,7 +162,7 @@ def read_csv(path: str, required: Iterable[str]) -> list[tuple[int, dict[str, st
     if doubled:
         raise _refuse(f"Kolom ganda: {', '.join(doubled)}", f"duplicate columns: {', '.join(doubled)}")
     rows, check = [], _Checker()
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in enumerate(_records(reader), start=2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
@@ -332,7 +341,7 @@ class _Area:
     geom: shapely.Geometry
 
 
-def _property_columns(frame, check: _Checker) -> dict[str, str]:
+def _property_columns(frame) -> dict[str, str]:
     """Property names ignore case (a Shapefile's DBF often says SKPD); `skpd` and `categories` are required."""
     columns = {str(c).strip().lower(): c for c in frame.columns if c != frame.geometry.name}
     missing = [c for c in ("skpd", "categories") if c not in columns]
@@ -351,7 +360,7 @@ def _cell(frame, columns: dict[str, str], name: str, i: int) -> str:
 
 
 def _area_attributes(frame, check: _Checker, skpd: dict[str, int], categories: dict[str, int]) -> list[dict]:
-    columns, out = _property_columns(frame, check), []
+    columns, out = _property_columns(frame), []
     for i in range(len(frame)):
         f, code = i + 1, _cell(frame, columns, "skpd", i)
         if code not in skpd:
@@ -369,8 +378,9 @@ def _area_attributes(frame, check: _Checker, skpd: dict[str, int], categories: d
     return out
 
 
-def _area_geometries(frame, check: _Checker, assume_crs: str | None) -> np.ndarray:
-    """EPSG:4326 MultiPolygons repaired as boundaries are (None where a feature has no usable polygon)."""
+def _area_geometries(frame, check: _Checker, assume_crs: str | None) -> tuple[np.ndarray, int]:
+    """EPSG:4326 MultiPolygons repaired as boundaries are (None where a feature has no usable polygon), and how
+    many needed repair."""
     geoms = np.asarray(frame.geometry.array, dtype=object)
     unreadable = set(int(i) for i in frame.attrs.get("unreadable", ()))
     coords, index = shapely.get_coordinates(geoms, return_index=True)
@@ -385,10 +395,10 @@ def _area_geometries(frame, check: _Checker, assume_crs: str | None) -> np.ndarr
             check.add(i + 1, "geometry", "koordinat bukan angka (NaN/Infinity)", "coordinates are not numbers")
     check.done()
     frame, _, _ = boundaries._declared_crs(frame, assume_crs)  # the boundaries' CRS rule, one place
-    repaired, _, _ = boundaries.repair(np.asarray(frame.geometry.to_crs(4326).array, dtype=object))
+    repaired, fixed, _ = boundaries.repair(np.asarray(frame.geometry.to_crs(4326).array, dtype=object))
     for i in np.flatnonzero(shapely.is_missing(repaired)):
         check.add(int(i) + 1, "geometry", "bukan poligon", "not a polygon")
-    return repaired
+    return repaired, fixed
 
 
 _OUTSIDE = text("""
@@ -410,8 +420,9 @@ def _check_in_city(conn: Connection, areas: list[_Area], check: _Checker, city_n
 
 
 def read_service_areas(conn: Connection, path: str, *, city_name: str, assume_crs: str | None = None,
-                       layer: str | None = None, progress: Progress | None = None) -> list[_Area]:
-    """Every feature checked: SKPD and categories known, priority whole, geometry polygonal and in the city."""
+                       layer: str | None = None, progress: Progress | None = None) -> tuple[list[_Area], int]:
+    """Every feature checked (SKPD and categories known, priority whole, geometry polygonal and in the city), and
+    how many geometries were repaired."""
     if progress:
         progress(f"reading {path}…")
     frame = boundaries.read_boundary_file(path, layer=layer)
@@ -422,12 +433,12 @@ def read_service_areas(conn: Connection, path: str, *, city_name: str, assume_cr
                              dict(conn.execute(select(CATEGORY_T.c.code, CATEGORY_T.c.id)).all()))
     if progress:
         progress(f"checking {len(frame)} features")
-    geoms = _area_geometries(frame, check, assume_crs)
+    geoms, repaired = _area_geometries(frame, check, assume_crs)
     areas = [_Area(i + 1, geom=g, **a) for i, (a, g) in enumerate(zip(attrs, geoms, strict=True)) if g is not None]
     check.done()
     _check_in_city(conn, areas, check, city_name)
     check.done()
-    return areas
+    return areas, repaired
 
 
 _CURRENT = text("""
@@ -445,8 +456,10 @@ def _same(area: _Area, row) -> bool:
 
 def replace_service_areas(conn: Connection, areas: list[_Area]) -> ImportReport:
     """Each named SKPD's current areas become the file's: identical ones kept, others closed, new ones added."""
-    report, skpd = ImportReport(), _known_skpd(conn)
-    current = conn.execute(_CURRENT, {"codes": sorted({a.skpd for a in areas})}).all()
+    report, skpd, codes = ImportReport(), _known_skpd(conn), sorted({a.skpd for a in areas})
+    # Two imports for one SKPD at once would both close and both add: the second waits for the first.
+    conn.execute(select(SKPD_T.c.id).where(SKPD_T.c.code.in_(codes)).order_by(SKPD_T.c.id).with_for_update())
+    current = conn.execute(_CURRENT, {"codes": codes}).all()
     kept: set[int] = set()
     for area in areas:
         match = next((r.id for r in current if r.id not in kept and r.skpd == area.skpd and _same(area, r)), None)
@@ -472,9 +485,12 @@ def replace_service_areas(conn: Connection, areas: list[_Area]) -> ImportReport:
 def import_service_areas(conn: Connection, path: str, *, city_name: str, assume_crs: str | None = None,
                          layer: str | None = None, progress: Progress | None = None) -> ImportReport:
     """Read and check the whole file, then version the areas of the SKPD it names, in the caller's transaction."""
-    areas = read_service_areas(conn, path, city_name=city_name, assume_crs=assume_crs, layer=layer,
-                               progress=progress)
-    return replace_service_areas(conn, areas)
+    areas, repaired = read_service_areas(conn, path, city_name=city_name, assume_crs=assume_crs, layer=layer,
+                                         progress=progress)
+    report = replace_service_areas(conn, areas)
+    if repaired:
+        report.notes.append(f"{repaired} invalid geometries repaired by make_valid")
+    return report
 
 
 # --- listing -------------------------------------------------------------------------------------------------------

@@ -114,6 +114,8 @@ def import_service_areas(path: str, assume_crs: str | None, layer: str | None) -
     report = _run(city_setup.import_service_areas, path, city_name=current_settings().city_name,
                   assume_crs=assume_crs, layer=layer, progress=_progress)
     _print(report, "areas")
+    for note in report.notes:
+        click.echo(f"note       {note}")
     if report.created or report.closed:
         click.echo("next       open tickets keep their routing; `flask reroute --dry-run` shows what would move")
 

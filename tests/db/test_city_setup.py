@@ -103,6 +103,8 @@ def test_semicolons_bom_and_header_case_as_excel_writes_them(conn, tmp_path):
     ("code,name,name_en\nPUPR,,B\n", "row 2, column name: must not be empty"),
     ("code,name,name_en,email\nPUPR,A,B,pupr-at-kota\n", "row 2, column email: 'pupr-at-kota' is not an e-mail"),
     ("code,name,name_en\nPUPR,A,B,C\n", "row 2: 4 cells but the header has 3 columns"),
+    ("code,name,name_en\nPUPR,\"A" + "a" * 200_000 + "\n", "row 2: malformed CSV (field larger than field limit"),
+    (b"\xff\xfec\x00o\x00d\x00e\x00", "not a CSV text file but UTF-16 text"),
 ])
 def test_bad_skpd_file_is_refused_naming_row_and_column(conn, tmp_path, content, expected):
     """Each fault gets a bilingual message naming where it is; nothing is written."""
@@ -220,6 +222,16 @@ def test_a_zipped_shapefile_in_utm_with_dbf_capitals_is_read(conn, tmp_path):
                                "WHERE name = 'Zona'")).one()
     assert bounds[0] == pytest.approx(114.50, abs=1e-6) and bounds[1] == pytest.approx(-3.38, abs=1e-6)
     assert tuple(bounds[2:]) == (2, 4326)
+
+
+def test_a_bow_tie_area_is_repaired_and_said_so(conn, tmp_path):
+    """Invalid geometry is made valid as boundaries are, and the report says how many were."""
+    bowtie = {"type": "Polygon", "coordinates": [[[114.50, -3.40], [114.52, -3.38], [114.52, -3.40],
+                                                  [114.50, -3.38], [114.50, -3.40]]]}
+    report = import_areas(conn, areas_file(tmp_path, {**area("DLH", "sampah", name="Dasi"), "geometry": bowtie}))
+    assert report.notes == ["1 invalid geometries repaired by make_valid"]
+    assert conn.execute(text("SELECT ST_IsValid(geom) AND ST_NumGeometries(geom) = 2 FROM service_area "
+                             "WHERE name = 'Dasi'")).scalar() is True
 
 
 def test_area_without_a_name_is_named_by_skpd_and_feature(conn, tmp_path):
