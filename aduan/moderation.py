@@ -6,7 +6,7 @@
 | show_photo   | attachment.public = true (not a staff-only step's)    | show_photo           |
 | public_text  | complaint.public_description (empty: the original)    | public_text          |
 | hide_ticket  | complaint.public = false                              | hide_ticket          |
-| show_ticket  | complaint.public = true                               | show_ticket          |
+| show_ticket  | complaint.public = true (not a confidential category) | show_ticket          |
 | confirm      | nothing: the routing is confirmed                     | (kind `review`)      |
 | reroute      | the SKPD, through the workflow (aduan/workflow.py)    | (kind `review`)      |
 
@@ -79,8 +79,9 @@ def moderate(conn: Connection, settings: Settings, actor: StaffUser, code: str, 
     return _EFFECTS[m.action](conn, ticket, actor, m, now)
 
 
-_LOCK = text("SELECT id, tracking_code, public, public_description, description, routing_flags "
-             "FROM complaint WHERE tracking_code = :code FOR UPDATE")
+_LOCK = text("SELECT c.id, c.tracking_code, c.public, c.public_description, c.description, c.routing_flags, "
+             "cat.confidential FROM complaint c JOIN category cat ON cat.id = c.category_id "
+             "WHERE c.tracking_code = :code FOR UPDATE OF c")
 
 
 def _lock(conn: Connection, code: str) -> dict:
@@ -134,6 +135,9 @@ def _public_text(conn: Connection, ticket: dict, actor: StaffUser, m: Moderation
 def _ticket_public(conn: Connection, ticket: dict, actor: StaffUser, m: Moderation, now: dt.datetime) -> int:
     """Make the ticket non-public (lists, map, tiles, exports drop it; its code shows status only) or public."""
     show = m.action == "show_ticket"
+    if show and ticket["confidential"]:
+        raise DomainError("Aduan kategori rahasia tidak dapat dijadikan publik.",
+                          "A ticket of a confidential category cannot be made public.", field="action")
     conn.execute(text("UPDATE complaint SET public = :p WHERE id = :id"), {"p": show, "id": ticket["id"]})
     return _record(conn, ticket, actor, "moderation",
                    {"action": m.action, "before": ticket["public"], "after": show}, m.note, now)

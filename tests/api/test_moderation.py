@@ -28,9 +28,10 @@ def clerk(client, engine):
     return client
 
 
-def _report(client, description: str = "Jalan berlubang dalam", key: str = "m-1", **extra) -> str:
+def _report(client, description: str = "Jalan berlubang dalam", key: str = "m-1", category: str = "jalan-rusak",
+            **extra) -> str:
     """A citizen report with one photo through the public form; returns its tracking code."""
-    data = {"category": "jalan-rusak", "description": description, "lon": "114.51", "lat": "-3.39",
+    data = {"category": category, "description": description, "lon": "114.51", "lat": "-3.39",
             "idempotency_key": key, "photos": (io.BytesIO(jpeg_bytes()), "lubang.jpg"), **extra}
     r = client.post("/lapor", data=data, content_type="multipart/form-data")
     return r.headers["Location"].split("/lacak/")[1].split("?")[0]
@@ -208,6 +209,35 @@ def test_a_non_public_ticket_leaves_lists_map_tiles_and_photos_and_comes_back(ap
     assert code in anon.get("/api/v1/map-points").get_data(as_text=True)
     assert anon.get(f"/api/v1/photos/{pid}").status_code == 200
     assert [e["data"]["action"] for e in _events(engine, code, "moderation")] == ["hide_ticket", "show_ticket"]
+
+
+def test_a_confidential_category_ticket_cannot_be_made_public(clerk, engine):
+    """Confidential categories are never public: show_ticket is refused and nothing is recorded."""
+    with engine.begin() as c:
+        c.execute(text("UPDATE category SET confidential = true WHERE code = 'lampu-jalan'"))
+    try:
+        code = _report(clerk, "Lampu mati di gang", category="lampu-jalan")
+        r = _moderate(clerk, code, "show_ticket")
+        assert r.status_code == 400 and "kategori rahasia" in r.get_data(as_text=True)
+        assert ticket_row(engine, code)["public"] is False and _events(engine, code, "moderation") == []
+    finally:
+        with engine.begin() as c:
+            c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))
+
+
+def test_moderation_and_review_stay_out_of_the_public_history(app, clerk, engine):
+    """The audit lines are staff-only: the API history and Open311 updates show none of them."""
+    anon = app.test_client()
+    code = _report(anon)
+    _moderate(clerk, code, "public_text", public_text="Teks baru", note="catatan moderator rahasia")
+    _moderate(clerk, code, "confirm", note="catatan tinjauan rahasia")
+    kinds = [h["kind"] for h in anon.get(f"/api/v1/complaints/{code}").get_json()["history"]]
+    assert kinds == ["created"]
+    assert "rahasia" not in anon.get(f"/lacak/{code}").get_data(as_text=True)
+    today = dt.datetime.now(dt.UTC).date()
+    updates = anon.get(f"/open311/v2/servicerequestupdates.json?start_date={today - dt.timedelta(days=1)}T00:00:00Z"
+                       f"&end_date={today + dt.timedelta(days=1)}T00:00:00Z").get_data(as_text=True)
+    assert code not in updates
 
 
 def test_an_unknown_action_or_ticket_is_refused(clerk):
