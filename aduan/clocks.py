@@ -30,6 +30,11 @@ def _national_holidays(years: tuple[int, ...]) -> dict[dt.date, str]:
     return dict(holidays.country_holidays("ID", years=list(years), language="id"))
 
 
+
+def zone_name(tz: str) -> str:
+    """The zone as people write it: WIB, WITA or WIT (tz data's abbreviation; e.g. +07 elsewhere)."""
+    return dt.datetime.now(ZoneInfo(tz)).strftime("%Z")
+
 class WorkCalendar:
     """Which days count; built once per request or import from the holidays package and the day_off table."""
 

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import current_settings
 from app.db import get_engine
 
 bp = Blueprint("health", __name__)
@@ -13,7 +14,8 @@ _SQL = text("""
 SELECT postgis_lib_version() AS postgis, current_setting('server_version') AS postgresql,
        (SELECT json_build_object('id', id, 'name', name, 'synthetic', synthetic,
                                  'activated_at', activated_at)
-          FROM boundary_generation WHERE active) AS generation
+          FROM boundary_generation WHERE active) AS generation,
+       Find_SRID('public', 'complaint', 'geom_m') AS schema_srid
 """)
 
 
@@ -24,5 +26,12 @@ def healthz():
             row = conn.execute(_SQL).mappings().one()
     except SQLAlchemyError as exc:
         return jsonify(status="error", database="unreachable", error=str(exc.__class__.__name__)), 503
+    configured = current_settings().metric_srid
+    if row["schema_srid"] != configured:  # distances would be computed in one CRS and stored in another
+        return jsonify(status="error", database="ok", error="metric_srid_mismatch",
+                       message=f"PETA_METRIC_SRID is {configured} but the database was migrated with "
+                               f"EPSG:{row['schema_srid']}; set it back (the schema fixes the metric CRS).",
+                       message_id=f"PETA_METRIC_SRID bernilai {configured}, tetapi basis data dimigrasikan dengan "
+                                  f"EPSG:{row['schema_srid']}; kembalikan nilainya."), 503
     return jsonify(status="ok", database="ok", postgresql=row["postgresql"], postgis=row["postgis"],
-                   boundary_generation=row["generation"])
+                   boundary_generation=row["generation"], metric_srid=configured)

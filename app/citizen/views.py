@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from aduan import intake
-from aduan.clocks import WorkCalendar
+from aduan.clocks import WorkCalendar, zone_name
 from aduan.errors import DomainError, NotFound
 from aduan.queries import public, reference
 from aduan.ratelimit import check_submission
@@ -80,6 +80,7 @@ def track(code: str):
         return render_template("citizen/track_search.html", missing=code), 404
     sla = sla_of(cal, dt.datetime.now(dt.UTC), **t)
     return render_template("citizen/track.html", t=t, is_new=request.args.get("baru") == "1", sla=sla,
+                           zone=zone_name(current_settings().timezone),
                            explanation=explain(t["routing"], current_lang()) if t["routing"] else "")
 
 

@@ -23,7 +23,7 @@
   function baseMap(el, opts) {
     opts = opts || {};
     var map = L.map(el, {zoomControl: true, preferCanvas: true, maxZoom: 19});
-    map.setView([-3.32, 114.59], 12);
+    map.setView([-2.5, 118.0], 5);  /* Indonesia until the city's outlines arrive and the map fits them */
     if (cfg.tileUrl) {
       L.tileLayer(cfg.tileUrl, {maxZoom: 19, attribution: cfg.tileAttribution || ""}).addTo(map);
     } else {

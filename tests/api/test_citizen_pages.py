@@ -114,3 +114,20 @@ def test_tracking_page_states_the_running_clock(client, engine, settings):
         code = c.execute(text("SELECT tracking_code FROM complaint WHERE description = 'Lama'")).scalar_one()
     page = client.get(f"/lacak/{code}").get_data(as_text=True)
     assert "Tindak lanjut: terlambat" in page and "hari kerja" in page
+
+
+def test_pages_speak_of_the_citys_own_zone_and_prefix(engine, settings):
+    """A city in WIT with its own prefix: the tracking page's deadline note and the code hint use them."""
+    import dataclasses
+
+    from app import create_app
+
+    wit = dataclasses.replace(settings, timezone="Asia/Jayapura", city_prefix="JPR")
+    c = create_app({"SETTINGS": wit, "TESTING": True, "SECRET_KEY": "x"}).test_client()
+    location = c.post("/lapor", data=FORM | {"idempotency_key": "wit-1"}).headers["Location"]
+    assert "/lacak/JPR-" in location
+    page = c.get(location).get_data(as_text=True)
+    assert "hari kerja (WIT)" in page and "WITA" not in page
+    assert 'placeholder="JPR-' in c.get("/lacak").get_data(as_text=True)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE complaint, complaint_event, reporter RESTART IDENTITY CASCADE"))

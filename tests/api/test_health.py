@@ -20,3 +20,15 @@ def test_healthz_unreachable_database_is_503(engine):
     resp = create_app({"SETTINGS": bad, "TESTING": True}).test_client().get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json()["database"] == "unreachable"
+
+
+def test_healthz_names_a_metric_crs_other_than_the_schemas(engine, database_url):
+    """PETA_METRIC_SRID changed after the first migration: 503 saying which two disagree."""
+    from aduan.settings import Settings
+    from app import create_app
+
+    wrong = Settings(database_url=database_url, secret_key="x", metric_srid=32751)
+    resp = create_app({"SETTINGS": wrong, "TESTING": True}).test_client().get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 503 and body["error"] == "metric_srid_mismatch"
+    assert "32751" in body["message"] and "EPSG:32750" in body["message"]
