@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from aduan.models import Complaint, Follower, Outbox, Reporter, Skpd
 from aduan.settings import Settings
-from aduan.text import format_moment
+from aduan.text import format_moment, mask_contacts
 
 C, REPORTER, FOLLOWER, OUTBOX, SKPD = (Complaint.__table__, Reporter.__table__, Follower.__table__,
                                        Outbox.__table__, Skpd.__table__)
@@ -100,7 +100,8 @@ def _follower_rows(conn: Connection, t: dict, kind: str, note: str | None, setti
     for f in rows:
         footer = [_line("Berhenti mengikuti: {url}", "Unfollow: {url}", f["lang"],
                         url=f"{settings.public_url}/berhenti/{f['token']}")]
-        subject, body = _compose(kind, t, f["lang"], note, settings, footer, **values)
+        # a follower is the public: the note reaches them as the public pages show it
+        subject, body = _compose(kind, t, f["lang"], mask_contacts(note), settings, footer, **values)
         out.append({"recipient": "follower", "follower_id": f["id"], "lang": f["lang"], "channel": "email",
                     "address": f["email"], "subject": subject, "body": body})
     return out

@@ -124,6 +124,16 @@ def validated(resp: Response, etag: str, cache_control: str) -> Response:
     return resp
 
 
+PHOTO_CACHE = "public, no-cache"  # kept, but asked again each time: a hidden photo must not outlive its hiding
+
+
+def photo_response(data: bytes, content_type: str, sha256: str) -> Response:
+    """A public photo: 304 for a client that holds these bytes, else the bytes; revalidated on every use."""
+    if (unchanged := not_modified(sha256, PHOTO_CACHE)) is not None:
+        return unchanged
+    return validated(Response(data, mimetype=content_type), sha256, PHOTO_CACHE)
+
+
 def init_app(app: Flask) -> None:
     """Compression, headers and static fingerprints for every answer."""
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED)

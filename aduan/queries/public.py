@@ -217,11 +217,13 @@ def map_points(conn: Connection, *, days: int = 90, status: str | None = None, l
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def photo(conn: Connection, attachment_id: int) -> tuple[bytes, str]:
+def photo(conn: Connection, attachment_id: int) -> tuple[bytes, str, str]:
     """A public photo of a public ticket (ids can be counted: a non-public ticket's photos stay in), its bytes
-    already stripped of metadata at upload."""
-    row = conn.execute(select(PHOTO.c.data, PHOTO.c.content_type).join(C, C.c.id == PHOTO.c.complaint_id)
+    already stripped of metadata at upload, and its SHA-256 (a validator: a cached copy is revalidated, so a
+    photo the desk hides is gone from caches at the next look)."""
+    row = conn.execute(select(PHOTO.c.data, PHOTO.c.content_type, PHOTO.c.sha256)
+                       .join(C, C.c.id == PHOTO.c.complaint_id)
                        .where(PHOTO.c.id == attachment_id, PHOTO.c.public, C.c.public)).first()
     if row is None:
         raise NotFound("Foto tidak ditemukan.", "Photo not found.")
-    return bytes(row.data), row.content_type
+    return bytes(row.data), row.content_type, row.sha256

@@ -23,7 +23,7 @@ from app import current_settings
 from app.api import openapi, schemas
 from app.auth.session import csrf, current_user, login_required
 from app.db import get_engine, get_session
-from app.http import ROW_ID
+from app.http import ROW_ID, photo_response
 from app.i18n import current_lang
 from geo.routing import OutsideCityError, check_in_city, explain, route_point
 
@@ -203,8 +203,7 @@ def photo_location():
 def get_photo(attachment_id: int):
     """A public photo."""
     with get_engine().connect() as conn:
-        data, content_type = public.photo(conn, attachment_id)
-    return Response(data, mimetype=content_type, headers={"Cache-Control": "public, max-age=86400"})
+        return photo_response(*public.photo(conn, attachment_id))
 
 
 @bp.get("/map-points")

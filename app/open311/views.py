@@ -16,7 +16,7 @@ from aduan.text import parse_bool
 from app import current_settings
 from app.db import get_engine, get_session
 from app.errors import Answer
-from app.http import ROW_ID
+from app.http import ROW_ID, photo_response
 from app.open311 import georeport, updates
 from app.open311.formats import FORMATS, errors, respond
 
@@ -110,10 +110,7 @@ def token(code: str, fmt: str) -> Response:
 
 @bp.get(f"/media/<{ROW_ID}:attachment_id>.<ext>")
 def media(attachment_id: int, ext: str) -> Response:
-    data, content_type = public.photo(get_session().connection(), attachment_id)
-    resp = Response(data, content_type=content_type)
-    resp.headers["Cache-Control"] = "public, max-age=86400"
-    return resp
+    return photo_response(*public.photo(get_session().connection(), attachment_id))
 
 
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

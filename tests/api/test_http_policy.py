@@ -101,3 +101,29 @@ def test_features_and_layers_answer_304_until_the_data_changes(client, path):
     assert created.status_code == 201
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 200 and again.headers["ETag"] != etag
+
+
+def test_a_photo_is_revalidated_so_hiding_it_reaches_every_cache(client, engine):
+    """Photos carry their hash as validator and `no-cache`: a holder gets 304 while it is public, 404 once the
+    desk hides it (a day-long max-age kept hidden photos in browsers and proxies)."""
+    import io
+
+    from sqlalchemy import text
+
+    from tests.fieldkit import jpeg_bytes
+
+    form = {"category": "jalan-rusak", "description": "Lubang dengan foto", "lon": "114.51", "lat": "-3.39",
+            "photos": (io.BytesIO(jpeg_bytes()), "a.jpg")}
+    code = client.post("/api/v1/complaints", data=form, content_type="multipart/form-data").get_json()["tracking_code"]
+    with engine.connect() as c:
+        photo_id = c.execute(text("SELECT a.id FROM attachment a JOIN complaint c ON c.id = a.complaint_id "
+                                  "WHERE c.tracking_code = :c"), {"c": code}).scalar_one()
+    for path in (f"/api/v1/photos/{photo_id}", f"/open311/v2/media/{photo_id}.jpg"):
+        first = client.get(path)
+        assert first.status_code == 200 and first.headers["Cache-Control"] == "public, no-cache" and first.data
+        again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and not again.data
+    with engine.begin() as c:
+        c.execute(text("UPDATE attachment SET public = false WHERE id = :i"), {"i": photo_id})
+    for path in (f"/api/v1/photos/{photo_id}", f"/open311/v2/media/{photo_id}.jpg"):
+        assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 404
