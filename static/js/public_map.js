@@ -24,6 +24,7 @@
       document.getElementById("count").textContent = markers.length + t(" aduan", " complaints");
     });
   }
+  P.placeSearch(document.getElementById("place-search"), map, null);  /* choosing a place pans the map */
   onlyOpen.addEventListener("change", load);
   load();
 })();

@@ -1,4 +1,6 @@
-/* The pin-drop form: map, "use my location", categories routable at the pin, nearby duplicates, photo GPS. */
+/* The pin-drop form: map, "use my location", categories routable at the pin, nearby duplicates, photo GPS;
+   find the place by name, the landmark field pre-filled from the nearest named place, and the pin placed and
+   moved with the keyboard (Enter/Space on the map: pin at the centre; arrows move it; Shift: further). */
 (function () {
   "use strict";
   var P = window.PetaAduan, t = P.t, esc = P.escapeHtml;
@@ -10,6 +12,8 @@
   var dupBox = document.getElementById("duplicates"), dupList = document.getElementById("duplicate-list");
   var map = P.baseMap(document.getElementById("map"));
   var marker = null, routable = {};
+  var address = document.getElementById("address"), pinStatus = document.getElementById("pin-status");
+  var filled = null, nearAsked = 0, refreshTimer = null;  /* the landmark text we wrote, if the user did not */
 
   function setPin(latlng, accuracy) {
     if (!marker) {
@@ -22,11 +26,25 @@
     pinMoved(latlng, accuracy);
   }
 
-  function pinMoved(latlng, accuracy) {
+  function pinMoved(latlng, accuracy, later) {
     lon.value = latlng.lng.toFixed(6);
     lat.value = latlng.lat.toFixed(6);
     acc.value = accuracy == null ? "" : Math.round(accuracy);
-    refreshCategories();
+    clearTimeout(refreshTimer);  /* arrow keys held down: ask the server once the pin rests */
+    refreshTimer = setTimeout(function () { refreshCategories(); refreshLandmark(); }, later ? 350 : 0);
+  }
+
+  /* The landmark field gets "dekat Pasar Lama, 120 m" unless the user typed something of their own there. */
+  function refreshLandmark() {
+    var mine = ++nearAsked;
+    P.getJSON(P.cfg.api + "/places/nearest?lon=" + lon.value + "&lat=" + lat.value).then(function (res) {
+      if (mine !== nearAsked || !res.ok) return;
+      var label = res.body.label == null ? null : t(res.body.label, res.body.label_en);
+      if (label) pinStatus.textContent = t("Pin: ", "Pin: ") + label + ".";
+      if (address.value !== "" && address.value !== filled) return;
+      address.value = label || "";
+      filled = label || "";
+    });
   }
 
   function refreshCategories() {
@@ -99,6 +117,37 @@
   }
 
   map.on("click", function (e) { setPin(e.latlng, null); });
+
+  P.placeSearch(document.getElementById("place-search"), map, function (p) {
+    setPin(L.latLng(p.lat, p.lon), null);
+    pinStatus.textContent = t("Pin ditaruh di ", "Pin placed at ") + p.name + ".";
+  });
+
+  /* Keyboard: with the map itself focused, Enter/Space puts the pin at the centre; arrows move the pin (before
+     Leaflet pans the map with them); without a pin the arrows still pan. */
+  var STEPS = {ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0]};
+  var WORDS = {ArrowUp: ["utara", "north"], ArrowDown: ["selatan", "south"], ArrowLeft: ["barat", "west"],
+               ArrowRight: ["timur", "east"]};
+  var mapEl = document.getElementById("map");
+  mapEl.addEventListener("keydown", function (ev) {
+    if (ev.target !== mapEl) return;  /* a focused zoom button or marker keeps its own keys */
+    if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      setPin(map.getCenter(), null);
+      pinStatus.textContent = t("Pin ditaruh di tengah peta. Geser dengan tombol panah.",
+                                "Pin placed at the map centre. Move it with the arrow keys.");
+    } else if (STEPS[ev.key] && marker) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      var step = ev.shiftKey ? 50 : 10, px = map.project(marker.getLatLng());  /* unrounded pixels: no drift */
+      var ll = map.unproject(px.add(L.point(STEPS[ev.key][0] * step, STEPS[ev.key][1] * step)));
+      marker.setLatLng(ll);
+      if (!map.getBounds().pad(-0.1).contains(ll)) map.panTo(ll);
+      pinMoved(ll, null, true);
+      pinStatus.textContent = t("Pin digeser ke " + WORDS[ev.key][0], "Pin moved " + WORDS[ev.key][1]) + ".";
+    }
+  }, true);
   select.addEventListener("change", refreshHint);
 
   document.getElementById("locate").addEventListener("click", function () {

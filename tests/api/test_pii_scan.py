@@ -116,6 +116,9 @@ def _urls(app, t: dict) -> list[str]:
         "/api/v1/route-preview": ["?lon=114.515&lat=-3.39&category=jalan-rusak"],
         "/api/v1/nearby": ["?lon=114.515&lat=-3.39"],
         "/field/sekitar": ["?lon=114.515&lat=-3.39"],
+        # Find the place: searched for what a leak would hold (names, the confidential address), and at its pin.
+        "/api/v1/places": ["?q=Bambang", "?q=Gang%20Rahasia", f"?q=kelurahan&lon={SECRET_AT[0]}&lat={SECRET_AT[1]}"],
+        "/api/v1/places/nearest": [f"?lon={SECRET_AT[0]}&lat={SECRET_AT[1]}", "?lon=114.515&lat=-3.39"],
     }
     urls: list[str] = []
     for rule in app.url_map.iter_rules():
