@@ -31,7 +31,7 @@ from aduan.errors import DomainError
 from aduan.models import BoundaryGeneration, Kecamatan, Kelurahan, Place
 
 Progress = Callable[[str, int, int], None]
-LIMIT_DEFAULT, LIMIT_MAX, MAX_QUERY = 10, 50, 100
+LIMIT_DEFAULT, LIMIT_MAX, MAX_QUERY, SHORT_QUERY = 10, 50, 100, 3
 NEAREST_DEFAULT_M, NEAREST_MAX_M = 500.0, 2000.0
 MAX_NAME, MAX_KIND, CHUNK = 200, 60, 5000
 _AREA_WORDS = re.compile(r"^(kel(urahan)?|kec(amatan)?)\b\.?\s*")
@@ -47,8 +47,9 @@ def _pin(near: tuple[float, float] | None) -> ColumnElement | None:
     return None if near is None else func.ST_SetSRID(func.ST_MakePoint(near[0], near[1]), 4326)
 
 
-def _point(geom: ColumnElement, pin: ColumnElement | None, lines_near_pin: bool) -> ColumnElement:
-    if pin is None or not lines_near_pin:
+def _point(geom: ColumnElement, pin: ColumnElement | None) -> ColumnElement:
+    """One point to pan to: inside an area, on a line (its point nearest the pin when there is one)."""
+    if pin is None:
         return func.ST_PointOnSurface(geom)
     return case((func.ST_Dimension(geom) == 1, func.ST_ClosestPoint(geom, pin)), else_=func.ST_PointOnSurface(geom))
 
@@ -58,17 +59,20 @@ def _like_prefix(q: str) -> str:
 
 
 def _candidates(name: ColumnElement, q: str) -> tuple[ColumnElement, ColumnElement]:
-    """(the match condition, its score) for one name column; both use the trigram index on lower(name)."""
-    lname, prefix = func.lower(name), _like_prefix(q)
-    matches = literal(q).op("<%", is_comparison=True)(lname) | lname.like(prefix, escape="\\")
-    score = case((lname.like(prefix, escape="\\"), 1.0), else_=func.word_similarity(q, lname))
-    return matches, score
+    """(the match condition, its score) for one name column, on the trigram index of lower(name).
+
+    Word similarity already scores a prefix of a word high ("sabi" in "masjid sabilal": 0.8), so one operator
+    does; a query of one or two letters has too few trigrams to be fuzzy and matches the start of a word."""
+    lname = func.lower(name)
+    if len(q) >= SHORT_QUERY:
+        return literal(q).op("<%", is_comparison=True)(lname), func.word_similarity(q, lname)
+    starts = lname.like(_like_prefix(q), escape="\\")
+    return starts | lname.like("% " + _like_prefix(q), escape="\\"), case((starts, 1.0), else_=0.9)
 
 
-def _branch(table, kind: ColumnElement, q: str, pin: ColumnElement | None, *, area: bool):
+def _branch(table, kind: ColumnElement, q: str, *, area: bool):
     matches, score = _candidates(table.c.name, q)
-    stmt = select(table.c.name, kind.label("kind"), table.c.geom.label("geom"),
-                  _point(table.c.geom, pin, not area).label("pt"), score.label("score"),
+    stmt = select(table.c.name, kind.label("kind"), table.c.geom.label("geom"), score.label("score"),
                   (func.lower(table.c.name) == q).label("exact")).where(matches)
     if area:
         gen = BoundaryGeneration.__table__
@@ -77,18 +81,33 @@ def _branch(table, kind: ColumnElement, q: str, pin: ColumnElement | None, *, ar
 
 
 def search_statement(q: str, near: tuple[float, float] | None, limit: int):
-    """The search as one statement: places, kelurahan and kecamatan matched by name, best first."""
+    """The search as one statement: places, kelurahan and kecamatan matched by name, best first. The point to
+    pan to is computed in the outer query, so only for the rows the limit keeps."""
     pin, area_q = _pin(near), _AREA_WORDS.sub("", q) or q
     place, kel, kec = Place.__table__, Kelurahan.__table__, Kecamatan.__table__
-    u = union_all(_branch(place, func.coalesce(place.c.kind, "tempat"), q, pin, area=False),
-                  _branch(kel, literal("kelurahan"), area_q, pin, area=True),
-                  _branch(kec, literal("kecamatan"), area_q, pin, area=True)).subquery("u")
+    u = union_all(_branch(place, func.coalesce(place.c.kind, "tempat"), q, area=False),
+                  _branch(kel, literal("kelurahan"), area_q, area=True),
+                  _branch(kec, literal("kecamatan"), area_q, area=True)).subquery("u")
     distance = (null().cast(Float) if pin is None
                 else func.ST_Distance(func.geography(u.c.geom), func.geography(pin)))
-    return (select(u.c.name, u.c.kind, func.ST_X(u.c.pt).label("lon"), func.ST_Y(u.c.pt).label("lat"),
+    pt = _point(u.c.geom, pin)
+    return (select(u.c.name, u.c.kind, func.ST_X(pt).label("lon"), func.ST_Y(pt).label("lat"),
                    distance.label("distance_m"), u.c.score)
             .order_by(u.c.exact.desc(), func.round(u.c.score * 10).desc(), distance.asc().nulls_last(), u.c.name)
             .limit(limit))
+
+
+# PostgreSQL prices pg_trgm's `<%` like a cheap operator, so for a common word ("masjid", "jalan": a tenth of all
+# places) it reads the whole table computing word_similarity (~9 µs a row) instead of asking the GIN index for the
+# candidates, and it starts parallel workers that cost more than the search. For the search statement only (as
+# aduan.queries.nearby does for its KNN walk): no sequential scan of a table that has an index, no workers, no JIT.
+SEARCH_SETTINGS = {"enable_seqscan": "off", "max_parallel_workers_per_gather": "0", "jit": "off"}
+_SETTINGS = text("WITH b AS MATERIALIZED (SELECT n, current_setting(n) AS was "
+                 "FROM unnest(CAST(:names AS text[]), CAST(:values AS text[])) AS t(n, v)) "
+                 "SELECT n, was FROM b, unnest(CAST(:names AS text[]), CAST(:values AS text[])) AS s(n2, v) "
+                 "WHERE n2 = n AND set_config(n, v, true) IS NOT NULL")  # read, then set (local)
+_SETTINGS_BACK = text("SELECT set_config(n, v, true) FROM unnest(CAST(:names AS text[]), CAST(:values AS text[])) "
+                      "AS t(n, v)")
 
 
 def search(conn: Connection, q: str, near: tuple[float, float] | None = None, limit: int = LIMIT_DEFAULT
@@ -97,8 +116,10 @@ def search(conn: Connection, q: str, near: tuple[float, float] | None = None, li
     q = normalise_query(q)
     if not q:
         return []
-    rows = conn.execute(search_statement(q, near, min(max(limit, 1), LIMIT_MAX))).mappings()
-    return [_hit(r) for r in rows]
+    before = conn.execute(_SETTINGS, {"names": list(SEARCH_SETTINGS), "values": list(SEARCH_SETTINGS.values())}).all()
+    rows = [_hit(r) for r in conn.execute(search_statement(q, near, min(max(limit, 1), LIMIT_MAX))).mappings()]
+    conn.execute(_SETTINGS_BACK, {"names": [n for n, _ in before], "values": [v for _, v in before]})
+    return rows  # (after an error the transaction's rollback restores the settings)
 
 
 def _hit(r) -> dict:
@@ -120,8 +141,8 @@ def nearest(conn: Connection, lon: float, lat: float, max_m: float = NEAREST_DEF
         .order_by(place.c.geom.op("<->", return_type=Float)(pin)).limit(8).subquery("k"))
     distance = func.ST_Distance(func.geography(knn.c.geom), func.geography(pin))
     row = conn.execute(select(knn.c.name, func.coalesce(knn.c.kind, "tempat").label("kind"),
-                              func.ST_X(_point(knn.c.geom, pin, True)).label("lon"),
-                              func.ST_Y(_point(knn.c.geom, pin, True)).label("lat"), distance.label("distance_m"))
+                              func.ST_X(_point(knn.c.geom, pin)).label("lon"),
+                              func.ST_Y(_point(knn.c.geom, pin)).label("lat"), distance.label("distance_m"))
                        .where(distance <= max_m).order_by(distance, knn.c.name).limit(1)).mappings().first()
     return None if row is None else _hit(row)
 

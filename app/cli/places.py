@@ -25,7 +25,8 @@ GeoJSON or GeoPackage (points, lines or polygons, any declared CRS) or CSV with 
 Property `name` is required; `kind` (pasar, masjid, jalan, …) is optional, --kind
 gives it to rows without one. Rows without a name, with NaN coordinates, outside
 the city or holding a NUL are refused one by one and listed; the rest are loaded
-in one transaction. A file is imported once per source (default: its file name);
+in one transaction (CSV rows numbered as in a spreadsheet, header = row 1;
+features from 1). A file is imported once per source (default: its file name);
 --replace swaps the places of an earlier import of that source for the new ones.
 """
 
@@ -65,8 +66,9 @@ def import_places(path: Path, kind: str | None, replace: bool, source: str | Non
     click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}   replaced: {report.replaced:,}")
     for reason, n in report.refused_by_reason().most_common():
         click.echo(f"  refused {n:,}: {reason}")
-    for row, reason in report.refused[:50]:
-        click.echo(f"  row {row}: {reason}")
+    csv = path.suffix.lower() in (".csv", ".txt")  # rows as a spreadsheet numbers them (header = row 1)
+    for n, reason in report.refused[:50]:
+        click.echo(f"  row {n + 1}: {reason}" if csv else f"  feature {n}: {reason}")
     if len(report.refused) > 50:
         click.echo(f"  … and {len(report.refused) - 50:,} more")
 

@@ -158,8 +158,8 @@ def test_cli_imports_points_and_lines_and_lists_the_refused_rows(runner, tmp_pat
     result = runner.invoke(args=["import-places", path, "--kind", "jembatan"])
     assert result.exit_code == 0, result.output
     assert "loaded: 2" in result.output and "refused: 3" in result.output
-    assert "row 3: no name" in result.output and "row 4: no geometry" in result.output
-    assert "row 5: outside" in result.output and "staged" in result.stderr
+    assert "feature 3: no name" in result.output and "feature 4: no geometry" in result.output
+    assert "feature 5: outside" in result.output and "staged" in result.stderr
     with engine.connect() as c:
         rows = c.execute(text("SELECT name, kind, source, GeometryType(geom) FROM place ORDER BY name")).all()
     assert rows == [("Jembatan Dewi", "jembatan", "patokan.geojson", "LINESTRING"),
@@ -173,7 +173,7 @@ def test_cli_reads_a_csv_with_lon_lat_columns(runner, tmp_path, engine, clean_pl
     result = runner.invoke(args=["import-places", str(path), "--lon-field", "x", "--lat-field", "y",
                                  "--kind", "pasar"])
     assert result.exit_code == 0, result.output
-    assert "loaded: 1" in result.output and "row 2: coordinates missing" in result.output
+    assert "loaded: 1" in result.output and "row 3: coordinates missing" in result.output  # header = row 1
     with engine.connect() as c:
         assert places.search(c, "pasar lama")[0]["kind"] == "pasar"
 
@@ -215,3 +215,20 @@ def test_every_demo_place_lies_in_the_demo_city(conn, settings):
     hit = places.search(conn, "sabilal muhtadin", near=(114.59, -3.32))[0]
     assert hit["name"] == "Masjid Raya Sabilal Muhtadin" and hit["distance_m"] < 500
     assert places.search(conn, "pekauman")[0]["kind"] == "kelurahan"
+
+
+def test_cli_reads_a_geopackage_in_a_metric_crs(runner, tmp_path, engine, clean_places):
+    """A GeoPackage of streets in UTM 50S is reprojected to WGS 84; its own kind wins over --kind."""
+    import geopandas as gpd
+
+    street = LineString([(114.505, -3.385), (114.535, -3.385)])
+    gdf = gpd.GeoDataFrame({"name": ["Jalan Ahmad Yani", "Gang Tanpa Jenis"], "kind": ["jalan", None]},
+                           geometry=[street, Point(114.51, -3.37)], crs=4326).to_crs(32750)
+    path = tmp_path / "jalan.gpkg"
+    gdf.to_file(path, driver="GPKG")
+    result = runner.invoke(args=["import-places", str(path), "--kind", "gang"])
+    assert result.exit_code == 0 and "loaded: 2" in result.output, result.output
+    with engine.connect() as c:
+        hit = places.search(c, "ahmad yani", near=(114.52, -3.38))[0]
+        assert (hit["kind"], hit["lon"], round(hit["lat"], 5)) == ("jalan", 114.52, -3.385)
+        assert places.search(c, "gang tanpa jenis")[0]["kind"] == "gang"
