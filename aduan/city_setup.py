@@ -181,7 +181,7 @@ def read_csv(path: str, required: Iterable[str]) -> list[tuple[int, dict[str, st
 
 # --- cells ---------------------------------------------------------------------------------------------------------
 
-def _code(check: _Checker, row: int, column: str, value: str, limit: int) -> str:
+def _code(check: _Checker, row: int | None, column: str, value: str, limit: int) -> str:
     """Codes travel in URLs, Open311 service_code and CLI options: plain characters only."""
     if not re.fullmatch(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{limit - 1}}}", value):
         check.add(row, column, f"kode {value!r} tidak valid (huruf, angka, . _ -; paling banyak {limit} karakter)",
@@ -189,7 +189,8 @@ def _code(check: _Checker, row: int, column: str, value: str, limit: int) -> str
     return value
 
 
-def _text(check: _Checker, row: int, column: str, value: str, *, required: bool, limit: int = MAX_NAME) -> str | None:
+def _text(check: _Checker, row: int | None, column: str, value: str, *, required: bool,
+          limit: int = MAX_NAME) -> str | None:
     cleaned = clean_text(value, 100_000)
     if cleaned is None and required:
         check.add(row, column, "wajib diisi", "must not be empty")
@@ -198,7 +199,7 @@ def _text(check: _Checker, row: int, column: str, value: str, *, required: bool,
     return cleaned
 
 
-def _whole(check: _Checker, row: int, column: str, value: object) -> int | None:
+def _whole(check: _Checker, row: int | None, column: str, value: object) -> int | None:
     low, high = RANGES[column]
     try:
         number = float(str(value).strip())  # "1,000" is refused, not read as 1
@@ -211,7 +212,7 @@ def _whole(check: _Checker, row: int, column: str, value: object) -> int | None:
     return int(number)
 
 
-def _yes_no(check: _Checker, row: int, column: str, value: str) -> bool | None:
+def _yes_no(check: _Checker, row: int | None, column: str, value: str) -> bool | None:
     word = value.strip().lower()
     if word not in TRUE_WORDS | FALSE_WORDS:
         check.add(row, column, f"{value!r} bukan ya/tidak", f"{value!r} is not yes/no")
@@ -261,21 +262,41 @@ def _upsert(conn: Connection, table: Table, records: list[dict], report: ImportR
                                                 set_={c: stmt.excluded[c] for c in same if c != "code"}))
 
 
+def _skpd(check: _Checker, n: int | None, cells: dict[str, str]) -> dict:
+    record = {"code": _code(check, n, "code", cells["code"], SKPD_CODE_MAX),
+              "name": _text(check, n, "name", cells["name"], required=True),
+              "name_en": _text(check, n, "name_en", cells["name_en"], required=False)}
+    if "email" in cells:
+        record["email"] = _text(check, n, "email", cells["email"], required=False)
+        if record["email"] and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", record["email"]):
+            check.add(n, "email", f"{cells['email']!r} bukan alamat e-mail", f"{cells['email']!r} is not an e-mail")
+    if "active" in cells:
+        record["active"] = _yes_no(check, n, "active", cells["active"] or "ya")
+    return record
+
+
+def skpd_record(cells: dict[str, str]) -> dict:
+    """One SKPD typed into a form, checked as an import row is (the admin pages use the same rules)."""
+    check = _Checker()
+    record = _skpd(check, None, cells)
+    check.done()
+    return record
+
+
+def category_record(conn: Connection, cells: dict[str, str], old: dict | None) -> dict:
+    """One category typed into a form, checked as an import row is (clocks, SKPD, radius, yes/no)."""
+    check = _Checker()
+    record = _category(check, None, cells, _known_skpd(conn), old)
+    check.done()
+    return record
+
+
 def import_skpd(conn: Connection, path: str) -> ImportReport:
     """The city's agencies from `code,name,name_en[,email][,active]`, upserted by code."""
     rows, check, seen, records = read_csv(path, ("code", "name", "name_en")), _Checker(), {}, []
     for n, cells in rows:
-        record = {"code": _code(check, n, "code", cells["code"], SKPD_CODE_MAX),
-                  "name": _text(check, n, "name", cells["name"], required=True),
-                  "name_en": _text(check, n, "name_en", cells["name_en"], required=False)}
         _no_duplicates(check, n, "code", cells["code"], seen)
-        if "email" in cells:
-            record["email"] = _text(check, n, "email", cells["email"], required=False)
-            if record["email"] and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", record["email"]):
-                check.add(n, "email", f"{cells['email']!r} bukan alamat e-mail", f"{cells['email']!r} is not an e-mail")
-        if "active" in cells:
-            record["active"] = _yes_no(check, n, "active", cells["active"] or "ya")
-        records.append(record)
+        records.append(_skpd(check, n, cells))
     check.done()
     report = ImportReport()
     _upsert(conn, SKPD_T, records, report)
@@ -286,7 +307,7 @@ CATEGORY_NUMBERS = ("followup_days", "handling_days", "duplicate_radius_m")
 CATEGORY_TEXTS = {"description_id": 5000, "description_en": 5000, "group_name": 100}
 
 
-def _category(check: _Checker, n: int, cells: dict[str, str], skpd: dict[str, int], old: dict | None) -> dict:
+def _category(check: _Checker, n: int | None, cells: dict[str, str], skpd: dict[str, int], old: dict | None) -> dict:
     record = {"code": _code(check, n, "code", cells["code"], CATEGORY_CODE_MAX),
               "name_id": _text(check, n, "name", cells["name"], required=True),
               "name_en": _text(check, n, "name_en", cells["name_en"], required=True),

@@ -454,3 +454,18 @@ class RateLimit(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+class AuditLog(Base):
+    """One change made on the admin pages, written in the same transaction as the change (aduan/admin.py)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[dt.datetime] = _now()
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))  # e.g. 'user.create', 'skpd.update', 'service_areas.replace'
+    target: Mapped[str | None] = mapped_column(String(200))  # e.g. 'skpd:PUPR'
+    detail: Mapped[dict | None] = mapped_column(JSONB)  # before/after; never passwords or keys
+    client: Mapped[str | None] = mapped_column(String(100))
+    __table_args__ = (Index("audit_log_at", "at"), Index("audit_log_action_at", "action", "at"))

@@ -22,6 +22,7 @@ BLUEPRINTS = [
     ("app.field.views", "/field"),
     ("app.moderation.views", "/desk"),
     ("app.desk.views", "/desk"),
+    ("app.admin.views", "/admin"),
     ("app.planner.views", "/planner"),
     ("app.ogc.views", "/ogc"),
     ("app.tiles.views", "/tiles"),

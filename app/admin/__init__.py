@@ -1,0 +1,1 @@
+"""The admin pages (/admin): the city's setup from the browser."""
