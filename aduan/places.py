@@ -200,7 +200,8 @@ def _row_checks(frame: pd.DataFrame, geoms: np.ndarray, names: pd.Series, kinds:
     types = pd.Series([g.geom_type if g is not None else None for g in geoms], index=frame.index)
     return [
         (names.isna(), "no name"),
-        (unstorable_rows(frame), "text with a NUL character or a lone surrogate"),
+        (unstorable_rows(frame[[c for c in ("name", "kind") if c in frame.columns]]),
+         "text with a NUL character or a lone surrogate"),
         (pd.Series(nan, index=frame.index), "coordinates missing, not numbers (NaN) or infinite"),
         (missing, "no geometry"),
         (~types.isin(_GEOMETRY_TYPES), "geometry is not a point, line or polygon"),
