@@ -6,9 +6,11 @@ service areas and boundary generations back afterwards.
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 
+import geopandas as gpd
 import pytest
 from shapely.geometry import box, mapping
 from sqlalchemy import text
@@ -16,6 +18,7 @@ from sqlalchemy import text
 from aduan.api_keys import verify_api_key
 from tests.conftest import MUTABLE_TABLES
 from tests.fieldkit import PASSWORD, csrf_token, login, make_ticket, make_user, ticket_row
+from tests.unit.test_boundaries import zipped_shapefile
 
 WEST = box(114.50, -3.40, 114.52, -3.38)  # Kelurahan A
 GET_PAGES = ["/admin/", "/admin/audit", "/admin/users", "/admin/api-clients", "/admin/days-off", "/admin/skpd",
@@ -323,8 +326,6 @@ def test_an_admin_creates_a_category(admin, engine):
 
 
 def test_a_csv_import_from_the_browser_reports_and_refuses_like_the_cli(admin, engine):
-    import io
-
     good = "code,name,name_en\nPUPR,Dinas PUPR,Public Works\nBPBD,Badan Bencana,Disasters\n"
     resp = _post(admin, "/admin/import", {"kind": "skpd", "file": (io.BytesIO(good.encode()), "skpd.csv")},
                  page="/admin/import", content_type="multipart/form-data")
@@ -348,8 +349,6 @@ def _areas_file(skpd: str = "DISHUB", categories: str = "jalan-rusak") -> bytes:
 
 
 def _preview(admin, data: bytes, name: str = "areas.geojson"):
-    import io
-
     return _post(admin, "/admin/areas/preview", {"file": (io.BytesIO(data), name)}, page="/admin/areas",
                  content_type="multipart/form-data")
 
@@ -394,6 +393,31 @@ def test_saving_with_reroute_moves_the_ticket_and_audits_both(admin, engine, set
     replace, moved = _audit(engine)
     assert (replace["action"], moved["action"]) == ("service_areas.replace", "complaints.reroute")
     assert moved["detail"]["count"] == 1 and moved["detail"]["moves"][0]["tracking_code"] == code
+
+
+def test_a_zipped_shapefile_and_a_geopackage_preview_too(admin, engine, settings, tmp_path):
+    """The three formats the city's GIS exports: a Shapefile's DBF says SKPD in capitals, that is fine."""
+    code = make_ticket(engine, settings)
+    frame = gpd.GeoDataFrame({"SKPD": ["DISHUB"], "CATEGORIES": ["jalan-rusak"], "NAME": ["Dishub Barat"]},
+                             geometry=[WEST], crs="EPSG:4326")
+    shp = zipped_shapefile(frame, tmp_path, "wilayah")
+    gpkg = tmp_path / "wilayah.gpkg"
+    frame.to_file(gpkg, driver="GPKG")
+    for path in (shp, str(gpkg)):
+        with open(path, "rb") as f:
+            resp = _preview(admin, f.read(), path.rsplit("/", 1)[1])
+        assert resp.status_code == 200, path
+        assert f'<tr data-code="{code}">' in _messages(resp)
+    assert _audit(engine) == []
+
+
+def test_refusals_are_said_in_english_for_an_english_reader(admin, engine):
+    resp = _post(admin, "/admin/users?lang=en", {"email": "pendek@kota.test", "role": "planner", "password": "x"})
+    assert resp.status_code == 400 and "The password needs at least 10 characters." in _messages(resp)
+    resp = _post(admin, "/admin/areas/preview?lang=en", {"file": (io.BytesIO(_areas_file(skpd="NOPE")), "a.geojson")},
+                 page="/admin/areas", content_type="multipart/form-data")
+    assert resp.status_code == 400 and "feature 1, column skpd: unknown SKPD" in _messages(resp)
+    assert _audit(engine) == []
 
 
 def test_a_bad_area_file_shows_the_feature_and_property_and_writes_nothing(admin, engine):
