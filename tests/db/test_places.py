@@ -232,3 +232,17 @@ def test_cli_reads_a_geopackage_in_a_metric_crs(runner, tmp_path, engine, clean_
         hit = places.search(c, "ahmad yani", near=(114.52, -3.38))[0]
         assert (hit["kind"], hit["lon"], round(hit["lat"], 5)) == ("jalan", 114.52, -3.385)
         assert places.search(c, "gang tanpa jenis")[0]["kind"] == "gang"
+
+
+def test_a_common_word_is_searched_through_the_trigram_index(conn):
+    """"masjid" in a third of 3,000 places: the GIN index finds the candidates, the table is never read whole."""
+    rows = [{"name": f"{'Masjid' if i % 3 == 0 else 'Warung'} Nomor {i}", "geometry": _pt(114.50 + i * 1e-5, -3.39)}
+            for i in range(3000)]
+    _load(conn, rows)
+    conn.execute(text("ANALYZE place"))
+    scans = text("SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'place'")
+    seq_before, idx_before = conn.execute(scans).one()
+    hits = places.search(conn, "masjid", near=(114.50, -3.39))
+    seq_after, idx_after = conn.execute(scans).one()
+    assert [h["name"] for h in hits[:2]] == ["Masjid Nomor 0", "Masjid Nomor 3"]
+    assert seq_after == seq_before and idx_after > idx_before

@@ -117,6 +117,7 @@ def test_the_public_map_pans_to_a_kelurahan(live_server, strict_page, patokan):
     page.wait_for_selector("#map[data-outlines]")
     page.fill("#place-q", "kelurahan d")
     page.wait_for_selector(".place-results li")
+    screenshot(page, "public-map-place-search")
     page.press("#place-q", "ArrowDown")
     page.press("#place-q", "Enter")
     page.wait_for_selector("#map[data-centre]")
