@@ -15,6 +15,7 @@ import pytest
 from shapely.geometry import box, mapping
 from sqlalchemy import text
 
+import aduan.admin_keys
 from aduan.api_keys import verify_api_key
 from tests.conftest import MUTABLE_TABLES
 from tests.fieldkit import PASSWORD, csrf_token, login, make_ticket, make_user, ticket_row
@@ -460,3 +461,24 @@ def test_the_audit_page_lists_newest_first_and_filters_by_action(admin, engine):
     assert order == ["day_off.remove", "day_off.add", "day_off.add"]
     filtered = re.findall(r'data-action="([^"]+)"', _messages(admin.get("/admin/audit?action=day_off.remove")))
     assert filtered == ["day_off.remove"]
+
+
+def test_the_audit_page_pages_fifty_rows_at_a_time(admin, engine):
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO audit_log (actor_label, action, target, at) SELECT 'uji', 'day_off.add', "
+                       "'day_off:' || n, now() - n * interval '1 minute' FROM generate_series(1, 51) n"))
+    first = _messages(admin.get("/admin/audit"))
+    assert first.count('data-action="day_off.add"') == 50 and 'rel="next"' in first
+    last = _messages(admin.get("/admin/audit?page=2"))
+    assert last.count('data-action="day_off.add"') == 1 and "day_off:51" in last
+
+
+def test_a_change_and_its_audit_row_are_one_transaction(admin, engine, monkeypatch):
+    """If the audit row cannot be written, the change is not kept either."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(aduan.admin_keys, "audit", broken)
+    with pytest.raises(RuntimeError):
+        _post(admin, "/admin/api-clients", {"name": "Tanpa jejak"}, page="/admin/api-clients")
+    assert _count(engine, "SELECT count(*) FROM api_client") == 0
