@@ -203,7 +203,7 @@ def test_disabling_a_user_ends_their_sessions_and_enabling_lets_them_back(admin,
 def test_an_admin_cannot_disable_their_own_account(admin, engine):
     me = _count(engine, "SELECT id FROM app_user WHERE email = 'admin@kominfo.test'")
     resp = _post(admin, f"/admin/users/{me}/active", {"active": "0"})
-    assert resp.status_code == 400 and "your own account" in _messages(resp) or "sendiri" in _messages(resp)
+    assert resp.status_code == 400 and "Anda tidak dapat menonaktifkan akun Anda sendiri." in _messages(resp)
     assert admin.get("/admin/users").status_code == 200 and _audit(engine) == []
 
 
@@ -254,7 +254,7 @@ def test_an_admin_creates_a_key_shown_once_and_revokes_it(admin, engine):
 
 def test_a_client_without_a_name_is_refused(admin, engine):
     resp = _post(admin, "/admin/api-clients", {"name": "  "}, page="/admin/api-clients")
-    assert resp.status_code == 400 and "client name" in _messages(resp) or "Nama klien" in _messages(resp)
+    assert resp.status_code == 400 and "Nama klien wajib diisi" in _messages(resp)
     assert _count(engine, "SELECT count(*) FROM api_client") == 0 and _audit(engine) == []
 
 
@@ -297,6 +297,8 @@ def test_a_bad_skpd_form_names_the_column_and_writes_nothing(admin, engine):
 
 
 def test_an_admin_edits_a_category_with_the_imports_checks(admin, engine):
+    page = _messages(admin.get("/admin/categories/jalan-rusak"))
+    assert '<option value="PUPR" selected>' in page and 'name="handling_days" inputmode="numeric" value="15"' in page
     data = {"name": "Jalan rusak", "name_en": "Damaged road", "skpd": "DLH", "followup_days": "3",
             "handling_days": "10", "confidential": "tidak", "duplicate_radius_m": "100", "active": "ya",
             "attributes": '[{"code": "depth", "datatype": "number"}]'}
