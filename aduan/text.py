@@ -22,6 +22,8 @@ import re
 import unicodedata
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on", "ya"})
 FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "off", "tidak"})
 MAX_DESCRIPTION = 5000  # a complaint's text, as the database's check constraint allows
@@ -46,16 +48,16 @@ def parse_bool(value: object, default: bool = False) -> bool:
     return False if word in FALSE_WORDS else default
 
 
-MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def format_moment(value: dt.datetime | None, tz: str, lang: str = "id", *, with_time: bool = True) -> str:
-    """'27 Nov 2026 14:05 WITA' in the city's clock and zone name (WIB, WITA, WIT); en dash when there is none."""
+    """'27 Nov 2026 14:05 WITA' in the city's clock and zone name (WIB, WITA, WIT); en dash when there is none.
+
+    Month names come from Babel's CLDR data for `lang` ("3 Des 2026", "3 Dec 2026"), so mail, replies and pages
+    name months alike; the zone is the city's abbreviation, which CLDR does not know for WITA.
+    """
     if value is None:
         return "–"
     local = value.astimezone(ZoneInfo(tz))
-    day = f"{local.day} {(MONTHS_EN if lang == 'en' else MONTHS_ID)[local.month - 1]} {local.year}"
+    day = format_date(local.date(), "d MMM y", locale=lang)
     return f"{day} {local:%H:%M %Z}" if with_time else day
 
 

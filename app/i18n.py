@@ -1,19 +1,38 @@
-"""Indonesian first, English available: `tr("Laporkan", "Report")` picks by the visitor's language.
+"""Indonesian first, English available, through Flask-Babel and gettext catalogs.
+
+Indonesian is the source language: the msgid is the Indonesian text (`_("Laporkan")` in templates,
+`gettext("Laporkan")` in views), and `translations/en/LC_MESSAGES/messages.po` holds its English. We chose
+Flask-Babel over our own pair picker because it is the Pallets-ecosystem extension for exactly this: the
+standard gettext toolchain (pybabel extract/update/compile, any .po editor), Jinja's i18n extension with
+autoescaped placeholders, and CLDR number/date formatting for the same locale ("4,3" and "3 Des 2026" in
+Indonesian). The compiled `.mo` is committed next to its `.po` (a unit test checks they agree), so a fresh clone
+runs without a compile step.
 
 The language comes from `?lang=id|en` (remembered in a cookie) or the browser's Accept-Language; default `id`.
-Text stays next to its English beside it in templates, so translators and reviewers see both at once.
+Text that arrives with its own translation — database rows (category and SKPD names), domain errors and the
+domain's vocabulary tables (statuses, channels, routing flags, actions), which stay (id, en) pairs because the
+domain also writes them outside a request (mail, exports, bilingual API errors) — is chosen with `in_lang`.
 """
 from __future__ import annotations
 
+import datetime as dt
+import math
+from pathlib import Path
+
 from flask import Flask, Response, g, request
+from flask_babel import Babel, format_decimal
 
 from aduan import channels, statuses
+from aduan.text import format_moment
+from app import current_settings
 
 LANGS = ("id", "en")
+TRANSLATIONS = Path(__file__).with_name("translations")
+babel = Babel()
 
 
 def current_lang() -> str:
-    """The language for this request."""
+    """The language for this request (also Flask-Babel's locale)."""
     if "lang" not in g:
         asked = request.args.get("lang") or request.cookies.get("lang")
         if asked not in LANGS:
@@ -22,8 +41,13 @@ def current_lang() -> str:
     return g.lang
 
 
+def in_lang(text_id: str | None, text_en: str | None) -> str:
+    """The reader's version of text that carries its own translation (a row, an error); UI text uses gettext."""
+    return (text_en or text_id or "") if current_lang() == "en" else (text_id or "")
+
+
 def tr(text_id: str, text_en: str) -> str:
-    """Pick the Indonesian or English text."""
+    """Transitional: the inline pair of templates not yet moved to the catalog (removed once none is left)."""
     return text_en if current_lang() == "en" else text_id
 
 
@@ -37,10 +61,32 @@ def channel_label(channel: str | None) -> str:
     return channels.channel_name(channel or "", current_lang())
 
 
+def number(value: object, decimals: int = 1, unit: str = "") -> str:
+    """A figure in the reader's locale ("4,3" / "4.3"); an en dash for no data."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    pattern = "#,##0." + "0" * decimals if decimals and isinstance(value, float) else "#,##0"
+    return format_decimal(value, format=pattern) + unit
+
+
+def moment(value: dt.datetime | None, with_time: bool = True) -> str:
+    """A moment on the city's clock with month names in the reader's language ("3 Des 2026 14:05 WITA")."""
+    return format_moment(value, current_settings().timezone, current_lang(), with_time=with_time)
+
+
+def due_day(value: dt.datetime | None) -> str:
+    """A due moment's day (one second back, so a deadline at midnight names the day it closes)."""
+    return moment(value - dt.timedelta(seconds=1) if value else None, with_time=False)
+
+
 def init_app(app: Flask) -> None:
-    """Expose `tr`, the language and the status vocabulary to templates; remember an explicit choice."""
-    app.jinja_env.globals.update(tr=tr, current_lang=current_lang, status_label=status_label,
+    """Bind Flask-Babel to our language choice; give templates the helpers; remember an explicit choice."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=current_lang)
+    app.jinja_env.globals.update(tr=tr, current_lang=current_lang, in_lang=in_lang, status_label=status_label,
                                  channel_label=channel_label, statuses=statuses.STATUSES)
+    app.jinja_env.filters.update(number=number, moment=moment, due_day=due_day, field_time=moment)
 
     @app.after_request
     def _remember(resp: Response) -> Response:
@@ -48,3 +94,4 @@ def init_app(app: Flask) -> None:
         if asked in LANGS:
             resp.set_cookie("lang", asked, max_age=365 * 86400, samesite="Lax")
         return resp
+

@@ -12,7 +12,6 @@ from aduan.errors import DomainError, NotFound
 from aduan.queries import public, reference
 from aduan.ratelimit import check_submission
 from aduan.sla import sla_of
-from aduan.text import format_moment
 from aduan.tracking import normalise_code
 from app import current_settings
 from app.api import schemas
@@ -23,12 +22,6 @@ from geo.routing import explain
 
 bp = Blueprint("citizen", __name__)
 error_shape = page_shape("citizen/error.html")  # e.g. 503 while the database is away
-
-
-@bp.app_template_filter("wita")
-def format_wita(value: dt.datetime | None, with_time: bool = True) -> str:
-    """'27 Nov 2026 14:05 WITA' — the city's clock and zone name (WIB, WITA, WIT), Indonesian month names."""
-    return format_moment(value, current_settings().timezone, current_lang(), with_time=with_time)
 
 
 def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):

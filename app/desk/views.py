@@ -6,19 +6,19 @@ from __future__ import annotations
 import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from aduan import intake
 from aduan.channels import DESK_CHANNELS
 from aduan.errors import DomainError
 from aduan.permissions import DESK_ROLES
 from aduan.queries import reference
-from aduan.text import format_moment
 from app import current_settings
 from app.api import schemas
 from app.auth.session import current_user, protect_posts, require_role
 from app.db import get_engine, get_session
 from app.errors import page_shape, status_of
-from app.i18n import current_lang, tr
+from app.i18n import moment
 
 bp = Blueprint("desk", __name__)
 bp.before_request(protect_posts)
@@ -54,11 +54,11 @@ def submit():
         get_session().rollback()
         return _form_page(request.form.to_dict(), err, status_of(err))
     if result.created:
-        flash(tr(f"Aduan dicatat: {result.tracking_code}, diteruskan ke {result.skpd_name}.",
-                 f"Complaint entered: {result.tracking_code}, sent to {result.skpd_name}."), "ok")
+        flash(_("Aduan dicatat: %(code)s, diteruskan ke %(skpd)s.", code=result.tracking_code, skpd=result.skpd_name),
+              "ok")
     else:
         who = result.entry.by if result.entry else "?"
-        when = format_moment(result.entry.at if result.entry else None, current_settings().timezone, current_lang())
-        flash(tr(f"Pesan ini sudah dicatat sebelumnya oleh {who} (diterima {when}): {result.tracking_code}.",
-                 f"This message was already entered by {who} (received {when}): {result.tracking_code}."), "warn")
+        when = moment(result.entry.at if result.entry else None)
+        flash(_("Pesan ini sudah dicatat sebelumnya oleh %(who)s (diterima %(when)s): %(code)s.",
+                who=who, when=when, code=result.tracking_code), "warn")
     return redirect(url_for("field.ticket", code=result.tracking_code), 303)

@@ -6,9 +6,9 @@ English message and their 4xx status; a refused update re-renders the ticket wit
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
@@ -25,7 +25,7 @@ from app.db import get_session
 from app.errors import page_shape, status_of
 from app.field import forms
 from app.http import ROW_ID
-from app.i18n import current_lang, tr
+from app.i18n import current_lang, number
 from geo.routing import explain
 
 bp = Blueprint("field", __name__)
@@ -39,19 +39,6 @@ def _ctx():
     return settings, conn, WorkCalendar.from_connection(conn, settings.timezone), dt.datetime.now(dt.UTC)
 
 
-@bp.app_template_filter("field_time")
-def field_time(ts: dt.datetime | None, day: bool = False) -> str:
-    """A timestamp in city time; `day=True` shows a due moment's due day (robust to either end-of-day convention)."""
-    if ts is None:
-        return ""
-    local = ts.astimezone(calendar_tz())
-    if day:
-        return (local - dt.timedelta(seconds=1)).strftime("%d-%m-%Y")
-    return local.strftime("%d-%m-%Y %H:%M %Z")
-
-
-def calendar_tz() -> ZoneInfo:
-    return ZoneInfo(current_settings().timezone)
 
 
 @bp.get("/")
@@ -123,16 +110,13 @@ def ticket_update(code: str):
 
 
 def _flash_outcome(outcome: Outcome) -> None:
-    flash(tr("Tersimpan. Status: ", "Saved. Status: ") + label(outcome.status, current_lang()), "ok")
+    flash(_("Tersimpan. Status: %(status)s", status=label(outcome.status, current_lang())), "ok")
     onsite = outcome.data.get("onsite") or {}
     if "offsite" in outcome.flags:
-        flash(tr(f"Posisi Anda {onsite['distance_m']:.0f} m dari lokasi aduan (batas {onsite['max_m']:.0f} m): "
-                 "dicatat sebagai penyelesaian di luar lokasi.",
-                 f"You were {onsite['distance_m']:.0f} m from the ticket (limit {onsite['max_m']:.0f} m): "
-                 "recorded as resolved off-site."), "warn")
+        flash(_("Posisi Anda %(distance)s m dari lokasi aduan (batas %(limit)s m): dicatat sebagai penyelesaian "
+                "di luar lokasi.", distance=number(onsite["distance_m"], 0), limit=number(onsite["max_m"], 0)), "warn")
     elif "no_position" in outcome.flags:
-        flash(tr("Posisi Anda tidak terkirim: penyelesaian dicatat tanpa pemeriksaan lokasi.",
-                 "Your position was not sent: the resolution is recorded without an on-site check."), "warn")
+        flash(_("Posisi Anda tidak terkirim: penyelesaian dicatat tanpa pemeriksaan lokasi."), "warn")
 
 
 @bp.get(f"/foto/<{ROW_ID}:photo_id>")

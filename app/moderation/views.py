@@ -17,7 +17,7 @@ from app import current_settings
 from app.auth.session import current_user, protect_posts, require_role
 from app.db import get_session
 from app.errors import page_shape, status_of
-from app.i18n import current_lang, tr
+from app.i18n import current_lang, in_lang
 from app.moderation import forms
 from geo.routing import explain, flag_name
 
@@ -75,7 +75,7 @@ def moderate(code: str):
         session.rollback()
         return _render(code, err, request.form.to_dict(), status_of(err))
     session.commit()
-    flash(tr(*moderation.ACTION_LABELS[m.action]), "ok")
+    flash(in_lang(*moderation.ACTION_LABELS[m.action]), "ok")
     if m.action in ("confirm", "reroute") and request.form.get("next") == "queue":
         return redirect(url_for("moderation.queue"), code=303)
     return redirect(url_for("moderation.ticket", code=code), code=303)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pandas as pd
+from flask_babel import gettext as _
 
-from app.i18n import tr
 from app.planner.charts import bar_chart, line_chart
 
 MAX_BARS = 20
@@ -26,18 +26,18 @@ def charts_for(table: pd.DataFrame, group: tuple[str, ...]) -> list[str]:
     if group != ("month",):
         top = table.sort_values("tickets", ascending=False).head(MAX_BARS)
         labels = _labels(top, group)
-        days = {tr("Median hari kerja ke tindak lanjut", "Median working days to follow-up"): "followup_median",
-                tr("Median hari kerja ke penanganan", "Median working days to handling"): "handling_median"}
+        days = {_("Median hari kerja ke tindak lanjut"): "followup_median",
+                _("Median hari kerja ke penanganan"): "handling_median"}
         out.append(bar_chart(labels, {name: _nan_list(top[col]) for name, col in days.items()},
-                             title=tr("Hari kerja (median)", "Working days (median)")))
+                             title=_("Hari kerja (median)")))
         out.append(bar_chart(labels, {
-            tr("≤ 5 hari kerja (tindak lanjut)", "≤ 5 working days (follow-up)"): _nan_list(top["followup_within_5"]),
-            tr("≤ 15 hari kerja (penanganan)", "≤ 15 working days (handling)"): _nan_list(top["handling_within_15"]),
-        }, unit="%", top=100, title=tr("Tepat waktu", "On time")))
+            _("≤ 5 hari kerja (tindak lanjut)"): _nan_list(top["followup_within_5"]),
+            _("≤ 15 hari kerja (penanganan)"): _nan_list(top["handling_within_15"]),
+        }, unit="%", top=100, title=_("Tepat waktu")))
     if "month" in group:
         monthly = table.groupby("month", sort=True).agg(tickets=("tickets", "sum"), overdue=("open_overdue", "sum"))
         out.append(line_chart(monthly.index.tolist(), {
-            tr("Aduan", "Tickets"): _nan_list(monthly["tickets"]),
-            tr("Terbuka & terlambat", "Open & overdue"): _nan_list(monthly["overdue"]),
-        }, title=tr("Per bulan", "By month")))
+            _("Aduan"): _nan_list(monthly["tickets"]),
+            _("Terbuka & terlambat"): _nan_list(monthly["overdue"]),
+        }, title=_("Per bulan")))
     return out

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from dataclasses import replace
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, json, render_template, request
+from flask_babel import gettext as _
 
 from aduan.errors import NotFound
 from aduan.queries import reference
@@ -17,7 +17,6 @@ from app.auth.session import current_user
 from app.db import get_engine
 from app.errors import Answer, page_shape, problem
 from app.http import csp, not_modified, validated, validator
-from app.i18n import tr
 from app.planner import exports
 from app.planner.report import charts_for
 from layers import catalog
@@ -104,18 +103,12 @@ def performance_page():
 def _group_links() -> list[tuple[str, str, str]]:
     args = {k: v for k, v in request.args.items() if k != "group"}
     groups = [("skpd", "SKPD"), ("skpd,kelurahan", "SKPD · kelurahan"),
-              ("skpd,month", tr("SKPD · bulan", "SKPD · month")),
-              ("skpd,kelurahan,month", tr("SKPD · kelurahan · bulan", "SKPD · kelurahan · month")),
-              ("month", tr("Bulan", "Month"))]
+              ("skpd,month", _("SKPD · bulan")),
+              ("skpd,kelurahan,month", _("SKPD · kelurahan · bulan")),
+              ("month", _("Bulan"))]
     return [(g, label, "?" + urlencode({**args, "group": g})) for g, label in groups]
 
 
-@bp.app_template_filter("planner_num")
-def planner_num(value: object, unit: str = "") -> str:
-    """Numbers for the tables: one decimal, an en dash for "no data"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.1f}{unit}" if isinstance(value, float) else f"{value}{unit}"
 
 
 @bp.get("/performance.csv")
