@@ -320,7 +320,10 @@ def import_post():
 @bp.get("/areas")
 @require_role(*ADMIN)
 def areas():
-    return render_template("admin/areas.html", rows=admin_areas.summary(get_session().connection()))
+    """Every SKPD's number of areas in force; ?skpd=CODE lists and maps that SKPD's areas only."""
+    conn, code = get_session().connection(), (request.args.get("skpd") or "").strip()[:40] or None
+    shown = admin_areas.current_geojson(conn, [code]) if code else None
+    return render_template("admin/areas.html", rows=admin_areas.summary(conn), selected=code, shown=shown)
 
 
 @bp.get("/areas.geojson")
@@ -335,7 +338,7 @@ def areas_geojson():
 
 def _areas_error(error: DomainError, form: dict | None = None, status: int = 400):
     rows = admin_areas.summary(get_session().connection())
-    return render_template("admin/areas.html", rows=rows, error=error), status
+    return render_template("admin/areas.html", rows=rows, error=error, selected=None, shown=None), status
 
 
 @bp.post("/areas/preview")

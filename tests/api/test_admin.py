@@ -24,7 +24,7 @@ from tests.unit.test_boundaries import zipped_shapefile
 WEST = box(114.50, -3.40, 114.52, -3.38)  # Kelurahan A
 GET_PAGES = ["/admin/", "/admin/audit", "/admin/users", "/admin/api-clients", "/admin/days-off", "/admin/skpd",
              "/admin/categories", "/admin/categories/jalan-rusak", "/admin/import", "/admin/areas",
-             "/admin/areas.geojson", "/admin/boundaries", "/admin/skpd/DLH"]
+             "/admin/areas.geojson", "/admin/areas?skpd=DISHUB", "/admin/boundaries", "/admin/skpd/DLH"]
 
 
 @pytest.fixture(autouse=True)
@@ -381,6 +381,9 @@ def test_saving_replaces_the_areas_and_the_ticket_stays_until_reroute_is_chosen(
     assert _post(admin, "/admin/areas/save", form, page="/admin/areas").status_code == 303
     current = admin.get("/admin/areas.geojson?skpd=DISHUB").get_json()
     assert [f["properties"]["name"] for f in current["features"]] == ["Dishub Barat"]
+    assert current["features"][0]["properties"]["categories"] == ["jalan-rusak"]
+    listed = _messages(admin.get("/admin/areas?skpd=DISHUB"))
+    assert re.findall(r'<tr data-area="\d+"><td>([^<]+)</td>', listed) == ["Dishub Barat"]
     assert ticket_row(engine, code)["skpd_id"] == _count(engine, "SELECT id FROM skpd WHERE code = 'PUPR'")
     (entry,) = _audit(engine)
     assert entry["action"] == "service_areas.replace" and entry["target"] == "skpd:DISHUB"
