@@ -89,6 +89,11 @@ def create_user(conn: Connection, email: str, password: str, role: str, skpd_cod
         {"e": email, "n": name, "h": passwords.hash_password(password), "r": role, "s": skpd_id}).scalar_one()
 
 
+def skpd_id(conn: Connection, code: str) -> int:
+    """The SKPD's id by code, or NotFound naming the valid codes (the admin pages' role change uses it too)."""
+    return _skpd_id(conn, code)
+
+
 def _skpd_id(conn: Connection, code: str) -> int:
     """The SKPD's id; a wrong code is answered with the valid ones, so the admin need not look them up."""
     found = conn.execute(text("SELECT id FROM skpd WHERE code = :c"), {"c": code.strip()}).scalar()

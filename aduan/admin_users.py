@@ -101,7 +101,7 @@ def change_role(conn: Connection, actor: Actor, user_id: int, role: str, skpd_co
         raise DomainError(f"Peran {role} harus terikat pada SKPD.", f"Role {role} must be bound to an SKPD.",
                           field="skpd")
     skpd_code = skpd_code if role in SKPD_ROLES else None
-    skpd_id = accounts._skpd_id(conn, skpd_code) if skpd_code else None
+    skpd_id = accounts.skpd_id(conn, skpd_code) if skpd_code else None
     conn.execute(text("UPDATE app_user SET role = :r, skpd_id = :s WHERE id = :id"),
                  {"r": role, "s": skpd_id, "id": user_id})
     detail = changes({"role": before["role"], "skpd": before["skpd_code"]}, {"role": role, "skpd": skpd_code})
