@@ -41,7 +41,7 @@ def save_skpd(conn: Connection, actor: Actor, code: str, cells: dict[str, str], 
     else:
         check_skpd(actor.user, code)
     allowed = SKPD_FIELDS if actor.user.role == "admin" else SKPD_SELF_FIELDS
-    record = city_setup.skpd_record({"code": code, **{k: cells.get(k, "") for k in allowed}})
+    record = city_setup.skpd_record({"code": code, **{k: (cells.get(k) or "").strip() for k in allowed}})
     if new:
         if conn.execute(select(SKPD_T.c.id).where(SKPD_T.c.code == record["code"])).first():
             raise Conflict(f"SKPD {code!r} sudah ada.", f"SKPD {code!r} already exists.", field="code")
@@ -92,14 +92,15 @@ def save_category(conn: Connection, actor: Actor, code: str, cells: dict[str, st
     old = None if new else get_category(conn, code)
     if new and conn.execute(select(CATEGORY_T.c.id).where(CATEGORY_T.c.code == code)).first():
         raise Conflict(f"Kategori {code!r} sudah ada.", f"Category {code!r} already exists.", field="code")
-    record = city_setup.category_record(conn, {"code": code, **{k: cells.get(k, "") for k in CATEGORY_FIELDS}}, old)
+    typed = {k: (cells.get(k) or "").strip() for k in CATEGORY_FIELDS}
+    record = city_setup.category_record(conn, {"code": code, **typed}, old)
     record["attributes"] = _attributes(cells.get("attributes"))
     if new:
         conn.execute(insert(CATEGORY_T).values(**record))
         audit(conn, actor, "category.create", f"category:{code}", {k: v for k, v in record.items() if k != "code"})
         return code
     conn.execute(update(CATEGORY_T).where(CATEGORY_T.c.code == code).values(**record))
-    audit(conn, actor, "category.update", f"category:{code}", changes(old, record))
+    audit(conn, actor, "category.update", f"category:{code}", changes(old, {**record, "skpd": typed["skpd"]}))
     return code
 
 

@@ -310,6 +310,7 @@ def test_an_admin_edits_a_category_with_the_imports_checks(admin, engine):
     assert tuple(row) == ("DLH", 3, 10, 100, [{"code": "depth", "datatype": "number"}])
     (entry,) = _audit(engine, "category.update")
     assert entry["detail"]["handling_days"] == {"before": 15, "after": 10}
+    assert entry["detail"]["skpd"] == {"before": "PUPR", "after": "DLH"}
     resp = _post(admin, "/admin/categories/jalan-rusak", {**data, "followup_days": "9", "handling_days": "4"})
     assert resp.status_code == 400 and "kolom handling_days" in _messages(resp)
     resp = _post(admin, "/admin/categories/jalan-rusak", {**data, "attributes": "{bukan json"})
@@ -335,12 +336,17 @@ def test_a_csv_import_from_the_browser_reports_and_refuses_like_the_cli(admin, e
     assert resp.status_code == 200 and 'id="import-report"' in _messages(resp)
     (entry,) = _audit(engine, "skpd.import")
     assert entry["detail"]["created"] == ["BPBD"] and entry["detail"]["updated"] == ["PUPR"]
-    bad = "code,name,name_en,skpd,followup_days\nbanjir,Banjir,Flood,NOPE,x\n"
+    cats = "code,name,name_en,skpd,handling_days\nbanjir,Banjir,Flood,BPBD,20\n"
+    resp = _post(admin, "/admin/import", {"kind": "categories", "file": (io.BytesIO(cats.encode()), "k.csv")},
+                 page="/admin/import", content_type="multipart/form-data")
+    assert resp.status_code == 200 and _count(engine, "SELECT handling_days FROM category WHERE code = 'banjir'") == 20
+    assert _audit(engine, "categories.import")[0]["detail"]["created"] == ["banjir"]
+    bad = "code,name,name_en,skpd,followup_days\nbanjir2,Banjir,Flood,NOPE,x\n"
     resp = _post(admin, "/admin/import", {"kind": "categories", "file": (io.BytesIO(bad.encode()), "k.csv")},
                  page="/admin/import", content_type="multipart/form-data")
     body = _messages(resp)
     assert resp.status_code == 400 and "baris 2, kolom skpd" in body and "baris 2, kolom followup_days" in body
-    assert _count(engine, "SELECT count(*) FROM category WHERE code = 'banjir'") == 0 and len(_audit(engine)) == 1
+    assert _count(engine, "SELECT count(*) FROM category WHERE code = 'banjir2'") == 0 and len(_audit(engine)) == 2
 
 
 # --- service areas -------------------------------------------------------------------------------------------------
