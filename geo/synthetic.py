@@ -390,12 +390,19 @@ def _lifecycle(rng: np.random.Generator, profiles: Sequence[CategoryProfile], ca
         np.array([created.min() // DAY_S, created.max() // DAY_S], dtype="datetime64[D]")))
     fu_median = np.array([p.followup_median_days for p in profiles])[cat]
     handling_median = np.array([p.handling_median_days for p in profiles])[cat]
-    k_fu = np.floor(rng.lognormal(np.log(fu_median + 0.5), 0.7)).astype(np.int64)
-    k_res = np.maximum(k_fu + np.maximum(1, np.round(rng.lognormal(np.log(handling_median), 0.6))), 2)
+    k_fu = np.floor(rng.lognormal(np.log(fu_median + 0.5), 0.6)).astype(np.int64)
+    k_res = k_fu + np.maximum(1, np.round(rng.lognormal(np.log(handling_median), 0.5))).astype(np.int64)
     u = rng.random(n)
     duplicate, normal = (u >= 0.03) & (u < 0.08), u >= 0.08  # u < 0.03: rejected
-    k_fu = np.where(normal & (u < 0.09), 10_000, k_fu)  # never followed up: forgotten tickets
-    k_res = np.where(normal & (u < 0.115), 20_000, k_res).astype(np.int64)  # followed up, then stuck
+    # A city that meets its standard still has laggards: 1 % followed up late (6-20 working days), 1.5 % handled
+    # late (16-40 working days after intake), 0.3 % followed up and then stuck for good; open tickets are
+    # therefore mostly recent, with a few overdue for the late-ticket layer.
+    late_fu, late_res = normal & (u < 0.09), normal & (u >= 0.09) & (u < 0.105)
+    stuck = normal & (u >= 0.105) & (u < 0.108)
+    k_fu = np.where(late_fu, 6 + rng.integers(0, 15, n), k_fu)
+    k_res = np.where(late_fu, k_fu + 1 + rng.integers(0, 10, n), k_res)
+    k_res = np.where(late_res, 16 + rng.integers(0, 25, n), k_res)
+    k_res = np.where(stuck, 20_000, k_res).astype(np.int64)
     fu, res = _act(rng, created, k_fu, cal), _act(rng, created, k_res, cal)
     closed = _act(rng, res, np.where(rng.random(n) < 0.3, rng.integers(0, 3, n), 3), cal)  # else auto-closed
     verified = np.minimum(_act(rng, created, rng.choice(3, n, p=[0.5, 0.35, 0.15]), cal), fu)
