@@ -101,7 +101,8 @@ def _columns() -> list[KeyedColumnElement]:
         C.c.followup_due_at, C.c.handling_due_at, C.c.followed_up_at, C.c.resolved_at, C.c.closed_at,
         C.c.supporters, KEL.c.code.label("kelurahan_code"), KEL.c.name.label("kelurahan"),
         KEC.c.code.label("kecamatan_code"), KEC.c.name.label("kecamatan"), SKPD.c.code.label("skpd_code"),
-        SKPD.c.name.label("skpd"), func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"),
+        SKPD.c.name.label("skpd"), SKPD.c.name_en.label("skpd_en"),
+        func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"),
         C.c.public, C.c.routing, C.c.routing_flags, type_coerce(C.c.attributes, MaskedJson).label("attributes"),
         ORIGINAL.c.tracking_code.label("duplicate_of"),
     ]

@@ -77,7 +77,7 @@ def heat():
         outlines = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": g, "properties": {
             "code": c}} for c, g in kelurahan_geometries(conn).items()]}
         html = heat_page(heat_points(conn, flt), outlines, reference.city_centre(conn), tile_url=s.tile_url,
-                         attribution=s.tile_attribution)
+                         attribution=s.tile_attribution, title=_("Peta panas aduan"))
     # Folium writes its map as inline script: this page alone allows that (it holds aggregated public data only).
     policy = csp(s.tile_url).replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
     return Response(html, mimetype="text/html", headers={"Content-Security-Policy": policy})
