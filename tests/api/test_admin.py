@@ -298,7 +298,8 @@ def test_a_bad_skpd_form_names_the_column_and_writes_nothing(admin, engine):
 
 def test_an_admin_edits_a_category_with_the_imports_checks(admin, engine):
     page = _messages(admin.get("/admin/categories/jalan-rusak"))
-    assert '<option value="PUPR" selected>' in page and 'name="handling_days" type="text" inputmode="numeric" value="15"' in page
+    assert '<option value="PUPR" selected>' in page
+    assert 'name="handling_days" type="text" inputmode="numeric" value="15"' in page
     data = {"name": "Jalan rusak", "name_en": "Damaged road", "skpd": "DLH", "followup_days": "3",
             "handling_days": "10", "confidential": "tidak", "duplicate_radius_m": "100", "active": "ya",
             "attributes": '[{"code": "depth", "datatype": "number"}]'}
