@@ -323,6 +323,9 @@ def _category(check: _Checker, n: int | None, cells: dict[str, str], skpd: dict[
             record[column] = old[column]
     if "confidential" in cells:
         record["confidential"] = bool(_yes_no(check, n, "confidential", cells["confidential"] or "tidak"))
+    if "resolve_needs_evidence" in cells:  # resolving asks for an after-photo and a public note
+        record["resolve_needs_evidence"] = bool(_yes_no(check, n, "resolve_needs_evidence",
+                                                        cells["resolve_needs_evidence"] or "tidak"))
     if "active" in cells:
         record["active"] = _yes_no(check, n, "active", cells["active"] or "ya")
     for column, limit in CATEGORY_TEXTS.items():
@@ -337,7 +340,7 @@ def _category(check: _Checker, n: int | None, cells: dict[str, str], skpd: dict[
 
 def import_categories(conn: Connection, path: str) -> ImportReport:
     """The Open311 services from `code,name,name_en,skpd[,followup_days,handling_days,confidential,
-    duplicate_radius_m]`, upserted by code; the SKPD must exist already."""
+    duplicate_radius_m,resolve_needs_evidence]`, upserted by code; the SKPD must exist already."""
     rows, check, seen, records = read_csv(path, ("code", "name", "name_en", "skpd")), _Checker(), {}, []
     skpd = _known_skpd(conn)
     stored = {r["code"]: r for r in conn.execute(select(CATEGORY_T)).mappings()}

@@ -131,6 +131,7 @@ class Category(Base):
     duplicate_radius_m: Mapped[int] = mapped_column(Integer, server_default=text("250"))
     attributes: Mapped[list | None] = mapped_column(JSONB)  # Open311 service definition attributes
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    resolve_needs_evidence: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))  # after-photo + note
     default_skpd: Mapped[Skpd] = relationship()
     __table_args__ = (
         CheckConstraint("followup_days > 0 AND handling_days >= followup_days", name="category_clocks"),

@@ -6,7 +6,7 @@ Transitions (action: from → to):
 |-----------|---------------------------|---------------|----------------------------------------------------|
 | verify    | new                       | verified      |                                                    |
 | start     | new, verified             | in_progress   |                                                    |
-| resolve   | in_progress               | resolved      | stops the handling clock (resolved_at); on-site check |
+| resolve   | in_progress               | resolved      | handling clock stops (resolved_at); on-site; evidence* |
 | close     | resolved                  | closed        | closed_at                                          |
 | reject    | new, verified             | rejected      | reason required; closed_at                         |
 | duplicate | new, verified             | duplicate     | linked both ways; supporters (+ the reporter) move |
@@ -14,6 +14,8 @@ Transitions (action: from → to):
 | reopen    | rejected, duplicate       | new           | reason required; the duplicate link is cleared     |
 | note      | any                       | (unchanged)   | note required                                      |
 | reroute   | new, verified, in_progress| (in_progress → verified) | reason required; see below              |
+
+*Where the category asks (`resolve_needs_evidence`), resolving needs an after-photo and a public note.
 
 Clocks (choices where the issue is silent):
 - Follow-up stops (followed_up_at) at the first status change or *public* note by staff; a staff-only note or a
@@ -180,8 +182,9 @@ def _lock(conn: Connection, codes: list[str | None]) -> dict[str, dict]:
     """Lock the ticket (and a duplicate's original) in id order, so two locks never wait on each other."""
     rows = conn.execute(text(
         "SELECT id, tracking_code, status, version, skpd_id, followed_up_at, resolved_at, closed_at, "
-        "duplicate_of_id, supporters, followup_due_at, handling_due_at "
-        "FROM complaint WHERE tracking_code = ANY(:codes) ORDER BY id FOR UPDATE"),
+        "duplicate_of_id, supporters, followup_due_at, handling_due_at, "
+        "(SELECT resolve_needs_evidence FROM category WHERE category.id = complaint.category_id) AS needs_evidence "
+        "FROM complaint WHERE tracking_code = ANY(:codes) ORDER BY id FOR UPDATE OF complaint"),
         {"codes": [c for c in codes if c]}).mappings().all()
     return {r["tracking_code"]: dict(r) for r in rows}
 
@@ -234,11 +237,24 @@ def _no_effect(ctx: _Ctx) -> None:
 
 
 def _resolve(ctx: _Ctx) -> None:
-    """Stops the handling clock; flags a resolution reported from farther than `onsite_max_m` (or from nowhere)."""
+    """Stops the handling clock; flags a resolution reported from farther than `onsite_max_m` (or from nowhere).
+    Where the category asks for evidence (roads, bridges, drains, lights…), the officer shows the work done: an
+    after-photo and a note the citizen can read."""
+    if ctx.ticket["needs_evidence"]:
+        _check_evidence(ctx.change)
     ctx.new["resolved_at"] = ctx.now
     pos, limit = ctx.data.get("position"), ctx.settings.onsite_max_m
     ctx.data["onsite"] = {"max_m": limit, "distance_m": pos["distance_m"] if pos else None,
                           "ok": None if pos is None else pos["distance_m"] <= limit}
+
+
+def _check_evidence(change: Change) -> None:
+    if not change.photo or _photo_role(change) != "after":
+        raise DomainError("Untuk kategori ini, penyelesaian memerlukan foto sesudah perbaikan.",
+                          "For this category, resolving needs a photo after the work.", field="photo")
+    if not change.note.strip() or not change.public:
+        raise DomainError("Untuk kategori ini, penyelesaian memerlukan catatan publik untuk warga.",
+                          "For this category, resolving needs a public note for the citizen.", field="note")
 
 
 def _closes(ctx: _Ctx) -> None:

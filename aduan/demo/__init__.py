@@ -97,21 +97,23 @@ def upsert_categories(conn: Connection, skpd_ids: dict[str, int]) -> dict[str, i
     """The Open311 services by code; returns code -> id."""
     sql = text(
         "INSERT INTO category (code, name_id, name_en, description_id, description_en, group_name, keywords, "
-        "default_skpd_id, followup_days, handling_days, confidential, duplicate_radius_m, attributes) "
+        "default_skpd_id, followup_days, handling_days, confidential, duplicate_radius_m, attributes, "
+        "resolve_needs_evidence) "
         "VALUES (:code, :name_id, :name_en, :description_id, :description_en, :group, :keywords, :skpd, "
-        ":followup_days, :handling_days, :confidential, :duplicate_radius_m, CAST(:attributes AS jsonb)) "
+        ":followup_days, :handling_days, :confidential, :duplicate_radius_m, CAST(:attributes AS jsonb), :evidence) "
         "ON CONFLICT (code) DO UPDATE SET name_id = EXCLUDED.name_id, name_en = EXCLUDED.name_en, "
         "description_id = EXCLUDED.description_id, description_en = EXCLUDED.description_en, "
         "group_name = EXCLUDED.group_name, keywords = EXCLUDED.keywords, default_skpd_id = EXCLUDED.default_skpd_id, "
         "followup_days = EXCLUDED.followup_days, handling_days = EXCLUDED.handling_days, "
         "confidential = EXCLUDED.confidential, duplicate_radius_m = EXCLUDED.duplicate_radius_m, "
-        "attributes = EXCLUDED.attributes RETURNING id")
+        "attributes = EXCLUDED.attributes, resolve_needs_evidence = EXCLUDED.resolve_needs_evidence RETURNING id")
     ids = {}
     for c in ref.CATEGORIES:
         params = {k: getattr(c, k) for k in ("code", "name_id", "name_en", "description_id", "description_en",
                                              "group", "keywords", "followup_days", "handling_days",
                                              "confidential", "duplicate_radius_m")}
-        params.update(skpd=skpd_ids[c.skpd], attributes=json.dumps(c.attributes) if c.attributes else None)
+        params.update(skpd=skpd_ids[c.skpd], attributes=json.dumps(c.attributes) if c.attributes else None,
+                      evidence=c.code in ref.EVIDENCE_TO_RESOLVE)
         ids[c.code] = conn.execute(sql, params).scalar_one()
     return ids
 

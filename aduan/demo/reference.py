@@ -224,6 +224,11 @@ def templates() -> dict[str, list[str]]:
     return json.loads((HERE / "templates.json").read_text(encoding="utf-8"))
 
 
+# Infrastructure: resolving needs an after-photo and a public note (the work is shown, not just claimed).
+EVIDENCE_TO_RESOLVE = frozenset({"jalan-rusak", "jembatan-titian-rusak", "drainase-tersumbat", "lampu-jalan-mati",
+                                 "lampu-lalu-lintas-rusak", "air-pdam", "sekolah-rusak"})
+
+
 def profiles() -> list[CategoryProfile]:
     """What `geo.synthetic.generate_complaints` needs to know about each category."""
     speed = {s.code: s for s in SKPD}

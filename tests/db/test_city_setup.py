@@ -158,6 +158,13 @@ def test_category_moves_to_another_default_skpd(conn, tmp_path):
     assert tuple(row) == ("PUPR", True)
 
 
+def test_a_category_can_ask_for_evidence_to_resolve(conn, tmp_path):
+    """`resolve_needs_evidence` (ya/tidak): resolving then needs an after-photo and a public note."""
+    city_setup.import_categories(conn, csv_file(tmp_path, f"{CATEGORY_HEAD},resolve_needs_evidence\n"
+                                                          "sampah,Sampah,Waste,DLH,ya\n"))
+    assert conn.execute(text("SELECT resolve_needs_evidence FROM category WHERE code = 'sampah'")).scalar() is True
+
+
 @pytest.mark.parametrize(("line", "expected"), [
     ("banjir,Banjir,Flood,PUPRX", "row 2, column skpd: unknown SKPD 'PUPRX' (known: DISHUB, DLH, PUPR)"),
     ("banjir,Banjir,Flood,PUPR,lima,15", "row 2, column followup_days: 'lima' is not a whole number 1..365"),

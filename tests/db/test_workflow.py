@@ -1,6 +1,7 @@
 """The ticket workflow on real PostGIS: the transition table, clocks, events, on-site check, duplicates, re-routing."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -151,6 +152,35 @@ def test_resolution_stops_the_handling_clock(conn, settings):
     code = _ticket(conn, settings, "in_progress")
     apply(conn, settings, _user(conn), code, Change("resolve", 1), NOW)
     assert _row(conn, code)["resolved_at"] == NOW
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (Change("resolve", 1), "photo"),
+    (Change("resolve", 1, note="Sudah ditambal", public=True), "photo"),
+    (Change("resolve", 1, note="Sudah ditambal", public=True, photo=b"x", photo_role="before"), "photo"),
+    (Change("resolve", 1, photo=b"x"), "note"),
+    (Change("resolve", 1, note="Sudah ditambal", public=False, photo=b"x"), "note"),
+])
+def test_a_category_that_asks_for_evidence_is_not_resolved_without_it(conn, settings, change, field):
+    """Roads and the like: resolving needs an after-photo and a note the citizen can read; nothing is written."""
+    conn.execute(text("UPDATE category SET resolve_needs_evidence = true WHERE code = 'jalan-rusak'"))
+    code = _ticket(conn, settings, "in_progress")
+    if change.photo:
+        change = dataclasses.replace(change, photo=jpeg_bytes())
+    with pytest.raises(DomainError) as err:
+        apply(conn, settings, _user(conn), code, change, NOW)
+    assert err.value.field == field and status_of(err.value) == 400
+    assert _row(conn, code)["status"] == "in_progress" and _events(conn, code) == []
+
+
+def test_with_an_after_photo_and_a_public_note_it_is_resolved(conn, settings):
+    conn.execute(text("UPDATE category SET resolve_needs_evidence = true WHERE code = 'jalan-rusak'"))
+    code, admin = _ticket(conn, settings, "in_progress"), _user(conn)
+    out = apply(conn, settings, admin, code, Change("resolve", 1, note="Lubang sudah ditambal", public=True,
+                                                    photo=jpeg_bytes()), NOW)
+    assert out.status == "resolved" and out.data["photo"]["role"] == "after"
+    other = _ticket(conn, settings, "in_progress", category="lampu-jalan")  # a category that does not ask
+    assert apply(conn, settings, admin, other, Change("resolve", 1), NOW).status == "resolved"
 
 
 def test_reopen_clears_the_resolution_and_keeps_due_dates(conn, settings):
