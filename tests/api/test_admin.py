@@ -375,6 +375,7 @@ def test_the_preview_lists_the_ticket_that_would_move_and_writes_nothing(admin, 
     assert resp.status_code == 200
     row = re.search(rf'<tr data-code="{code}">(.*?)</tr>', body, re.S).group(1)
     assert "PUPR" in row and "DISHUB" in row and 'id="move-count">1<' in body
+    assert re.search(r'<ul id="move-summary">\s*<li>PUPR → DISHUB: 1</li>', body)
     assert "Dishub Koridor" in body and "Dishub Barat" in body  # ended and new, in the check report
     assert _count(engine, "SELECT count(*) FROM service_area") == areas_before
     assert _count(engine, "SELECT count(*) FROM service_area WHERE valid_to IS NOT NULL") == 0
