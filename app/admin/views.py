@@ -23,23 +23,12 @@ from app import current_settings
 from app.auth.session import current_user, protect_posts, require_role
 from app.db import get_session
 from app.errors import page_shape, status_of
-from app.i18n import current_lang
+from app.i18n import tr  # inline pairs until these pages move to the catalog (tests/unit/test_i18n.py)
 
 bp = Blueprint("admin", __name__)
 bp.before_request(protect_posts)
 error_shape = page_shape("auth/error.html")
 ADMIN = ("admin",)
-
-
-def tr(text_id: str, text_en: str) -> str:
-    """The reader's half of an (Indonesian, English) pair: the admin pages keep both side by side, as the domain's
-    messages do, so they do not depend on how the rest of the app's templates are translated."""
-    return text_en if current_lang() == "en" else text_id
-
-
-@bp.context_processor
-def _pairs() -> dict:
-    return {"tr": tr}
 
 
 def _actor() -> Actor:
