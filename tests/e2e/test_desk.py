@@ -1,15 +1,29 @@
 """A desk clerk in headless Chromium enters a complaint that came in by WhatsApp: channel, message id, when it was
-received, the reporter's contact as given, the pin; the ticket page then shows the channel and the clerk. The
-same message entered again opens the first ticket."""
+received, the reporter's contact as given, the place found by the landmark the reporter named; the ticket page
+then shows the channel and the clerk. The same message entered again opens the first ticket."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from shapely.geometry import Point
 from sqlalchemy import text
 
+from aduan import places
 from tests.e2e.conftest import screenshot
 from tests.fieldkit import PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def patokan(engine):
+    """The landmark the reporter names ("depan SD Inpres Pasar Lama"), in Kelurahan A of the test city."""
+    with engine.begin() as c:
+        places.load_places(c, pd.DataFrame([{"name": "SD Inpres Pasar Lama", "kind": "sekolah",
+                                             "geometry": Point(114.511, -3.391)}]), source="e2e-desk")
+    yield
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM place"))
 
 
 def _log_in(page, base: str, email: str) -> None:
@@ -26,10 +40,14 @@ def _enter(page, base: str) -> None:
     page.select_option("#channel", "whatsapp")
     page.fill("#channel_ref", "wamid.HBgNNjI4MTI1NTUwMTIzFQIAEhggQ0Y")
     page.fill("#received_at", "2026-12-01T08:30")
-    page.locator("#map").scroll_into_view_if_needed()  # below the desk's fields
-    box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.75)  # inside Kelurahan A
-    page.wait_for_function("document.getElementById('where').textContent.includes('Kelurahan')")
+    page.click("#place-q")
+    page.keyboard.type("sd inpres")  # the landmark in the WhatsApp message
+    page.wait_for_selector(".place-results li")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('address').value.startsWith('dekat SD Inpres Pasar Lama')")
+    assert (float(page.input_value("#lon")), float(page.input_value("#lat"))) == (114.511, -3.391)
+    page.wait_for_function("document.getElementById('where').textContent.includes('Kelurahan A')")
     page.select_option("#category", "jalan-rusak")
     page.wait_for_function("document.getElementById('routing-hint').textContent.includes('Dinas PUPR')")
     page.fill("#description", "Warga kirim foto lubang besar di depan SD lewat WhatsApp")
@@ -37,7 +55,8 @@ def _enter(page, base: str) -> None:
     page.fill("#phone", "0813 5000 1234")
 
 
-def test_a_clerk_enters_a_whatsapp_complaint_and_the_ticket_shows_channel_and_clerk(live_server, page, engine):
+def test_a_clerk_enters_a_whatsapp_complaint_and_the_ticket_shows_channel_and_clerk(live_server, page, engine,
+                                                                                    patokan):
     make_user(engine, "rina@kominfo.test", "desk")
     _log_in(page, live_server, "rina@kominfo.test")
     page.click("text=Catat aduan")
