@@ -20,7 +20,7 @@ from geo import boundary_load
 
 SKPD_FIELDS = ("name", "name_en", "email", "active")
 CATEGORY_FIELDS = ("name", "name_en", "skpd", "followup_days", "handling_days", "confidential",
-                   "duplicate_radius_m", "active")
+                   "duplicate_radius_m", "resolve_needs_evidence", "active")
 CSV_ONLY = ("Unggah berkas CSV (.csv, UTF-8).", "Upload a CSV file (.csv, UTF-8).")
 IMPORTS = {"skpd": city_setup.import_skpd, "categories": city_setup.import_categories}
 

@@ -302,13 +302,14 @@ def test_an_admin_edits_a_category_with_the_imports_checks(admin, engine):
     assert 'name="handling_days" type="text" inputmode="numeric" value="15"' in page
     data = {"name": "Jalan rusak", "name_en": "Damaged road", "skpd": "DLH", "followup_days": "3",
             "handling_days": "10", "confidential": "tidak", "duplicate_radius_m": "100", "active": "ya",
-            "attributes": '[{"code": "depth", "datatype": "number"}]'}
+            "resolve_needs_evidence": "ya", "attributes": '[{"code": "depth", "datatype": "number"}]'}
     assert _post(admin, "/admin/categories/jalan-rusak", data).status_code == 303
     with engine.connect() as c:
-        row = c.execute(text("SELECT s.code, c.followup_days, c.handling_days, c.duplicate_radius_m, c.attributes "
-                             "FROM category c JOIN skpd s ON s.id = c.default_skpd_id "
+        row = c.execute(text("SELECT s.code, c.followup_days, c.handling_days, c.duplicate_radius_m, c.attributes, "
+                             "c.resolve_needs_evidence FROM category c JOIN skpd s ON s.id = c.default_skpd_id "
                              "WHERE c.code = 'jalan-rusak'")).one()
-    assert tuple(row) == ("DLH", 3, 10, 100, [{"code": "depth", "datatype": "number"}])
+    assert tuple(row) == ("DLH", 3, 10, 100, [{"code": "depth", "datatype": "number"}], True)
+    assert '<option value="ya" selected>' in _messages(admin.get("/admin/categories/jalan-rusak"))
     (entry,) = _audit(engine, "category.update")
     assert entry["detail"]["handling_days"] == {"before": 15, "after": 10}
     assert entry["detail"]["skpd"] == {"before": "PUPR", "after": "DLH"}

@@ -225,7 +225,7 @@ def test_staff_see_on_the_ticket_whether_each_message_went_out(client, engine, s
     make_user(engine, "andi@pupr.test", "officer", "PUPR")
     login(client, "andi@pupr.test")
     page = client.get(f"/field/aduan/{code}").get_data(as_text=True)
-    assert 'id="messages"' in page and "belum terkirim" in page and "received" in page
+    assert 'id="messages"' in page and "belum terkirim" in page and "<td>diterima</td>" in page  # the step in words
 
 
 def test_a_city_wide_reroute_tells_the_reporters_whose_ticket_moved(client, engine, settings):
