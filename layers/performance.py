@@ -1,6 +1,7 @@
 """SKPD performance against the clocks, computed from the tickets (nothing stored): per SKPD, kelurahan and/or
-month — tickets, median and mean working days to follow-up and to handling (resolution), the share followed up
-within 5 and handled within 15 working days, and open tickets now overdue.
+month, and a last city-wide row (`scope` "city", its group keys empty) — tickets, median and mean working days
+to follow-up and to handling (resolution), the share followed up within 5 and handled within 15 working days,
+and open tickets now overdue.
 
 Working days use the same calendar as the due dates (weekends, national holidays, city days off, WITA); the
 intake day is not counted. A ticket counts toward a share only once it can be judged: it was followed up
@@ -102,13 +103,15 @@ def performance_table(conn: Connection, flt: LayerFilter, group: tuple[str, ...]
                                   "reopened"])
     keys = [k for g in group for k in _KEYS[g]]
     if frame.empty:
-        return pd.DataFrame(columns=keys + list(SUMMARY))
+        return pd.DataFrame(columns=keys + list(SUMMARY) + ["scope"])
     for col in ("created_at", "followed_up_at", "resolved_at", "followup_due_at", "handling_due_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
     frame["reopened"] = frame["reopened"].astype(bool)
     per = _per_ticket(frame, WorkCalendar.from_connection(conn, flt.tz), now)
-    out = per.groupby(keys, sort=True)[list(per.columns)].apply(_summarise).reset_index()
+    out = per.groupby(keys, sort=True)[list(per.columns)].apply(_summarise).reset_index().assign(scope="group")
+    city = _summarise(per).to_frame().T.assign(scope="city")  # the city-wide row, last; its keys are empty
+    out = pd.concat([out, city], ignore_index=True)
     return out.astype({"tickets": int, "open_overdue": int, "ratings": int})
 
 

@@ -11,6 +11,7 @@ reader's locale by Babel (Indonesian decimal comma and thousands dot).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from sqlalchemy import Connection, exists, select
 from aduan.channels import channel_name
 from aduan.clocks import WorkCalendar
 from aduan.models import Complaint, ComplaintEvent, Skpd
+from layers.cache import cached_bytes
 from layers.filters import LayerFilter
 from layers.performance import working_days
 
@@ -113,6 +115,16 @@ def statement(conn: Connection, flt: LayerFilter, now: dt.datetime | None = None
     by_skpd = [(code, str(g["skpd"].iloc[0]), figures(g)) for code, g in per.groupby("skpd_code", sort=True)]
     by_channel = [(str(ch), figures(g)) for ch, g in per.groupby("channel", sort=True)]
     return Statement(flt.start, flt.end, figures(per), by_skpd, by_channel)
+
+
+def cached_sentences(conn: Connection, flt: LayerFilter, lang: str, city_name: str,
+                     now: dt.datetime | None = None) -> dict:
+    """`sentences` of the filter's period, cached per data version and hour like the performance table."""
+    now = (now or dt.datetime.now(dt.UTC)).replace(minute=0, second=0, microsecond=0)
+    params = {"filter": flt.key(), "lang": lang, "city": city_name, "hour": now.strftime("%Y-%m-%dT%H")}
+    payload = cached_bytes(conn, "statement", params, lambda: json.dumps(
+        sentences(statement(conn, flt, now), lang, city_name)).encode())
+    return json.loads(payload)
 
 
 def period_label(start: dt.date, end: dt.date, lang: str) -> str:

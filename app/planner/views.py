@@ -17,6 +17,7 @@ from app.auth.session import current_user
 from app.db import get_engine
 from app.errors import Answer, page_shape, problem
 from app.http import csp, not_modified, validated, validator
+from app.i18n import current_lang
 from app.planner import exports
 from app.planner.report import charts_for
 from layers import catalog
@@ -26,6 +27,7 @@ from layers.filters import LayerFilter, check_codes, parse_filter
 from layers.folium_pages import heat_page
 from layers.heat import heat_points
 from layers.performance import parse_group, performance
+from layers.statement import cached_sentences
 
 bp = Blueprint("planner", __name__)
 PRIVATE = "private, max-age=60"  # a staff session may see more than the public: no shared caches
@@ -93,11 +95,13 @@ def _performance():
 @bp.get("/performance")
 def performance_page():
     flt, group, table = _performance()
-    with get_engine().connect() as conn:
+    rows, city = table[table["scope"] != "city"], table[table["scope"] == "city"]
+    with get_engine().begin() as conn:  # begin: the statement is cached on commit
         choices = _choices(conn)
-    return render_template("planner/performance.html", table=table, group=group, flt=flt, choices=choices,
-                           charts=charts_for(table, group), query=request.query_string.decode(),
-                           group_links=_group_links())
+        words = cached_sentences(conn, flt, current_lang(), current_settings().city_name)
+    return render_template("planner/performance.html", table=rows, city=city.to_dict(orient="records"),
+                           group=group, flt=flt, choices=choices, charts=charts_for(rows, group), words=words,
+                           query=request.query_string.decode(), group_links=_group_links())
 
 
 def _group_links() -> list[tuple[str, str, str]]:

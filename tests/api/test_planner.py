@@ -58,17 +58,25 @@ def test_heat_page_is_folium_without_cdn(client, city_data):
 
 
 def test_performance_page_renders_table_and_svg(client, city_data):
-    """The performance page shows a row per SKPD and SVG charts."""
+    """The performance page shows a row per SKPD, the city-wide row, the statement in words and SVG charts."""
     html = client.get("/planner/performance", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Dinas PUPR" in html and "<svg" in html
+    city_row = re.search(r'<tr id="city-row">(.*?)</tr>', html, re.S).group(1)
+    assert "Seluruh kota" in city_row and f'<td class="num">{city_data["loaded"]}</td>' in city_row
+    statement = re.search(r'<p id="statement-city">(.*?)</p>', html, re.S).group(1)
+    assert f'{city_data["loaded"]} aduan; tindak lanjut rata-rata' in statement and "hari kalender" in statement
+    en = client.get("/planner/performance?lang=en").get_data(as_text=True)
+    assert "complaints; followed up in" in re.search(r'<p id="statement-city">(.*?)</p>', en, re.S).group(1)
 
 
 def test_performance_csv_by_skpd_and_month(client, city_data):
     """The CSV has one row per SKPD and month with the documented columns, tickets adding up."""
     body = client.get("/planner/performance.csv?group=skpd,month").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body)))
-    assert {"followup_median", "followup_within_5", "handling_within_15", "open_overdue"} <= set(rows[0])
-    assert sum(int(r["tickets"]) for r in rows) == city_data["loaded"]
+    assert {"followup_median", "followup_within_5", "handling_within_15", "open_overdue", "scope"} <= set(rows[0])
+    groups, city = [r for r in rows if r["scope"] == "group"], [r for r in rows if r["scope"] == "city"]
+    assert sum(int(r["tickets"]) for r in groups) == city_data["loaded"] == int(city[0]["tickets"])
+    assert rows[-1] is city[-1] and len(city) == 1 and city[0]["skpd"] == ""
 
 
 @pytest.mark.parametrize(("query", "field"), [
