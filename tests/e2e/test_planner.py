@@ -59,5 +59,9 @@ def test_performance_page_screenshot(live_server, page, city_data):
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server + "/planner/performance?group=skpd")
     assert page.locator("svg.chart").count() >= 2
+    # every column of the table, the city-wide row included, fits a 1280 px screen: nothing cut off on the right
+    assert page.evaluate("(() => { const w = document.querySelector('.table-wrap');"
+                         " return w.scrollWidth <= w.clientWidth; })()")
+    assert page.locator("#city-row").is_visible() and "aduan" in page.inner_text("#statement-city")
     screenshot(page, "planner-performance")
     assert page.external_requests == []
