@@ -23,6 +23,7 @@ from sqlalchemy import Connection, exists, select
 
 from aduan.channels import channel_name
 from aduan.clocks import WorkCalendar
+from aduan.errors import DomainError
 from aduan.models import Complaint, ComplaintEvent, Skpd
 from layers.cache import cached_bytes
 from layers.filters import LayerFilter
@@ -125,6 +126,33 @@ def cached_sentences(conn: Connection, flt: LayerFilter, lang: str, city_name: s
     payload = cached_bytes(conn, "statement", params, lambda: json.dumps(
         sentences(statement(conn, flt, now), lang, city_name)).encode())
     return json.loads(payload)
+
+
+def month_of(raw: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """[first day, first day of the next month) of `YYYY-MM`, by default the last full month; a month in the
+    future or more than five years back is refused."""
+    if not raw:
+        first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    else:
+        try:
+            first = dt.date.fromisoformat(f"{raw.strip()}-01")
+        except ValueError:
+            raise DomainError("Bulan harus berbentuk TTTT-BB, mis. 2026-11.",
+                              "The month must look like YYYY-MM, e.g. 2026-11.", field="bulan") from None
+        if first > today or first.year < today.year - 5:
+            raise DomainError("Bulan di luar rentang (lima tahun terakhir).",
+                              "The month is out of range (the last five years).", field="bulan")
+    return first, (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def public_statement(conn: Connection, start: dt.date, end: dt.date, tz: str, lang: str, city_name: str) -> dict:
+    """The transparency page's figures: the city line counts every ticket (confidential categories too, as
+    numbers only); the per-SKPD lines count public tickets only, so a confidential category is never singled out."""
+    every = LayerFilter(start, end, tz=tz, public_only=False)
+    public = LayerFilter(start, end, tz=tz, public_only=True)
+    city = cached_sentences(conn, every, lang, city_name)
+    return {"period": city["period"], "city": city["city"],
+            "skpd": cached_sentences(conn, public, lang, city_name)["skpd"]}
 
 
 def period_label(start: dt.date, end: dt.date, lang: str) -> str:

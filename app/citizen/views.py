@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
@@ -19,6 +20,7 @@ from app.db import get_engine, get_session
 from app.errors import page_shape, status_of
 from app.i18n import current_lang
 from geo.routing import explain
+from layers.statement import month_of, period_label, public_statement
 
 bp = Blueprint("citizen", __name__)
 error_shape = page_shape("citizen/error.html")  # e.g. 503 while the database is away
@@ -75,6 +77,22 @@ def track(code: str):
     return render_template("citizen/track.html", t=t, is_new=request.args.get("baru") == "1", sla=sla,
                            zone=zone_name(current_settings().timezone),
                            explanation=explain(t["routing"], current_lang()) if t["routing"] else "")
+
+
+@bp.get("/transparansi")
+def transparency():
+    """The city's statement of service for a month, per SKPD: no reporter data, nothing of a ticket."""
+    settings = current_settings()
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    start, end = month_of(request.args.get("bulan"), today)
+    with get_engine().begin() as conn:  # begin: the figures are cached on commit
+        words = public_statement(conn, start, end, settings.timezone, current_lang(), settings.city_name)
+    months = [month_of(None, today)]
+    for _ in range(11):
+        months.append(month_of((months[-1][0] - dt.timedelta(days=1)).strftime("%Y-%m"), today))
+    choices = [(m.strftime("%Y-%m"), period_label(m, e, current_lang())) for m, e in months]
+    return render_template("citizen/transparency.html", words=words, chosen=start.strftime("%Y-%m"),
+                           months=choices)
 
 
 @bp.get("/peta")
