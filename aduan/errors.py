@@ -60,3 +60,9 @@ class TooManyRequests(DomainError):
     """A flood limit was reached; retry later."""
 
     code = "too_many_requests"
+
+
+class Unavailable(DomainError):
+    """Something the answer needs is not there right now (a tool on the server); worth retrying later."""
+
+    code = "unavailable"

@@ -27,6 +27,7 @@ from aduan.errors import (
     NotFound,
     TooManyRequests,
     Unauthorized,
+    Unavailable,
     Unprocessable,
 )
 
@@ -39,6 +40,7 @@ STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     Conflict: 409,
     TooManyRequests: 429,
+    Unavailable: 503,
     DomainError: 400,
 }
 HTTP_MESSAGES = {

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, exists, func, select
 
 from aduan.channels import channel_name
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
-from aduan.models import Complaint, ComplaintEvent, Skpd
+from aduan.models import Complaint, ComplaintEvent, Kelurahan, Skpd
 from layers.cache import cached_bytes
 from layers.filters import LayerFilter
 from layers.performance import working_days
@@ -57,16 +57,21 @@ class Statement:
     by_channel: list[tuple[str, Figures]]
 
 
+COLUMNS = ["skpd_code", "skpd", "kelurahan", "month", "channel", "created_at", "followed_up_at", "resolved_at",
+           "followup_due_at", "handling_due_at", "rerouted"]
+
+
 def _frame(conn: Connection, flt: LayerFilter) -> pd.DataFrame:
-    c, s, e = Complaint.__table__, Skpd.__table__, ComplaintEvent.__table__
+    c, s, k, e = Complaint.__table__, Skpd.__table__, Kelurahan.__table__, ComplaintEvent.__table__
     rerouted = exists().where(e.c.complaint_id == c.c.id, e.c.kind == "reroute")
     rows = conn.execute(
-        select(s.c.code.label("skpd_code"), s.c.name.label("skpd"), c.c.channel, c.c.created_at, c.c.followed_up_at,
-               c.c.resolved_at, c.c.followup_due_at, c.c.handling_due_at, rerouted.label("rerouted"))
-        .select_from(c.join(s, s.c.id == c.c.skpd_id))
+        select(s.c.code.label("skpd_code"), s.c.name.label("skpd"), k.c.name.label("kelurahan"),
+               func.to_char(func.timezone(flt.tz, c.c.created_at), "YYYY-MM").label("month"), c.c.channel,
+               c.c.created_at, c.c.followed_up_at, c.c.resolved_at, c.c.followup_due_at, c.c.handling_due_at,
+               rerouted.label("rerouted"))
+        .select_from(c.join(s, s.c.id == c.c.skpd_id).join(k, k.c.id == c.c.kelurahan_id))
         .where(flt.condition(c))).mappings().all()
-    frame = pd.DataFrame(rows, columns=["skpd_code", "skpd", "channel", "created_at", "followed_up_at", "resolved_at",
-                                        "followup_due_at", "handling_due_at", "rerouted"])
+    frame = pd.DataFrame(rows, columns=COLUMNS)
     for col in ("created_at", "followed_up_at", "resolved_at", "followup_due_at", "handling_due_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     frame["rerouted"] = frame["rerouted"].astype(bool)
@@ -126,6 +131,40 @@ def cached_sentences(conn: Connection, flt: LayerFilter, lang: str, city_name: s
     payload = cached_bytes(conn, "statement", params, lambda: json.dumps(
         sentences(statement(conn, flt, now), lang, city_name)).encode())
     return json.loads(payload)
+
+
+WORST_MIN_TICKETS = 5  # a kelurahan with fewer judged tickets says little about its service
+
+
+def monthly_report(conn: Connection, start: dt.date, tz: str, lang: str, city_name: str, *,
+                   public_only: bool = True, now: dt.datetime | None = None) -> dict:
+    """The mayor's monthly report: the month's statement, the last twelve months' trend, the worst-served
+    kelurahan (lowest share handled on time, at least WORST_MIN_TICKETS judged) and the SKPD figures."""
+    now = now or dt.datetime.now(dt.UTC)
+    end = (start + dt.timedelta(days=32)).replace(day=1)
+    first = start
+    for _ in range(11):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    year = LayerFilter(first, end, tz=tz, public_only=public_only)
+    per = _clocks(_frame(conn, year), WorkCalendar.from_connection(conn, tz), now)
+    month = per[per["month"] == start.strftime("%Y-%m")]
+    st = Statement(start, end, figures(month),
+                   [(code, str(g["skpd"].iloc[0]), figures(g)) for code, g in month.groupby("skpd_code", sort=True)],
+                   [(str(ch), figures(g)) for ch, g in month.groupby("channel", sort=True)])
+    trend = []
+    m = first
+    while m < end:
+        nxt = (m + dt.timedelta(days=32)).replace(day=1)
+        trend.append((m.strftime("%Y-%m"), figures(per[per["month"] == m.strftime("%Y-%m")])))
+        m = nxt
+    worst = []
+    for name, g in month.groupby("kelurahan", sort=True):
+        fig = figures(g)
+        if int(g["judged_handling"].sum()) >= WORST_MIN_TICKETS and not math.isnan(fig.handling_on_time):
+            worst.append((str(name), fig))
+    worst.sort(key=lambda item: (item[1].handling_on_time, -item[1].tickets))
+    return {"words": sentences(st, lang, city_name), "city": st.city, "skpd": st.by_skpd, "trend": trend,
+            "worst": worst[:10], "min_tickets": WORST_MIN_TICKETS}
 
 
 def month_of(raw: str | None, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -41,3 +41,12 @@ def charts_for(table: pd.DataFrame, group: tuple[str, ...]) -> list[str]:
             _("Terbuka & terlambat"): _nan_list(monthly["overdue"]),
         }, title=_("Per bulan")))
     return out
+
+
+def trend_chart(trend: list) -> str:
+    """The monthly report's trend over the last twelve months: complaints, and the shares handled on time."""
+    labels = [label for label, _fig in trend]
+    return (line_chart(labels, {_("Aduan"): [float(f.tickets) for _l, f in trend]}, title=_("Aduan per bulan"))
+            + line_chart(labels, {_("Tindak lanjut tepat waktu (%)"): [f.followup_on_time for _l, f in trend],
+                                  _("Penanganan tepat waktu (%)"): [f.handling_on_time for _l, f in trend]},
+                         title=_("Tepat waktu (%)")))

@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, json, render_template, request
+from flask import Blueprint, Response, current_app, json, render_template, request
 from flask_babel import gettext as _
 
 from aduan.errors import NotFound
@@ -19,7 +20,8 @@ from app.errors import Answer, page_shape, problem
 from app.http import csp, not_modified, validated, validator
 from app.i18n import current_lang
 from app.planner import exports
-from app.planner.report import charts_for
+from app.planner.pdf import html_to_pdf
+from app.planner.report import charts_for, trend_chart
 from layers import catalog
 from layers.cache import data_version
 from layers.choropleth import kelurahan_geometries
@@ -27,7 +29,7 @@ from layers.filters import LayerFilter, check_codes, parse_filter
 from layers.folium_pages import heat_page
 from layers.heat import heat_points
 from layers.performance import parse_group, performance
-from layers.statement import cached_sentences
+from layers.statement import cached_sentences, month_of, monthly_report
 
 bp = Blueprint("planner", __name__)
 PRIVATE = "private, max-age=60"  # a staff session may see more than the public: no shared caches
@@ -113,6 +115,33 @@ def _group_links() -> list[tuple[str, str, str]]:
     return [(g, label, "?" + urlencode({**args, "group": g})) for g, label in groups]
 
 
+
+
+def _report() -> tuple[dict, str]:
+    settings = current_settings()
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    start, _end = month_of(request.args.get("bulan"), today)
+    with get_engine().connect() as conn:
+        data = monthly_report(conn, start, settings.timezone, current_lang(), settings.city_name,
+                              public_only=current_user() is None)
+    return data, start.strftime("%Y-%m")
+
+
+@bp.get("/laporan")
+def monthly_report_page():
+    """The month's report for the mayor's office, to print (A4 print styles) or download as PDF."""
+    data, month = _report()
+    return render_template("planner/report.html", r=data, month=month, inline_css=None,
+                           trend_svg=trend_chart(data["trend"]))
+
+
+@bp.get("/laporan.pdf")
+def monthly_report_pdf():
+    data, month = _report()
+    css = (Path(current_app.static_folder) / "css" / "report.css").read_text(encoding="utf-8")
+    html = render_template("planner/report.html", r=data, month=month, inline_css=css,
+                           trend_svg=trend_chart(data["trend"]))
+    return _download(html_to_pdf(html), "application/pdf", f"laporan-aduan-{month}.pdf")
 
 
 @bp.get("/performance.csv")
