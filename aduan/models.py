@@ -223,6 +223,7 @@ class Complaint(Base):
     received_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # clocks start here
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # the desk clerk
     public_description: Mapped[str | None] = mapped_column(Text)  # moderated text; the original stays
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # the officer on it
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # optimistic locking
     __table_args__ = (
         CheckConstraint(
@@ -238,6 +239,8 @@ class Complaint(Base):
         Index("complaint_resolved_at", "resolved_at", "skpd_id"),  # migration 0006
         Index("complaint_channel_ref", "channel", "channel_ref", unique=True,
               postgresql_where=text("channel_ref IS NOT NULL")),  # migration 0011
+        Index("complaint_assigned_to", "assigned_to_id",
+              postgresql_where=text("assigned_to_id IS NOT NULL")),  # migration 0014
     )
 
 

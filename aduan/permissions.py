@@ -94,6 +94,18 @@ def can_change(user: StaffUser, complaint: OwnedBySkpd, action: str | None = Non
     return bool(actions) if action is None else action in actions
 
 
+def can_assign(user: StaffUser, complaint: OwnedBySkpd) -> bool:
+    """Give a ticket to an officer: its SKPD's admin, the desk, admins (officers are given work, not take it)."""
+    return user.role in CITY_WIDE_ROLES or (user.role == "skpd_admin" and owns(user, complaint))
+
+
+def check_assign(user: StaffUser, complaint: OwnedBySkpd) -> None:
+    if not can_assign(user, complaint):
+        raise Forbidden("Hanya admin SKPD penanggung jawab, meja aduan atau admin yang dapat menugaskan aduan.",
+                        "Only the responsible SKPD's admin, the desk or an admin may assign a ticket.",
+                        field="officer")
+
+
 def can_enter(user: StaffUser) -> bool:
     """May enter a complaint on a reporter's behalf with its channel, reference and time of receipt."""
     return user.role in DESK_ROLES

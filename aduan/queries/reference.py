@@ -67,6 +67,12 @@ def category_choices(conn: Connection) -> list[dict]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
+def kelurahan_choices(conn: Connection) -> list[dict]:
+    """The active generation's kelurahan for filters, by name."""
+    stmt = select(KEL.c.code, KEL.c.name).select_from(_active_kelurahan()).order_by(KEL.c.name)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
 def _active_kelurahan():
     return KEL.join(GEN, (GEN.c.id == KEL.c.generation_id) & GEN.c.active)
 

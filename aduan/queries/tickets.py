@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from aduan import notifications
+from aduan import assignment, notifications
 from aduan.errors import NotFound
-from aduan.permissions import StaffUser, can_change, can_view_contact, check_view_private
+from aduan.permissions import StaffUser, can_assign, can_change, can_view_contact, check_view_private
+from aduan.statuses import OPEN_STATUSES
 from aduan.workflow import legal_actions
 
 _TICKET = text("""
@@ -16,13 +17,15 @@ SELECT c.id, c.tracking_code, c.status, c.version, c.description, c.address, c.p
        ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
        cat.code AS category_code, cat.name_id AS category_name_id, cat.name_en AS category_name_en,
        s.code AS skpd_code, s.name AS skpd_name, k.name AS kelurahan_name, k.code AS kelurahan_code,
-       d.tracking_code AS duplicate_of, c.channel_ref, c.received_at, COALESCE(u.name, u.email) AS entered_by
+       d.tracking_code AS duplicate_of, c.channel_ref, c.received_at, COALESCE(u.name, u.email) AS entered_by,
+       c.assigned_to_id, COALESCE(a.name, a.email) AS assigned_to
   FROM complaint c
   JOIN category cat ON cat.id = c.category_id
   JOIN skpd s ON s.id = c.skpd_id
   JOIN kelurahan k ON k.id = c.kelurahan_id
   LEFT JOIN complaint d ON d.id = c.duplicate_of_id
   LEFT JOIN app_user u ON u.id = c.entered_by_id
+  LEFT JOIN app_user a ON a.id = c.assigned_to_id
  WHERE c.tracking_code = :code
 """)
 _EVENTS = text("""
@@ -54,6 +57,8 @@ def staff_ticket(conn: Connection, user: StaffUser, code: str) -> dict:
     t["contact"] = dict(contact) if contact else None
     t["actions"] = [a for a in legal_actions(t["status"]) if can_change(user, row, a)]
     t["messages"] = notifications.sent_status(conn, t["id"])
+    t["can_assign"] = can_assign(user, row) and t["status"] in OPEN_STATUSES
+    t["officers"] = assignment.officers(conn, t["skpd_id"]) if t["can_assign"] else []
     return t
 
 

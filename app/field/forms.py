@@ -1,4 +1,5 @@
-"""The status-update form, parsed into a workflow Change (no Flask; takes the form mapping and the upload)."""
+"""The field forms, parsed into domain values (no Flask; they take the form or query mapping): the status update
+as a workflow Change, the queue's filters as a QueueQuery, the assignment's officer."""
 from __future__ import annotations
 
 import math
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from aduan.errors import DomainError
+from aduan.queries.queue import QueueQuery
 from aduan.text import parse_bool
 from aduan.tracking import normalise_code
 from aduan.workflow import Change, Position
@@ -59,3 +61,32 @@ def change_from_form(form: Mapping[str, str], upload: Upload | None, max_photo_b
         duplicate_of=normalise_code(form["duplicate_of"]) if form.get("duplicate_of") else None,
         skpd_code=(form.get("skpd") or "").strip() or None,
     )
+
+
+def _whole(args: Mapping[str, str], name: str, default: int) -> int:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DomainError(f"«{name}» harus bilangan bulat.", f"«{name}» must be a whole number.", field=name) from None
+    if not 1 <= value <= 1_000_000:
+        raise DomainError(f"«{name}» di luar rentang.", f"«{name}» is out of range.", field=name)
+    return value
+
+
+def queue_query(args: Mapping[str, str], skpd: str | None) -> QueueQuery:
+    """The queue's filters from the query string (empty means any); the domain checks the values."""
+    def text(name: str) -> str | None:
+        return (args.get(name) or "").strip() or None
+
+    return QueueQuery(skpd=skpd, category=text("category"), kelurahan=text("kelurahan"), status=text("status"),
+                      due=text("due"), flagged=parse_bool(args.get("flagged")), assigned=text("assigned"),
+                      sort=text("sort") or "due", page=_whole(args, "page", 1))
+
+
+def officer_id(form: Mapping[str, str]) -> int | None:
+    """The officer chosen in the assignment form; empty means "nobody"."""
+    raw = (form.get("officer") or "").strip()
+    return None if not raw else _whole(form, "officer", 0)

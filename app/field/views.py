@@ -10,6 +10,7 @@ import datetime as dt
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from aduan import assignment
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
 from aduan.queries import nearby as near
@@ -131,9 +132,24 @@ def photo(photo_id: int):
 @bp.get("/antrian")
 @login_required
 def queue():
-    """The SKPD's open tickets, overdue first, with the wall counts."""
+    """The SKPD's open tickets, overdue first, filtered and paged, with the wall counts."""
     _, conn, cal, now = _ctx()
     user = current_user()
-    skpd = wall.queue_skpd(user, (request.args.get("skpd") or "").strip() or None)
-    return render_template("field/queue.html", q=wall.skpd_queue(conn, cal, skpd, now),
-                           skpds=reference.skpd_choices(conn), user=user)
+    query = forms.queue_query(request.args, wall.queue_skpd(user, (request.args.get("skpd") or "").strip() or None))
+    q = wall.skpd_queue(conn, cal, query, user, now)
+    officers = assignment.officers(conn, user.skpd_id) if user.skpd_id else []
+    return render_template("field/queue.html", q=q, skpds=reference.skpd_choices(conn), user=user,
+                           categories=reference.category_choices(conn), officers=officers,
+                           kelurahan=reference.kelurahan_choices(conn), args=request.args,
+                           page_url=lambda page: url_for("field.queue", **(request.args.to_dict() | {"page": page})))
+
+
+@bp.post("/aduan/<code>/tugaskan")
+@login_required
+def assign(code: str):
+    """Give the ticket to an officer of its SKPD (or to nobody); back to the ticket with a message."""
+    officer = forms.officer_id(request.form)
+    label = assignment.assign(get_session().connection(), current_user(), code, officer)
+    get_session().commit()
+    flash(_("Ditugaskan ke %(name)s.", name=label) if label else _("Penugasan dicabut."), "ok")
+    return redirect(url_for("field.ticket", code=code), code=303)

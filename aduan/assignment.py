@@ -1,0 +1,57 @@
+"""Assignment (no Flask): an SKPD admin, the desk or an admin gives an open ticket to one officer of the ticket's
+SKPD, or takes it back; each change is a staff-only "assign" event in the history. It does not change the
+ticket's version: an officer's open update form stays valid when the ticket is handed to someone."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, func, select, text
+
+from aduan import history
+from aduan.errors import DomainError, NotFound
+from aduan.models import User
+from aduan.permissions import SKPD_ROLES, StaffUser, check_assign
+from aduan.statuses import OPEN_STATUSES
+
+USER = User.__table__
+
+
+def officers(conn: Connection, skpd_id: int) -> list[dict]:
+    """Who a ticket of this SKPD can be given to: its active officers and SKPD admins, by name."""
+    return [dict(r) for r in conn.execute(
+        select(USER.c.id, func.coalesce(USER.c.name, USER.c.email).label("label"), USER.c.role)
+        .where(USER.c.skpd_id == skpd_id, USER.c.active, USER.c.role.in_(SKPD_ROLES))
+        .order_by(func.coalesce(USER.c.name, USER.c.email))).mappings()]
+
+
+def assign(conn: Connection, actor: StaffUser, code: str, officer_id: int | None,
+           now: dt.datetime | None = None) -> str | None:
+    """Give the ticket to `officer_id` (None: to nobody); returns the officer's name. In the caller's transaction."""
+    now = now or dt.datetime.now(dt.UTC)
+    ticket = conn.execute(text(
+        "SELECT c.id, c.status, c.skpd_id, c.assigned_to_id, COALESCE(u.name, u.email) AS current "
+        "FROM complaint c LEFT JOIN app_user u ON u.id = c.assigned_to_id "
+        "WHERE c.tracking_code = :code FOR UPDATE OF c"), {"code": code}).mappings().first()
+    if ticket is None:
+        raise NotFound("Aduan tidak ditemukan.", "Ticket not found.", field="code")
+    check_assign(actor, ticket)
+    if ticket["status"] not in OPEN_STATUSES:
+        raise DomainError("Hanya aduan yang masih terbuka yang dapat ditugaskan.",
+                          "Only an open ticket can be assigned.", field="officer")
+    label = None
+    if officer_id is not None:
+        chosen = {o["id"]: o["label"] for o in officers(conn, ticket["skpd_id"])}
+        if officer_id not in chosen:
+            raise DomainError("Petugas itu bukan petugas aktif SKPD penanggung jawab.",
+                              "That officer is not an active officer of the responsible SKPD.", field="officer")
+        label = chosen[officer_id]
+    if officer_id == ticket["assigned_to_id"]:
+        return label
+    conn.execute(text("UPDATE complaint SET assigned_to_id = :o, updated_at = :now WHERE id = :id"),
+                 {"o": officer_id, "now": now, "id": ticket["id"]})
+    note = f"Ditugaskan ke {label} / assigned to {label}" if label else "Penugasan dicabut / assignment removed"
+    history.add_event(conn, ticket["id"], "assign", at=now, public=False, actor_user_id=actor.id,
+                      actor_label=actor.label, note=note,
+                      data={"from": ticket["assigned_to_id"], "from_label": ticket["current"], "to": officer_id,
+                            "to_label": label})
+    return label
