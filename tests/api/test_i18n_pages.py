@@ -66,7 +66,7 @@ def _staff(client, engine, role, skpd=None):
     return client
 
 
-PUBLIC = ["/", "/lacak", "/peta", "/login"]
+PUBLIC = ["/", "/lacak", "/peta", "/login", "/transparansi"]
 
 
 @pytest.mark.parametrize("path", PUBLIC)
@@ -97,7 +97,7 @@ def test_tracking_page_is_indonesian_by_default(client, code):
     ("officer", "PUPR", "/field/aduan/{code}"), ("officer", "PUPR", "/field/antrian"),
     ("officer", "PUPR", "/field/sekitar"), ("desk", None, "/desk/tinjau"), ("desk", None, "/desk/baru"),
     ("desk", None, "/desk/aduan/{code}/moderasi"), ("planner", None, "/planner/"),
-    ("planner", None, "/planner/performance")])
+    ("planner", None, "/planner/performance"), ("planner", None, "/planner/laporan")])
 def test_staff_page_in_english_has_no_indonesian_ui_text(client, engine, code, role, skpd, path):
     """Staff pages with ?lang=en show none of the catalog's Indonesian texts."""
     staff = _staff(client, engine, role, skpd)
