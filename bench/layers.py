@@ -188,6 +188,14 @@ def bench_ogc(url: str, base: str, repeat: int, tipg: str | None = None) -> None
                 ref = summary(f"TiPg {label}, all columns ({size / 1024:.0f} KiB)", timed(
                     lambda p=theirs: _get(p), repeat))
                 ratio("ours / TiPg (public fields vs all columns)", mine["p50"], ref["p50"])
+            if off == 0:
+                first = mine
+        say("OGC items deep page by cursor (the next links) …")
+        code = c.execute(text("SELECT tracking_code FROM complaint WHERE public ORDER BY id OFFSET :o LIMIT 1"),
+                         {"o": total // 2}).scalar()
+        page = f"{base}/ogc/collections/complaints/items?limit=1000&cursor={code}"
+        deep = summary("OGC items 1,000 deep page by cursor", timed(lambda p=page: _get(p), repeat))
+        ratio("deep by cursor / first page", deep["p50"], first["p50"])
     eng.dispose()
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Float, Numeric, Select, and_, func, select, true
 
+from aduan.errors import DomainError
 from aduan.models import BoundaryGeneration, Category, Kecamatan, Kelurahan, Skpd
 from aduan.queries import public
 from aduan.queries.public import C
@@ -24,6 +25,7 @@ class ItemsQuery:
 
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    after: str | None = None  # complaints: the tracking code the page starts after (the `next` links' cursor)
     bbox: tuple[float, float, float, float] | None = None
     start: dt.datetime | None = None
     end: dt.datetime | None = None
@@ -62,8 +64,16 @@ def _complaint_filter(q: ItemsQuery) -> ColumnElement[bool]:
 
 
 def complaints(conn: Connection, q: ItemsQuery, fid: str | None = None) -> list[dict]:
-    """One page of public complaints as features (or the one with tracking code `fid`)."""
+    """One page of public complaints as features (or the one with tracking code `fid`). With a cursor (`after`)
+    the page starts past that complaint's id: keyset paging, as fast at the millionth row as at the first,
+    where an offset has to walk past every row before it."""
     where = _complaint_filter(q) if fid is None else and_(_complaint_filter(q), C.c.tracking_code == fid)
+    if q.after is not None:
+        start = conn.execute(select(C.c.id).where(C.c.tracking_code == q.after)).scalar()
+        if start is None:
+            raise DomainError("Parameter 'cursor': bukan kode aduan yang dikenal.",
+                              "Parameter 'cursor': not a known complaint code.", field="cursor")
+        where = and_(where, C.c.id > start)
     return [public.feature(r) for r in public.features(conn, where, limit=q.limit, offset=q.offset)]
 
 

@@ -128,7 +128,9 @@ def _count(conn: Connection, q: ItemsQuery) -> int:
 
 
 def items_document(base: str, cid: str, args: dict, q: ItemsQuery, feats: list[dict], matched: int) -> dict:
-    """The FeatureCollection with numberMatched/numberReturned and self/next/prev/collection links."""
+    """The FeatureCollection with numberMatched/numberReturned and self/next/prev/collection links. Complaints
+    page by cursor (`next` carries the last tracking code; no `prev` on a cursor page), the cell and area
+    collections by offset."""
     href = f"{base}/collections/{cid}/items"
 
     def page(offset: int) -> str:
@@ -136,7 +138,12 @@ def items_document(base: str, cid: str, args: dict, q: ItemsQuery, feats: list[d
 
     links = [_link(href + ("?" + urlencode(args) if args else ""), "self", GEOJSON),
              _link(f"{base}/collections/{cid}", "collection", JSON)]
-    if q.offset + len(feats) < matched:
+    if cid == "complaints":  # keyset: the next page starts after this page's last complaint
+        if len(feats) == q.limit and (q.after is not None or q.offset + len(feats) < matched):
+            rest = {k: v for k, v in args.items() if k not in ("offset", "cursor")}
+            links.append(_link(href + "?" + urlencode({**rest, "cursor": feats[-1]["id"], "limit": q.limit}),
+                               "next", GEOJSON))
+    elif q.offset + len(feats) < matched:
         links.append(_link(page(q.offset + q.limit), "next", GEOJSON))
     if q.offset > 0:
         links.append(_link(page(max(0, q.offset - q.limit)), "prev", GEOJSON))

@@ -8,7 +8,7 @@ way, a comma-separated form array (`style: form, explode: false`).
 from __future__ import annotations
 
 from app.ogc.documents import COLLECTIONS, GEOJSON, JSON, Collection
-from app.ogc.params import CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from app.ogc.params import CRS84, CURSOR_MAX, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 QUERYABLE_TEXT = {"category": "category code", "status": "status (new, verified, in_progress, resolved, closed, "
                   "rejected, duplicate); comma-separated for hexbins/hotspots",
@@ -46,7 +46,9 @@ def _items(c: Collection | None) -> dict:
                "west,south,east,north in CRS84", style="form", explode=False),
         _param("datetime", "query", {"type": "string"}, "RFC 3339 instant or interval", style="form", explode=False),
         _CRS, _param("bbox-crs", "query", {"type": "string", "enum": [CRS84]}, "CRS of bbox (Part 2)"),
-    ] + [_param(q, "query", {"type": "string"}, QUERYABLE_TEXT.get(q, q)) for q in queryables]
+    ] + [_param(q, "query", {"type": "string"}, QUERYABLE_TEXT.get(q, q)) for q in queryables] + (
+        [_param("cursor", "query", {"type": "string", "maxLength": CURSOR_MAX},
+                "where the page starts (from a next link)")] if c is not None and c.id == "complaints" else [])
     name = c.id if c else "any"
     return {"get": {"summary": f"Features of {name}", "operationId": f"getItems_{name}", "parameters": params,
                     "responses": _ok(GEOJSON, "features")}}

@@ -22,6 +22,7 @@ MAX_BBOX_SPAN = 90.0
 COMMON = frozenset({"f", "lang"})
 CRS_PARAMS = frozenset({"crs", "bbox-crs"})
 ITEMS = frozenset({"limit", "offset", "bbox", "datetime"}) | CRS_PARAMS
+CURSOR_MAX = 40
 MAX_OFFSET = 10**9
 FORMATS = {"json", "geojson"}
 
@@ -111,14 +112,18 @@ def parse_datetime(raw: str | None, tz: str) -> tuple[dt.datetime | None, dt.dat
     return start, end
 
 
-def parse_items(args: Mapping, queryables: tuple[str, ...], tz: str) -> ItemsQuery:
-    """Everything /items accepts, validated."""
-    check_known(args, ITEMS | set(queryables))
+def parse_items(args: Mapping, queryables: tuple[str, ...], tz: str, cursor_paging: bool = False) -> ItemsQuery:
+    """Everything /items accepts, validated; `cursor` only where the collection pages by it (complaints)."""
+    check_known(args, ITEMS | set(queryables) | ({"cursor"} if cursor_paging else set()))
     check_crs(args)
     start, end = parse_datetime(args.get("datetime"), tz)
     props = tuple((q, args[q]) for q in queryables if args.get(q))
+    cursor = args.get("cursor")
+    if cursor is not None and not (0 < len(cursor.strip()) <= CURSOR_MAX):
+        raise bad("cursor", "tidak valid.", "not valid.")
     return ItemsQuery(limit=_int(args, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
                       offset=_int(args, "offset", 0, 0, MAX_OFFSET), bbox=parse_bbox(args.get("bbox")),
+                      after=cursor.strip().upper() if cursor is not None else None,
                       start=start, end=end, props=props)
 
 

@@ -82,7 +82,8 @@ def collection(cid: str):
 @bp.get("/collections/<cid>/items")
 def items(cid: str):
     settings = current_settings()
-    query = parse_items(request.args, features.get_collection(cid).queryables, settings.timezone)
+    query = parse_items(request.args, features.get_collection(cid).queryables, settings.timezone,
+                        cursor_paging=cid == "complaints")
     with get_engine().begin() as conn:  # begin: a computed layer is cached on commit
         etag = validator(data_version(conn), settings.h3_resolution)
         if (unchanged := not_modified(etag, CACHE)) is not None:

@@ -80,6 +80,28 @@ def test_paging_follows_next_links_without_overlap(client, city_data):
     assert len(seen) == len(set(seen)) == city_data["loaded"]
 
 
+def test_complaints_page_by_cursor_with_the_same_features_as_offsets(client, city_data):
+    """`next` carries the last tracking code (keyset paging: a deep page costs what the first does); following
+    it gives exactly the features offset paging gives, in the same order."""
+    by_cursor, url = [], "/ogc/collections/complaints/items?limit=70"
+    while url:
+        doc = client.get(url).get_json()
+        by_cursor += [f["id"] for f in doc["features"]]
+        url = _rels(doc).get("next", {}).get("href", "").replace("http://localhost", "")
+        assert "offset=" not in url
+    by_offset = [f["id"] for off in range(0, city_data["loaded"], 70) for f in client.get(
+        f"/ogc/collections/complaints/items?limit=70&offset={off}").get_json()["features"]]
+    assert by_cursor == by_offset and len(by_cursor) == city_data["loaded"]
+
+
+@pytest.mark.parametrize(("path", "status"), [("complaints/items?cursor=BJM-0000-NOPE00", 400),
+                                              ("hexbins/items?cursor=BJM-0000-NOPE00", 400),
+                                              ("complaints/items?cursor=" + "X" * 41, 400)])
+def test_a_cursor_that_is_not_one_is_400(client, city_data, path, status):
+    r = client.get(f"/ogc/collections/{path}")
+    assert r.status_code == status and r.get_json()["code"] == "InvalidParameterValue"
+
+
 def test_prev_link_on_later_pages(client, city_data):
     """A page with an offset links back with `prev`."""
     doc = client.get("/ogc/collections/complaints/items?limit=50&offset=50").get_json()

@@ -23,7 +23,7 @@ IDENTITY = {"Accept-Encoding": "identity"}  # the in-process client does not dec
 CROSS_VALUE_RULES = {"lon", "lat", "bbox", "datetime"}
 # Which codes exist is the city's data, not the document's: an unknown category or SKPD code is a 400 naming it;
 # whether bytes are a photo that decodes is beyond any schema: a 400 naming `photos`.
-REFERENCE_DATA = {"category", "skpd", "photos"}
+REFERENCE_DATA = {"category", "skpd", "photos", "cursor"}  # a cursor names a complaint that must exist
 # A well-formed pin outside the city is refused by the city, not by the document: 422 `outside_city`.
 DOMAIN_REFUSALS = {"outside_city"}
 # NUL and lone surrogates are refused in every request, in one place (app/guards.py): a rule no schema states.
