@@ -26,13 +26,19 @@ bp = Blueprint("citizen", __name__)
 error_shape = page_shape("citizen/error.html")  # e.g. 503 while the database is away
 
 
-def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):
+def report_form(template: str, values: dict | None = None, error: DomainError | None = None, status: int = 200,
+                **extra: object):
+    """The report form (the citizen's, or the desk's built on it) with what was typed and a fresh idempotency key."""
     with get_engine().connect() as conn:
         categories = reference.all_categories(conn)
     values = dict(values or {})
     values.setdefault("idempotency_key", str(uuid.uuid4()))
-    return render_template("citizen/report.html", categories=categories, values=values, error=error,
-                           settings=current_settings()), status
+    return render_template(template, categories=categories, values=values, error=error,
+                           settings=current_settings(), **extra), status
+
+
+def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):
+    return report_form("citizen/report.html", values, error, status)
 
 
 @bp.get("/")

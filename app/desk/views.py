@@ -3,20 +3,18 @@ with its channel, the channel's reference and when it was received, on the repor
 entered twice (two clerks, a double click) opens the first ticket, saying who entered it and when."""
 from __future__ import annotations
 
-import uuid
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from aduan import intake
 from aduan.channels import DESK_CHANNELS
 from aduan.errors import DomainError
 from aduan.permissions import DESK_ROLES
-from aduan.queries import reference
 from app import current_settings
 from app.api import schemas
 from app.auth.session import current_user, protect_posts, require_role
-from app.db import get_engine, get_session
+from app.citizen.views import report_form
+from app.db import get_session
 from app.errors import page_shape, status_of
 from app.i18n import moment
 
@@ -26,12 +24,7 @@ error_shape = page_shape("auth/error.html")
 
 
 def _form_page(values: dict | None = None, error: DomainError | None = None, status: int = 200):
-    with get_engine().connect() as conn:
-        categories = reference.all_categories(conn)
-    values = dict(values or {})
-    values.setdefault("idempotency_key", str(uuid.uuid4()))
-    return render_template("desk/new.html", categories=categories, values=values, error=error,
-                           settings=current_settings(), channels=DESK_CHANNELS), status
+    return report_form("desk/new.html", values, error, status, channels=DESK_CHANNELS)
 
 
 @bp.get("/baru")
