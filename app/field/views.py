@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from aduan import assignment
@@ -40,6 +40,15 @@ def _ctx():
     return settings, conn, WorkCalendar.from_connection(conn, settings.timezone), dt.datetime.now(dt.UTC)
 
 
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The field PWA's service worker (static/sw.js), served here so its scope covers /field/; always revalidated."""
+    resp = current_app.send_static_file("sw.js")
+    resp.mimetype = "text/javascript"
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
 
 
 @bp.get("/")

@@ -22,6 +22,27 @@
     return 2 * r * Math.asin(Math.sqrt(a));
   }
 
+  /* The phone's maps app at the ticket (geo: URI); OpenStreetMap for a desktop. Same as field/_navigate.html. */
+  function navigate(c, code) {
+    var lat = c[1].toFixed(6), lon = c[0].toFixed(6);
+    return '<p class="navigate small"><a class="geo" href="' + esc("geo:" + lat + "," + lon + "?q=" + lat + "," + lon +
+      "(" + code + ")") + '">' + esc(t("Navigasi ke lokasi", "Navigate there")) + '</a> · <a class="osm" href="' +
+      esc("https://www.openstreetmap.org/?mlat=" + lat + "&mlon=" + lon + "#map=18/" + lat + "/" + lon) +
+      '" rel="noopener">OpenStreetMap</a></p>';
+  }
+
+  /* The last position the officer had (GPS or a tap), so a page without GPS starts there. */
+  var LAST = "peta.field.lastPosition";
+  function remember(lon, lat) {
+    try { localStorage.setItem(LAST, JSON.stringify([lon, lat])); } catch (e) { /* private mode: no memory */ }
+  }
+  function lastPosition() {
+    try {
+      var p = JSON.parse(localStorage.getItem(LAST) || "null");
+      return p && isFinite(p[0]) && isFinite(p[1]) ? p : null;
+    } catch (e) { return null; }
+  }
+
   /* ---- nearby page ---- */
   function nearbyPage(form) {
     var el = document.getElementById("map"), list = document.getElementById("ticket-list");
@@ -49,7 +70,7 @@
         "<strong>" + esc(p.category_name) + '</strong> <span class="badge">' + esc(p.status_label) + "</span> " +
         '<span class="badge sla sla-' + esc(p.sla) + '">' + esc(p.sla_text) + "</span>" +
         '<span class="muted small">' + esc(p.code) + " · " + esc(p.skpd) + (p.title ? " · " + esc(p.title) : "") +
-        "</span></a>";
+        "</span></a>" + navigate(f.geometry.coordinates, p.code);
       return li;
     }
 
@@ -95,14 +116,29 @@
       search();
     }
 
+    function fix(lon, lat, accuracy) { remember(lon, lat); pick(lon, lat, accuracy); }
+
+    /* No GPS: the last position, else the city's centre (the middle of its outlines), never an empty map. */
+    function fallback(msg) {
+      var last = lastPosition();
+      if (last) { pick(last[0], last[1]); where.textContent = t("Posisi terakhir (GPS tidak tersedia)", "Last position (no GPS)"); return; }
+      map.outlinesReady.then(function (outlines) {
+        if (!outlines.getLayers().length || form.lon.value) { if (!form.lon.value) where.textContent = msg; return; }
+        var c = outlines.getBounds().getCenter();
+        pick(c.lng, c.lat);
+        where.textContent = t("Pusat kota (GPS tidak tersedia)", "City centre (no GPS)");
+        where.dataset.start = "city";
+      }, function () { where.textContent = msg; });
+    }
+
     document.getElementById("locate").addEventListener("click", function () {
       where.textContent = t("Mencari lokasi…", "Locating…");
-      locate(pick, function (msg) { where.textContent = msg; });
+      locate(fix, function (msg) { where.textContent = msg; });
     });
-    map.on("click", function (e) { pick(e.latlng.lng, e.latlng.lat); });
+    map.on("click", function (e) { remember(e.latlng.lng, e.latlng.lat); pick(e.latlng.lng, e.latlng.lat); });
     form.addEventListener("change", function (e) { if (e.target.name !== "lon" && e.target.name !== "lat") search(); });
     form.addEventListener("submit", function (e) { e.preventDefault(); search(); });
-    if (hasPoint) search(); else locate(pick, function (msg) { where.textContent = msg; });
+    if (hasPoint) search(); else locate(fix, fallback);
   }
 
   /* ---- ticket page ---- */

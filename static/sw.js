@@ -1,0 +1,138 @@
+/* Peta Aduan field service worker, served at /field/sw.js so its scope is /field/ (app/field/views.py).
+
+   - Static files (/static/…?v=<hash>) are fingerprinted, so they are cache-first in one shared cache.
+   - Everything else it sees (pages, the nearby API, photos, the city outlines) is network-first; a good answer is
+     kept in the cache of the logged-in user ("peta-user-<id>") and served from there only when the network fails.
+     The nearby API is kept once, without its query: "the last nearby list".
+   - Staff pages are never served to another user: the page tells the worker who is logged in (data-user on the
+     logout form); when that changes, or on logout, every user cache is deleted. With no known user nothing is
+     served from a user cache.
+   - POSTs are never touched: offline updates are queued by the page (static/js/field_offline.js), not here. */
+"use strict";
+
+var STATIC = "peta-static-v1", META = "peta-meta", USER_KEY = "/field/__user__", PREFIX = "peta-user-";
+var currentUser;  /* undefined: not read yet; "": nobody */
+
+function readUser() {
+  if (currentUser !== undefined) return Promise.resolve(currentUser);
+  return caches.open(META).then(function (c) { return c.match(USER_KEY); })
+    .then(function (r) { return r ? r.text() : ""; })
+    .then(function (u) { currentUser = u; return u; });
+}
+
+function dropUserCaches(keep) {
+  return caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n.indexOf(PREFIX) === 0 && n !== keep; })
+      .map(function (n) { return caches.delete(n); }));
+  });
+}
+
+function setUser(user) {
+  user = user ? String(user) : "";
+  return readUser().then(function (was) {
+    currentUser = user;
+    return Promise.all([
+      caches.open(META).then(function (c) { return c.put(USER_KEY, new Response(user)); }),
+      was === user ? null : dropUserCaches(PREFIX + user)
+    ]);
+  });
+}
+
+function isStatic(url) { return url.pathname.indexOf("/static/") === 0 && url.searchParams.has("v"); }
+function keyOf(url) {
+  return url.pathname === "/api/v1/nearby" ? url.origin + url.pathname : url.href;
+}
+function cacheable(res) {
+  return res && res.ok && res.type === "basic" && new URL(res.url).pathname !== "/login";
+}
+
+function staticFirst(req) {
+  return caches.open(STATIC).then(function (c) {
+    return c.match(req).then(function (hit) {
+      return hit || fetch(req).then(function (res) { if (res.ok) c.put(req, res.clone()); return res; });
+    });
+  });
+}
+
+function offlinePage() {
+  return new Response('<!doctype html><html lang="id"><meta charset="utf-8"><meta name="viewport" ' +
+    'content="width=device-width, initial-scale=1"><title>Luring</title><body style="font-family:sans-serif;' +
+    'padding:1rem"><h1>Luring · Offline</h1><p>Halaman ini belum tersimpan di ponsel. Buka lagi saat ada sinyal.' +
+    '</p><p lang="en">This page is not saved on the phone yet. Open it again when there is signal.</p>' +
+    '<p><a href="/field/sekitar">Sekitar</a></p></body></html>',
+    {status: 503, headers: {"Content-Type": "text/html; charset=utf-8"}});
+}
+
+function fromCache(req, url, user) {
+  if (!user) return Promise.resolve(undefined);
+  return caches.open(PREFIX + user).then(function (c) {
+    return c.match(keyOf(url)).then(function (hit) {
+      return hit || (req.mode === "navigate" ? c.match(url.href, {ignoreSearch: true}) : undefined);
+    });
+  }).then(function (hit) {
+    if (!hit) return undefined;
+    var headers = new Headers(hit.headers);
+    headers.set("X-Peta-Offline", "1");
+    return hit.blob().then(function (body) {
+      return new Response(body, {status: hit.status, statusText: hit.statusText, headers: headers});
+    });
+  });
+}
+
+function networkFirst(req, url) {
+  return readUser().then(function (user) {
+    return fetch(req).then(function (res) {
+      if (user && cacheable(res)) {
+        var copy = res.clone();
+        caches.open(PREFIX + user).then(function (c) { return c.put(keyOf(url), copy); });
+      }
+      return res;
+    }, function (err) {
+      return fromCache(req, url, user).then(function (hit) {
+        if (hit) return hit;
+        if (req.mode === "navigate") return offlinePage();
+        throw err;
+      });
+    });
+  });
+}
+
+/* The page asks to keep what it was built from (its first load happened before the worker controlled it). */
+function keep(urls) {
+  return readUser().then(function (user) {
+    return Promise.all(urls.map(function (u) {
+      var url = new URL(u, self.location.origin);
+      if (url.origin !== self.location.origin) return null;
+      if (isStatic(url)) return caches.open(STATIC).then(function (c) {
+        return c.match(url.href).then(function (hit) { return hit || c.add(url.href); });
+      }).catch(function () {});
+      if (!user) return null;
+      return fetch(url.href, {credentials: "same-origin"}).then(function (res) {
+        if (cacheable(res)) return caches.open(PREFIX + user).then(function (c) { return c.put(keyOf(url), res); });
+      }).catch(function () {});
+    }));
+  });
+}
+
+self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("activate", function (e) {
+  e.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (n) { return n.indexOf("peta-static-") === 0 && n !== STATIC; })
+      .map(function (n) { return caches.delete(n); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+self.addEventListener("message", function (e) {
+  var m = e.data || {}, done;
+  if (m.type === "user") done = setUser(m.user).then(function () { return keep(m.keep || []); });
+  else if (m.type === "logout") done = setUser("").then(function () { return dropUserCaches(null); });
+  if (done) e.waitUntil(done.then(function () {
+    if (e.ports && e.ports[0]) e.ports[0].postMessage({done: m.type});
+  }));
+});
+
+self.addEventListener("fetch", function (e) {
+  var req = e.request, url = new URL(req.url);
+  if (req.method !== "GET" || url.origin !== self.location.origin || url.pathname === "/field/sw.js") return;
+  e.respondWith(isStatic(url) ? staticFirst(req) : networkFirst(req, url));
+});
