@@ -27,14 +27,32 @@ function dropUserCaches(keep) {
   });
 }
 
+/* Writes to the user caches and a change of user run one after another, and a write checks the user when it
+   runs: an answer fetched for the previous user can never land in a cache after that cache was deleted. */
+var writes = Promise.resolve();
+function serial(work) {
+  var run = writes.then(work);
+  writes = run.catch(function () {});
+  return run;
+}
+
+function store(user, key, res) {
+  return serial(function () {
+    if (!user || currentUser !== user) return null;
+    return caches.open(PREFIX + user).then(function (c) { return c.put(key, res); });
+  });
+}
+
 function setUser(user) {
   user = user ? String(user) : "";
-  return readUser().then(function (was) {
-    currentUser = user;
-    return Promise.all([
-      caches.open(META).then(function (c) { return c.put(USER_KEY, new Response(user)); }),
-      was === user ? null : dropUserCaches(PREFIX + user)
-    ]);
+  return serial(function () {
+    return readUser().then(function (was) {
+      currentUser = user;
+      return Promise.all([
+        caches.open(META).then(function (c) { return c.put(USER_KEY, new Response(user)); }),
+        was === user ? null : dropUserCaches(PREFIX + user)
+      ]);
+    });
   });
 }
 
@@ -82,10 +100,7 @@ function fromCache(req, url, user) {
 function networkFirst(req, url) {
   return readUser().then(function (user) {
     return fetch(req).then(function (res) {
-      if (user && cacheable(res)) {
-        var copy = res.clone();
-        caches.open(PREFIX + user).then(function (c) { return c.put(keyOf(url), copy); });
-      }
+      if (user && cacheable(res)) store(user, keyOf(url), res.clone());
       return res;
     }, function (err) {
       return fromCache(req, url, user).then(function (hit) {
@@ -97,7 +112,8 @@ function networkFirst(req, url) {
   });
 }
 
-/* The page asks to keep what it was built from (its first load happened before the worker controlled it). */
+/* The page asks to keep what it was built from (its first load happened before the worker controlled it) and
+   the tickets it links to, so they can be read offline later. */
 function keep(urls) {
   return readUser().then(function (user) {
     return Promise.all(urls.map(function (u) {
@@ -107,8 +123,13 @@ function keep(urls) {
         return c.match(url.href).then(function (hit) { return hit || c.add(url.href); });
       }).catch(function () {});
       if (!user) return null;
-      return fetch(url.href, {credentials: "same-origin"}).then(function (res) {
-        if (cacheable(res)) return caches.open(PREFIX + user).then(function (c) { return c.put(keyOf(url), res); });
+      return caches.open(PREFIX + user).then(function (c) {
+        return c.match(keyOf(url)).then(function (hit) {  /* kept already: refreshed when it is next opened */
+          if (hit) return null;
+          return fetch(url.href, {credentials: "same-origin"}).then(function (res) {
+            if (cacheable(res)) return store(user, keyOf(url), res);
+          });
+        });
       }).catch(function () {});
     }));
   });
@@ -125,7 +146,7 @@ self.addEventListener("activate", function (e) {
 self.addEventListener("message", function (e) {
   var m = e.data || {}, done;
   if (m.type === "user") done = setUser(m.user).then(function () { return keep(m.keep || []); });
-  else if (m.type === "logout") done = setUser("").then(function () { return dropUserCaches(null); });
+  else if (m.type === "logout") done = setUser("").then(function () { return serial(function () { return dropUserCaches(null); }); });
   if (done) e.waitUntil(done.then(function () {
     if (e.ports && e.ports[0]) e.ports[0].postMessage({done: m.type});
   }));

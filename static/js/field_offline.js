@@ -8,7 +8,7 @@
      or another refusal keeps the record as a conflict: the officer's text stays, with a link to the ticket's
      latest state, where it is put back into the form.
    - Records belong to the user who made them; only that user sees or sends them.
-   - Logging out tells the worker first, which deletes every cached staff page.
+   - Logging out tells the worker first, which deletes every cached staff page, and forgets the last position.
    Without JavaScript the form posts as before. */
 (function () {
   "use strict";
@@ -206,8 +206,16 @@
     });
   }
 
+  /* One sender at a time across tabs (a second would find its version stale and report a false conflict). */
   function flush() {
     if (flushing || !navigator.onLine || !user) return Promise.resolve();
+    if (!navigator.locks) return sendAll();
+    return navigator.locks.request("peta-outbox", {ifAvailable: true}, function (lock) {
+      return lock ? sendAll() : undefined;
+    });
+  }
+
+  function sendAll() {
     flushing = true;
     var sentHere = false;
     return outbox.mine().then(function (recs) {
@@ -305,6 +313,7 @@
   if (logout) logout.addEventListener("submit", function (e) {
     if (logout.dataset.cleared) return;
     e.preventDefault();
+    try { localStorage.removeItem("peta.field.lastPosition"); } catch (err) { /* nothing stored */ }
     tellWorker({type: "logout"}).then(function () { logout.dataset.cleared = "1"; logout.submit(); });
   });
   if (!document.body.classList.contains("field") || !user) return;

@@ -161,12 +161,15 @@ def test_pages_visited_once_are_readable_offline_and_the_nearby_list_too(live_se
 
 
 def test_logging_out_deletes_the_cached_staff_pages(live_server, page, engine, codes):
-    """Logout clears every user cache first, so the next user of the phone gets nothing of the last one's."""
+    """Logout clears every user cache (and the last position) first, so the next user of the phone gets nothing of
+    the last one's."""
     _login(page, live_server)
     _open_ticket_online(page, live_server, codes[0])
+    page.evaluate("localStorage.setItem('peta.field.lastPosition', '[114.51, -3.39]')")
     page.click("form.navform button")
     page.wait_for_url("**/login**")
     assert page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('peta-user-')))") == []
+    assert page.evaluate("localStorage.getItem('peta.field.lastPosition')") is None
     page.context.set_offline(True)
     page.goto(f"{live_server}/field/aduan/{codes[0]}")
     assert codes[0] not in page.content() and "Luring" in page.content()
@@ -247,3 +250,30 @@ def _login_any(page, live_server, email):
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def test_another_user_on_the_same_phone_gets_neither_the_cached_pages_nor_the_waiting_updates(live_server, page,
+                                                                                               engine, codes):
+    """Officer A's session ends without logout; officer B logs in: A's cache is deleted, A's queued update is
+    neither shown to B nor sent as B, and stays for A."""
+    b_id = make_user(engine, "budi@pupr.test", "officer", "PUPR")
+    _login(page, live_server)
+    _open_ticket_online(page, live_server, codes[0])
+    page.context.set_offline(True)
+    _resolve_offline(page, "Tulisan petugas A")
+    a_caches = page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('peta-user-')))")
+    assert len(a_caches) == 1 and a_caches != [f"peta-user-{b_id}"]
+    page.context.clear_cookies()  # A's session is gone, the phone is not
+    page.goto("about:blank")
+    page.context.set_offline(False)
+    _login(page, live_server, "budi@pupr.test")
+    _wait(page, f"caches.keys().then(k => !k.some(n => n.startsWith('peta-user-') && n !== 'peta-user-{b_id}'))")
+    page.wait_for_selector("#nearby-status:has-text('aduan dalam')")
+    assert page.locator("#outbox-waiting").count() == 0
+    time.sleep(2.5)  # past the first retry
+    row = _ticket(engine, codes[0])
+    assert (row["status"], row["resolved_events"]) == ("in_progress", 0)
+    stored = page.evaluate("""new Promise(ok => { const r = indexedDB.open('peta-field');
+        r.onsuccess = () => { const g = r.result.transaction('outbox').objectStore('outbox').getAll();
+        g.onsuccess = () => ok(g.result.map(x => x.note)); }; })""")
+    assert stored == ["Tulisan petugas A"]
