@@ -277,3 +277,26 @@ def test_another_user_on_the_same_phone_gets_neither_the_cached_pages_nor_the_wa
         r.onsuccess = () => { const g = r.result.transaction('outbox').objectStore('outbox').getAll();
         g.onsuccess = () => ok(g.result.map(x => x.note)); }; })""")
     assert stored == ["Tulisan petugas A"]
+
+
+def test_without_javascript_the_list_links_to_maps_and_the_form_still_posts(live_server, browser, engine, codes):
+    """Progressive enhancement: with JavaScript off the server-drawn nearby rows carry the geo: link and the update
+    form posts as a plain form (no outbox, no worker)."""
+    context = browser.new_context(java_script_enabled=False, locale="id-ID")
+    try:
+        page = context.new_page()
+        _login(page, live_server)
+        page.goto(f"{live_server}/field/sekitar?lon=114.51&lat=-3.39")
+        href = page.locator(f"#ticket-list li[data-code='{codes[0]}'] a.geo").get_attribute("href")
+        assert href == f"geo:-3.390000,114.510400?q=-3.390000,114.510400({codes[0]})"
+        page.goto(f"{live_server}/field/aduan/{codes[0]}")
+        page.select_option("#action", "note")
+        page.fill("#note", "Dicek tanpa JavaScript")
+        page.click("#submit-update")
+        page.wait_for_selector(".flash.ok")
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM complaint_event e JOIN complaint c ON c.id = e.complaint_id "
+                                  "WHERE c.tracking_code = :c AND e.note = 'Dicek tanpa JavaScript'"),
+                             {"c": codes[0]}).scalar_one() == 1
+    finally:
+        context.close()
