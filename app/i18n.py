@@ -46,11 +46,6 @@ def in_lang(text_id: str | None, text_en: str | None) -> str:
     return (text_en or text_id or "") if current_lang() == "en" else (text_id or "")
 
 
-def tr(text_id: str, text_en: str) -> str:
-    """Transitional: the inline pair of templates not yet moved to the catalog (removed once none is left)."""
-    return text_en if current_lang() == "en" else text_id
-
-
 def status_label(status: str | None) -> str:
     """A ticket status in the reader's language."""
     return statuses.label(status, current_lang())
@@ -84,9 +79,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=current_lang)
-    app.jinja_env.globals.update(tr=tr, current_lang=current_lang, in_lang=in_lang, status_label=status_label,
+    app.jinja_env.globals.update(current_lang=current_lang, in_lang=in_lang, status_label=status_label,
                                  channel_label=channel_label, statuses=statuses.STATUSES)
-    app.jinja_env.filters.update(number=number, moment=moment, due_day=due_day, field_time=moment)
+    app.jinja_env.filters.update(number=number, moment=moment, due_day=due_day)
 
     @app.after_request
     def _remember(resp: Response) -> Response:

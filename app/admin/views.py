@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from aduan import admin, admin_areas, admin_city, admin_keys, admin_users, city_setup
 from aduan.admin import Actor
@@ -23,7 +24,6 @@ from app import current_settings
 from app.auth.session import current_user, protect_posts, require_role
 from app.db import get_session
 from app.errors import page_shape, status_of
-from app.i18n import tr  # inline pairs until these pages move to the catalog (tests/unit/test_i18n.py)
 
 bp = Blueprint("admin", __name__)
 bp.before_request(protect_posts)
@@ -40,7 +40,7 @@ def _page_no() -> int:
     return int(page) if page.isdigit() and len(page) < 7 else 1
 
 
-def _change(action: Callable, again: Callable, message: tuple[str, str] | None = None):
+def _change(action: Callable, again: Callable, message: str | None = None):
     """Run one change on the request's connection and commit; a refusal rolls back and shows the page again."""
     session = get_session()
     try:
@@ -50,11 +50,11 @@ def _change(action: Callable, again: Callable, message: tuple[str, str] | None =
         return None, again(error=err, form=request.form.to_dict(), status=status_of(err))
     session.commit()
     if message:
-        flash(tr(*message), "ok")
+        flash(message, "ok")
     return result, None
 
 
-def _secret(title: tuple[str, str], secret: str, back: str):
+def _secret(title: str, secret: str, back: str):
     """A password or key shown once: not cached, not flashed into the cookie."""
     resp = make_response(render_template("admin/secret.html", title=title, secret=secret, back=back))
     resp.headers["Cache-Control"] = "no-store"
@@ -101,8 +101,8 @@ def user_create():
         return again
     uid, generated = done
     if generated:
-        return _secret(("Kata sandi pengguna baru", "The new user's password"), generated, url_for("admin.users"))
-    flash(tr(f"Pengguna #{uid} dibuat.", f"User #{uid} created."), "ok")
+        return _secret(gettext("Kata sandi pengguna baru"), generated, url_for("admin.users"))
+    flash(gettext("Pengguna #%(id)s dibuat.", id=uid), "ok")
     return redirect(url_for("admin.users"), 303)
 
 
@@ -110,8 +110,8 @@ def user_create():
 @require_role(*ADMIN)
 def user_active(user_id: int):
     active = request.form.get("active") == "1"
-    message = ("Akun diaktifkan.", "Account enabled.") if active else \
-        ("Akun dinonaktifkan; semua sesinya berakhir.", "Account disabled; all its sessions ended.")
+    message = gettext("Akun diaktifkan.") if active else \
+        gettext("Akun dinonaktifkan; semua sesinya berakhir.")
     _, again = _change(lambda c: admin_users.set_active(c, _actor(), user_id, active), _users_page, message)
     return again or redirect(url_for("admin.users"), 303)
 
@@ -124,8 +124,8 @@ def user_password(user_id: int):
     if again:
         return again
     if generated:
-        return _secret(("Kata sandi baru", "The new password"), generated, url_for("admin.users"))
-    flash(tr("Kata sandi diganti; semua sesinya berakhir.", "Password changed; all its sessions ended."), "ok")
+        return _secret(gettext("Kata sandi baru"), generated, url_for("admin.users"))
+    flash(gettext("Kata sandi diganti; semua sesinya berakhir."), "ok")
     return redirect(url_for("admin.users"), 303)
 
 
@@ -134,7 +134,7 @@ def user_password(user_id: int):
 def user_role(user_id: int):
     f = request.form
     _, again = _change(lambda c: admin_users.change_role(c, _actor(), user_id, f.get("role", ""), f.get("skpd")),
-                       _users_page, ("Peran diubah.", "Role changed."))
+                       _users_page, gettext("Peran diubah."))
     return again or redirect(url_for("admin.users"), 303)
 
 
@@ -157,14 +157,14 @@ def client_create():
     f = request.form
     key, again = _change(lambda c: admin_keys.create(c, _actor(), f.get("name", ""), f.get("channels") == "1"),
                          _clients_page)
-    return again or _secret(("Kunci API baru", "The new API key"), key, url_for("admin.clients"))
+    return again or _secret(gettext("Kunci API baru"), key, url_for("admin.clients"))
 
 
 @bp.post("/api-clients/<int:client_id>/revoke")
 @require_role(*ADMIN)
 def client_revoke(client_id: int):
     _, again = _change(lambda c: admin_keys.revoke(c, _actor(), client_id), _clients_page,
-                       ("Kunci dicabut.", "Key revoked."))
+                       gettext("Kunci dicabut."))
     return again or redirect(url_for("admin.clients"), 303)
 
 
@@ -186,10 +186,10 @@ def days_off():
 def day_off_add():
     f = request.form
     due, again = _change(lambda c: admin_city.add_day_off(c, _actor(), f.get("day", ""), f.get("name", "")),
-                         _days_page, ("Hari libur dicatat.", "Day off recorded."))
+                         _days_page, gettext("Hari libur dicatat."))
     if not again and due:
-        flash(tr(f"{due} aduan terbuka bertenggat setelah tanggal ini; tenggat tersimpan tidak diubah.",
-                 f"{due} open tickets are due after this date; their stored due dates are unchanged."), "warn")
+        flash(gettext("%(n)s aduan terbuka bertenggat setelah tanggal ini; tenggat tersimpan tidak diubah.",
+                      n=due), "warn")
     return again or redirect(url_for("admin.days_off"), 303)
 
 
@@ -197,7 +197,7 @@ def day_off_add():
 @require_role(*ADMIN)
 def day_off_remove(day: str):
     _, again = _change(lambda c: admin_city.remove_day_off(c, _actor(), day), _days_page,
-                       ("Hari libur dihapus.", "Day off removed."))
+                       gettext("Hari libur dihapus."))
     return again or redirect(url_for("admin.days_off"), 303)
 
 
@@ -219,7 +219,7 @@ def skpd_list():
 def skpd_create():
     code = (request.form.get("code") or "").strip()
     _, again = _change(lambda c: admin_city.save_skpd(c, _actor(), code, request.form, new=True), _skpd_list_page,
-                       ("SKPD dibuat.", "SKPD created."))
+                       gettext("SKPD dibuat."))
     return again or redirect(url_for("admin.skpd_detail", code=code), 303)
 
 
@@ -239,7 +239,7 @@ def skpd_detail(code: str):
 @require_role("admin", "skpd_admin")
 def skpd_save(code: str):
     _, again = _change(lambda c: admin_city.save_skpd(c, _actor(), code, request.form),
-                       lambda **kw: _skpd_page(code, **kw), ("SKPD disimpan.", "SKPD saved."))
+                       lambda **kw: _skpd_page(code, **kw), gettext("SKPD disimpan."))
     return again or redirect(url_for("admin.skpd_detail", code=code), 303)
 
 
@@ -260,7 +260,7 @@ def categories():
 def category_create():
     code = (request.form.get("code") or "").strip()
     _, again = _change(lambda c: admin_city.save_category(c, _actor(), code, request.form, new=True),
-                       _categories_page, ("Kategori dibuat.", "Category created."))
+                       _categories_page, gettext("Kategori dibuat."))
     return again or redirect(url_for("admin.category", code=code), 303)
 
 
@@ -280,7 +280,7 @@ def category(code: str):
 @require_role(*ADMIN)
 def category_save(code: str):
     _, again = _change(lambda c: admin_city.save_category(c, _actor(), code, request.form),
-                       lambda **kw: _category_page(code, **kw), ("Kategori disimpan.", "Category saved."))
+                       lambda **kw: _category_page(code, **kw), gettext("Kategori disimpan."))
     return again or redirect(url_for("admin.category", code=code), 303)
 
 
@@ -352,11 +352,10 @@ def areas_save():
     if again:
         return again
     report, moves = done
-    flash(tr(f"Wilayah layanan disimpan: {len(report.created)} baru, {len(report.closed)} diakhiri, "
-             f"{len(report.unchanged)} tetap.", f"Service areas saved: {len(report.created)} new, "
-             f"{len(report.closed)} ended, {len(report.unchanged)} unchanged."), "ok")
+    flash(gettext("Wilayah layanan disimpan: %(new)s baru, %(ended)s diakhiri, %(kept)s tetap.",
+                  new=len(report.created), ended=len(report.closed), kept=len(report.unchanged)), "ok")
     if apply_reroute:
-        flash(tr(f"{len(moves)} aduan terbuka dialihkan ulang.", f"{len(moves)} open tickets re-routed."), "ok")
+        flash(gettext("%(n)s aduan terbuka dialihkan ulang.", n=len(moves)), "ok")
     return redirect(url_for("admin.areas"), 303)
 
 
@@ -377,5 +376,5 @@ def boundaries():
 @require_role(*ADMIN)
 def boundaries_activate(generation_id: int):
     _, again = _change(lambda c: admin_city.activate_generation(c, _actor(), generation_id), _boundaries_page,
-                       ("Generasi batas diaktifkan.", "Boundary generation activated."))
+                       gettext("Generasi batas diaktifkan."))
     return again or redirect(url_for("admin.boundaries"), 303)

@@ -5,6 +5,8 @@
   var el = document.getElementById("planner-map");
   var en = el.dataset.lang === "en";
   var t = function (id, eng) { return en ? eng : id; };
+  var LABELS = JSON.parse(el.dataset.labels || "{}");  // legend keys and pattern names, from the page's catalog
+  var label = function (key) { return LABELS[key] || key; };
   var base = el.dataset.base;
   var months = el.dataset.months.split(",");
   var center = el.dataset.center.split(",").map(Number);
@@ -48,7 +50,7 @@
 
   function popup(props) {
     var rows = Object.keys(props).filter(function (k) { return !Array.isArray(props[k]); }).map(function (k) {
-      return "<tr><th>" + k + "</th><td>" + String(fmt(props[k])).replace(/</g, "&lt;") + "</td></tr>";
+      return "<tr><th>" + label(k) + "</th><td>" + String(fmt(props[k])).replace(/</g, "&lt;") + "</td></tr>";
     });
     if (props.months) {
       var i = monthIndex();
@@ -70,7 +72,7 @@
     return { style: function (f) {
       var x = f.properties[key];
       return { color: "#555", weight: 0.5, fillOpacity: 0.7, fillColor: x === null || x === undefined ? "#cccccc" : SEQ[classOf(x, b)] };
-    }, legend: legendHtml(key, items) };
+    }, legend: legendHtml(label(key), items) };
   }
 
   function diverging(key) {
@@ -93,8 +95,8 @@
   }
 
   function emergingStyle() {
-    var items = Object.keys(PATTERN).map(function (k) { return [PATTERN[k], k]; });
-    items.push(["#9ecae1", t("dingin (cold_*)", "cold (cold_*)")], ["#f7f7f7", "no_pattern"]);
+    var items = Object.keys(PATTERN).map(function (k) { return [PATTERN[k], label(k)]; });
+    items.push(["#9ecae1", t("dingin (cold_*)", "cold (cold_*)")], ["#f7f7f7", label("no_pattern")]);
     return { style: function (f) {
       var p = f.properties.pattern, side = p.split("_")[0], name = p.slice(side.length + 1);
       var fill = side === "hot" ? PATTERN[name] : (side === "cold" ? "#9ecae1" : "#f7f7f7");

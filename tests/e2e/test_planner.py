@@ -27,7 +27,7 @@ def test_planner_map_switches_layers_offline(live_server, page, city_data):
     page.check("input[name=layer][value=choropleth]")
     _wait_for_layer(page, "choropleth")
     page.select_option("#measure", "per_1000")
-    page.wait_for_function("document.querySelector('.legend').innerText.includes('per_1000')")
+    page.wait_for_function("document.querySelector('.legend').innerText.includes('Per 1.000 penduduk')")  # in words
     assert "tidak ada data" in page.inner_text(".legend")
     page.check("input[name=layer][value=heat]")
     _wait_for_layer(page, "heat")
