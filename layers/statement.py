@@ -57,15 +57,16 @@ class Statement:
     by_channel: list[tuple[str, Figures]]
 
 
-COLUMNS = ["skpd_code", "skpd", "kelurahan", "month", "channel", "created_at", "followed_up_at", "resolved_at",
-           "followup_due_at", "handling_due_at", "rerouted"]
+COLUMNS = ["skpd_code", "skpd", "skpd_en", "kelurahan", "month", "channel", "created_at", "followed_up_at",
+           "resolved_at", "followup_due_at", "handling_due_at", "rerouted"]
 
 
 def _frame(conn: Connection, flt: LayerFilter) -> pd.DataFrame:
     c, s, k, e = Complaint.__table__, Skpd.__table__, Kelurahan.__table__, ComplaintEvent.__table__
     rerouted = exists().where(e.c.complaint_id == c.c.id, e.c.kind == "reroute")
     rows = conn.execute(
-        select(s.c.code.label("skpd_code"), s.c.name.label("skpd"), k.c.name.label("kelurahan"),
+        select(s.c.code.label("skpd_code"), s.c.name.label("skpd"), s.c.name_en.label("skpd_en"),
+               k.c.name.label("kelurahan"),
                func.to_char(func.timezone(flt.tz, c.c.created_at), "YYYY-MM").label("month"), c.c.channel,
                c.c.created_at, c.c.followed_up_at, c.c.resolved_at, c.c.followup_due_at, c.c.handling_due_at,
                rerouted.label("rerouted"))
@@ -114,11 +115,17 @@ def figures(f: pd.DataFrame) -> Figures:
         rerouted=100.0 * float(f["rerouted"].mean()) if len(f) else math.nan)
 
 
-def statement(conn: Connection, flt: LayerFilter, now: dt.datetime | None = None) -> Statement:
-    """The city's figures for the filter's period, with the same per SKPD and per channel."""
+def _skpd_name(group: pd.DataFrame, lang: str) -> str:
+    """The SKPD's name in the reader's language (its English name where the city gave one)."""
+    name_en = group["skpd_en"].iloc[0]
+    return str(name_en) if lang == "en" and isinstance(name_en, str) and name_en else str(group["skpd"].iloc[0])
+
+
+def statement(conn: Connection, flt: LayerFilter, now: dt.datetime | None = None, lang: str = "id") -> Statement:
+    """The city's figures for the filter's period, with the same per SKPD (named in `lang`) and per channel."""
     now = now or dt.datetime.now(dt.UTC)
     per = _clocks(_frame(conn, flt), WorkCalendar.from_connection(conn, flt.tz), now)
-    by_skpd = [(code, str(g["skpd"].iloc[0]), figures(g)) for code, g in per.groupby("skpd_code", sort=True)]
+    by_skpd = [(code, _skpd_name(g, lang), figures(g)) for code, g in per.groupby("skpd_code", sort=True)]
     by_channel = [(str(ch), figures(g)) for ch, g in per.groupby("channel", sort=True)]
     return Statement(flt.start, flt.end, figures(per), by_skpd, by_channel)
 
@@ -129,7 +136,7 @@ def cached_sentences(conn: Connection, flt: LayerFilter, lang: str, city_name: s
     now = (now or dt.datetime.now(dt.UTC)).replace(minute=0, second=0, microsecond=0)
     params = {"filter": flt.key(), "lang": lang, "city": city_name, "hour": now.strftime("%Y-%m-%dT%H")}
     payload = cached_bytes(conn, "statement", params, lambda: json.dumps(
-        sentences(statement(conn, flt, now), lang, city_name)).encode())
+        sentences(statement(conn, flt, now, lang), lang, city_name)).encode())
     return json.loads(payload)
 
 
@@ -149,7 +156,7 @@ def monthly_report(conn: Connection, start: dt.date, tz: str, lang: str, city_na
     per = _clocks(_frame(conn, year), WorkCalendar.from_connection(conn, tz), now)
     month = per[per["month"] == start.strftime("%Y-%m")]
     st = Statement(start, end, figures(month),
-                   [(code, str(g["skpd"].iloc[0]), figures(g)) for code, g in month.groupby("skpd_code", sort=True)],
+                   [(code, _skpd_name(g, lang), figures(g)) for code, g in month.groupby("skpd_code", sort=True)],
                    [(str(ch), figures(g)) for ch, g in month.groupby("channel", sort=True)])
     trend = []
     m = first

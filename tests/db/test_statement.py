@@ -90,3 +90,11 @@ def test_thousands_and_period_labels_follow_the_locale():
         "1.234", "1,234", "1,2", "–")
     assert period_label(dt.date(2026, 9, 1), dt.date(2026, 11, 1), "id") == "1 Sep 2026 – 31 Okt 2026"
     assert period_label(dt.date(2026, 12, 1), dt.date(2027, 1, 1), "en") == "December 2026"
+
+
+def test_skpd_are_named_in_the_readers_language(conn, tickets):
+    """English readers get the SKPD's English name where the city gave one, the Indonesian one otherwise."""
+    conn.execute(text("UPDATE skpd SET name_en = 'Public Works Office' WHERE code = 'PUPR'"))
+    names = {code: name for code, name, _ in statement(conn, NOVEMBER, NOW, "en").by_skpd}
+    assert names == {"PUPR": "Public Works Office", "DISHUB": "Dinas Perhubungan"}
+    assert {code: name for code, name, _ in statement(conn, NOVEMBER, NOW).by_skpd}["PUPR"] == "Dinas PUPR"
