@@ -84,13 +84,15 @@
     refreshDuplicates();
   }
 
+  var dupAsked = 0;  /* the pin can move while an answer is on its way: only the latest answer is drawn */
   function refreshDuplicates() {
+    var mine = ++dupAsked;
     dupList.innerHTML = "";
     dupBox.hidden = true;
     if (!select.value || !lon.value) return;
     P.getJSON(P.cfg.api + "/duplicates?lon=" + lon.value + "&lat=" + lat.value + "&category=" +
               encodeURIComponent(select.value)).then(function (res) {
-      if (!res.ok || !res.body.complaints.length) return;
+      if (mine !== dupAsked || !res.ok || !res.body.complaints.length) return;
       res.body.complaints.forEach(function (c) {
         var li = document.createElement("li");
         li.innerHTML = "<strong>" + esc(c.tracking_code) + "</strong> · " + esc(c.distance_m) + " m · " +
