@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select
 
-from aduan.errors import DomainError, Forbidden
+from aduan.errors import DomainError
 from aduan.models import AuditLog
 from aduan.permissions import StaffUser
 
@@ -33,20 +33,6 @@ class Actor:
 
     user: StaffUser
     client: str | None = None
-
-
-def check_admin(user: StaffUser) -> None:
-    """Only the city's administrators change users, keys, categories, areas, boundaries and days off."""
-    if user.role != "admin":
-        raise Forbidden("Hanya administrator kota yang dapat membuka halaman ini.",
-                        "Only the city's administrators may open this page.")
-
-
-def check_skpd(user: StaffUser, code: str) -> None:
-    """An SKPD admin may open (and edit the names and e-mail of) their own SKPD only."""
-    if user.role == "admin" or (user.role == "skpd_admin" and user.skpd_code == code):
-        return
-    raise Forbidden("Anda hanya dapat membuka SKPD Anda sendiri.", "You may only open your own SKPD.")
 
 
 def changes(before: dict | None, after: dict) -> dict:

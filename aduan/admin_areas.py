@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from aduan import city_setup, reroute
-from aduan.admin import Actor, audit, check_admin, uploaded_file
+from aduan.admin import Actor, audit, uploaded_file
 from aduan.errors import DomainError
+from aduan.permissions import check_admin
 from aduan.settings import Settings
 
 SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")

@@ -12,9 +12,10 @@ import json
 from sqlalchemy import Connection, insert, select, text, update
 
 from aduan import city_setup
-from aduan.admin import SKPD_SELF_FIELDS, Actor, audit, changes, check_admin, check_skpd, uploaded_file
+from aduan.admin import SKPD_SELF_FIELDS, Actor, audit, changes, uploaded_file
 from aduan.city_setup import CATEGORY_T, SKPD_T
 from aduan.errors import Conflict, DomainError, NotFound
+from aduan.permissions import check_admin, check_skpd
 from aduan.statuses import OPEN_STATUSES
 from geo import boundary_load
 

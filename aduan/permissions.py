@@ -136,3 +136,17 @@ def check_action(user: StaffUser, complaint: OwnedBySkpd, action: str) -> None:
                         "This ticket belongs to another SKPD; you cannot change it.")
     raise Forbidden("Peran Anda tidak boleh melakukan tindakan ini.",
                     "Your role is not allowed to take this action.", field="action")
+
+
+def check_admin(user: StaffUser) -> None:
+    """Only the city's administrators change users, keys, categories, areas, boundaries and days off."""
+    if user.role != "admin":
+        raise Forbidden("Hanya administrator kota yang dapat membuka halaman ini.",
+                        "Only the city's administrators may open this page.")
+
+
+def check_skpd(user: StaffUser, code: str) -> None:
+    """An SKPD admin may open (and edit the names and e-mail of) their own SKPD only."""
+    if user.role == "admin" or (user.role == "skpd_admin" and user.skpd_code == code):
+        return
+    raise Forbidden("Anda hanya dapat membuka SKPD Anda sendiri.", "You may only open your own SKPD.")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from flask import Blueprint, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from aduan import admin, admin_areas, admin_city, admin_keys, admin_users, city_setup
+from aduan import admin, admin_areas, admin_city, admin_keys, admin_users, city_setup, permissions
 from aduan.admin import Actor
 from aduan.errors import DomainError
 from aduan.permissions import ROLES, SKPD_ROLES
@@ -224,7 +224,7 @@ def skpd_create():
 
 
 def _skpd_page(code: str, error: DomainError | None = None, form: dict | None = None, status: int = 200):
-    admin.check_skpd(current_user(), code)
+    permissions.check_skpd(current_user(), code)
     skpd = admin_city.get_skpd(get_session().connection(), code)
     return render_template("admin/skpd.html", skpd=skpd, error=error, form=form or {}), status
 
