@@ -94,3 +94,18 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def log_in(page, base: str, email: str, lands_on: str | None, next_path: str | None = None) -> None:
+    """Log in through the real form (password: tests.fieldkit.PASSWORD) and wait to land on `lands_on` (a URL
+    glob; None: the page has loaded, wherever it is)."""
+    from tests.fieldkit import PASSWORD
+
+    page.goto(base + "/login" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    if lands_on is None:
+        page.wait_for_load_state()
+    else:
+        page.wait_for_url(lands_on)

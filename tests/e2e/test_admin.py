@@ -10,8 +10,8 @@ from shapely.geometry import mapping
 from sqlalchemy import text
 
 from tests.api.test_admin import WEST, city_restored  # noqa: F401 - the fixture restores the test city
-from tests.e2e.conftest import new_page, screenshot
-from tests.fieldkit import PASSWORD, make_ticket, make_user
+from tests.e2e.conftest import log_in, new_page, screenshot
+from tests.fieldkit import make_ticket, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -41,11 +41,7 @@ def test_an_admin_previews_the_reroute_of_a_service_area_upload_then_saves_it(li
         "type": "Feature", "geometry": mapping(WEST),
         "properties": {"skpd": "DISHUB", "categories": "jalan-rusak,sampah", "name": "Dishub Barat"}}]}))
 
-    page.goto(f"{live_server}/login?next=/admin/areas")
-    page.fill("#email", "admin@kominfo.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/areas")
+    log_in(page, live_server, "admin@kominfo.test", "**/admin/areas", next_path="/admin/areas")
     page.wait_for_selector("#area-map[data-current-count='2']")  # the test city's two areas in force
     page.set_input_files("#area-file", str(upload))
     page.click("#area-form button[type=submit]")

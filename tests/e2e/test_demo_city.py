@@ -11,7 +11,7 @@ from aduan.accounts import create_user
 from aduan.settings import Settings
 from app import create_app
 from tests.conftest import scratch_database
-from tests.e2e.conftest import new_page, screenshot, serve
+from tests.e2e.conftest import log_in, new_page, screenshot, serve
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "rahasia-petugas-123"
@@ -60,11 +60,7 @@ def test_field_officer_sees_nearby_demo_tickets(demo_server, browser):
     for page in new_page(browser):
         page.context.grant_permissions(["geolocation"], origin=demo_server)
         page.context.set_geolocation(PEKAUMAN)
-        page.goto(demo_server + "/login")
-        page.fill("#email", "petugas@pupr.demo")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/field/sekitar**")
+        log_in(page, demo_server, "petugas@pupr.demo", "**/field/sekitar**")
         page.wait_for_selector("#ticket-list li")
         page.wait_for_selector("#map[data-outlines='52']")
         distances = page.locator("#ticket-list li .dist").evaluate_all("els => els.map(e => parseInt(e.textContent))")

@@ -9,8 +9,8 @@ from shapely.geometry import Point
 from sqlalchemy import text
 
 from aduan import places
-from tests.e2e.conftest import screenshot
-from tests.fieldkit import PASSWORD, make_user
+from tests.e2e.conftest import log_in, screenshot
+from tests.fieldkit import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +27,7 @@ def patokan(engine):
 
 
 def _log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/field/antrian**")
+    log_in(page, base, email, "**/field/antrian**")
 
 
 def _enter(page, base: str) -> None:

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.conftest import screenshot
-from tests.fieldkit import PASSWORD, jpeg_bytes, make_tickets, make_user
+from tests.e2e.conftest import log_in, screenshot
+from tests.fieldkit import jpeg_bytes, make_tickets, make_user
 
 pytestmark = pytest.mark.e2e
 HERE = {"longitude": 114.51, "latitude": -3.39, "accuracy": 8}
@@ -30,11 +30,7 @@ def test_officer_logs_in_sees_nearby_and_resolves_with_photo(live_server, page, 
     """Login → nearby list from the phone's position → ticket → resolve with a photo → status Selesai."""
     page.context.grant_permissions(["geolocation"], origin=live_server)
     page.context.set_geolocation(HERE)
-    page.goto(live_server + "/login")
-    page.fill("#email", "andi@pupr.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/field/sekitar**")
+    log_in(page, live_server, "andi@pupr.test", "**/field/sekitar**")
     page.wait_for_selector("#ticket-list li")
     page.wait_for_selector("#map[data-outlines='4']")
     codes = page.locator("#ticket-list li").evaluate_all("els => els.map(e => e.dataset.code)")

@@ -10,8 +10,8 @@ import time
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.conftest import new_page, screenshot
-from tests.fieldkit import PASSWORD, jpeg_bytes, make_tickets, make_user
+from tests.e2e.conftest import log_in, new_page, screenshot
+from tests.fieldkit import jpeg_bytes, make_tickets, make_user
 
 pytestmark = pytest.mark.e2e
 HERE = {"longitude": 114.51, "latitude": -3.39, "accuracy": 8}
@@ -29,11 +29,7 @@ def codes(engine, settings):
 
 
 def _login(page, live_server, email="andi@pupr.test"):
-    page.goto(live_server + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/field/**")
+    log_in(page, live_server, email, "**/field/**")
 
 
 def _wait(page, script: str, timeout_s: float = 15) -> object:
@@ -245,11 +241,7 @@ def test_planner_pages_show_logout_only_when_logged_in(live_server, page, engine
 
 
 def _login_any(page, live_server, email):
-    page.goto(live_server + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, live_server, email, None)
 
 
 def test_another_user_on_the_same_phone_gets_neither_the_cached_pages_nor_the_waiting_updates(live_server, page,

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from tests.e2e.conftest import new_page, screenshot
-from tests.fieldkit import PASSWORD, jpeg_bytes, make_user
+from tests.e2e.conftest import log_in, new_page, screenshot
+from tests.fieldkit import jpeg_bytes, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -38,11 +38,7 @@ def test_a_clerk_hides_a_photo_and_it_disappears_from_the_public_tracking_page(l
     src = photo.first.get_attribute("src")
     assert citizen.evaluate("s => fetch(s).then(r => r.status)", src) == 200
 
-    clerk.goto(f"{live_server}/login?next=/desk/tinjau")
-    clerk.fill("#email", "meja@kominfo.test")
-    clerk.fill("#password", PASSWORD)
-    clerk.click("button[type=submit]")
-    clerk.wait_for_url("**/desk/tinjau")
+    log_in(clerk, live_server, "meja@kominfo.test", "**/desk/tinjau", next_path="/desk/tinjau")
     row = clerk.locator(f"#review-queue tr[data-code='{photo_ticket}']")
     assert "Kelurahan tumpang tindih" in row.inner_text()
     row.locator("a").click()

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from aduan.accounts import load_account
 from aduan.workflow import Change, apply
-from tests.fieldkit import PASSWORD, make_user
+from tests.e2e.conftest import log_in
+from tests.fieldkit import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -108,11 +109,7 @@ def test_no_payload_runs_on_staff_pages(live_server, page, hostile):
     dialogs = _watched(page)
     page.context.grant_permissions(["geolocation"], origin=live_server)
     page.context.set_geolocation(HERE)
-    page.goto(live_server + "/login")
-    page.fill("#email", "andi@pupr.test")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/field/sekitar**")
+    log_in(page, live_server, "andi@pupr.test", "**/field/sekitar**")
     page.wait_for_selector("#ticket-list li")
     for marker in page.locator("path.leaflet-interactive").all():
         marker.click(force=True)
