@@ -7,12 +7,14 @@ Tests never touch the database that `make run` serves.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from alembic import command
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from aduan.schema import alembic_config, create_database, drop_database
 from aduan.settings import Settings, normalise_db_url
@@ -83,8 +85,15 @@ def app(engine: Engine, settings: Settings):
     application = create_app({"SETTINGS": settings, "TESTING": True, "SECRET_KEY": "test-secret"})
     yield application
     application.extensions["db_engine"].dispose()
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {MUTABLE_TABLES} RESTART IDENTITY CASCADE"))
+    for attempt in range(3):  # a browser's last request (a service worker's prefetch) may still hold a lock
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {MUTABLE_TABLES} RESTART IDENTITY CASCADE"))
+            break
+        except OperationalError:
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
