@@ -21,12 +21,13 @@ from aduan.settings import Settings
 from aduan.statuses import NOT_A_PROBLEM, STATUSES
 from aduan.text import FALSE_WORDS, MAX_DESCRIPTION, TRUE_WORDS
 from aduan.tracking import tracking_codes
+from geo.cells import cells_of
 from geo.routing import ROUTING_RECORD_SQL
 
 Progress = Callable[[str, int, int], None]
 STAGING_COLUMNS = ["row_no", "lon", "lat", "category_id", "description", "created_at", "status", "followed_up_at",
                    "resolved_at", "closed_at", "channel", "public", "tracking_code", "followup_due_at",
-                   "handling_due_at", "external_id"]
+                   "handling_due_at", "external_id", "h3_cell"]
 
 
 @dataclass
@@ -54,7 +55,7 @@ def load_complaints(conn: Connection, frame: pd.DataFrame, *, settings: Settings
     if clean.empty:
         return report
     _add_clocks_and_codes(clean, categories, WorkCalendar.from_connection(conn, settings.timezone),
-                          settings.city_prefix, settings.timezone)
+                          settings.city_prefix, settings.timezone, settings.h3_resolution)
     _copy_staging(conn, clean)
     _redraw_code_collisions(conn, settings.city_prefix, settings.timezone)
     say("staged", len(clean), len(clean))
@@ -150,8 +151,8 @@ def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_de
 
 
 def _add_clocks_and_codes(f: pd.DataFrame, categories: pd.DataFrame, cal: WorkCalendar, prefix: str,
-                          tz: str) -> None:
-    """Due dates by the category's clocks; tracking codes unique within the frame."""
+                          tz: str, res: int) -> None:
+    """Due dates by the category's clocks; tracking codes unique within the frame; the layers' H3 cell."""
     cats = categories.loc[f["category"]]
     f["category_id"] = cats["id"].to_numpy()
     f["followup_due_at"] = cal.due_at_many(f["created_at"], cats["followup_days"].to_numpy())
@@ -164,6 +165,7 @@ def _add_clocks_and_codes(f: pd.DataFrame, categories: pd.DataFrame, cal: WorkCa
         dup = pd.Series(codes).duplicated().to_numpy()
     f["tracking_code"] = codes
     f["row_no"] = f.index
+    f["h3_cell"] = cells_of(f["lon"].to_numpy(), f["lat"].to_numpy(), res)
 
 
 def _copy_staging(conn: Connection, f: pd.DataFrame) -> None:
@@ -171,7 +173,7 @@ def _copy_staging(conn: Connection, f: pd.DataFrame) -> None:
         "CREATE TEMP TABLE staging_complaint (row_no integer PRIMARY KEY, lon float8, lat float8, "
         "category_id integer, description text, created_at timestamptz, status text, followed_up_at timestamptz, "
         "resolved_at timestamptz, closed_at timestamptz, channel text, public boolean, tracking_code text, "
-        "followup_due_at timestamptz, handling_due_at timestamptz, external_id text)"))
+        "followup_due_at timestamptz, handling_due_at timestamptz, external_id text, h3_cell bigint)"))
     out = f[STAGING_COLUMNS].copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):  # numpy formats dates ~20x faster than strftime
@@ -230,12 +232,13 @@ _INSERT_COMPLAINTS = text("""
 INSERT INTO complaint (tracking_code, category_id, description, geom, channel, status, public, anonymous,
                        generation_id, kelurahan_id, kecamatan_id, service_area_id, skpd_id, routing, routing_flags,
                        created_at, updated_at, followup_due_at, handling_due_at, followed_up_at, resolved_at,
-                       closed_at, external_id)
+                       closed_at, external_id, h3_cell)
 SELECT s.tracking_code, s.category_id, s.description, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.channel,
        s.status, s.public, true, r.generation_id, r.kelurahan_id, r.kecamatan_id, r.service_area_id, r.skpd_id,
        {routing_record},
        r.flags, s.created_at, GREATEST(s.created_at, s.followed_up_at, s.resolved_at, s.closed_at),
-       s.followup_due_at, s.handling_due_at, s.followed_up_at, s.resolved_at, s.closed_at, s.external_id
+       s.followup_due_at, s.handling_due_at, s.followed_up_at, s.resolved_at, s.closed_at, s.external_id,
+       s.h3_cell
   FROM staging_complaint s
   JOIN staging_routed r USING (row_no)
   JOIN kelurahan k ON k.id = r.kelurahan_id

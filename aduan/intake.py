@@ -30,6 +30,7 @@ from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
 from aduan.text import MAX_DESCRIPTION, clean_text
 from aduan.tracking import tracking_code
+from geo.cells import cell_of
 from geo.routing import RoutingDecision, check_in_city, check_lon_lat, route_point
 
 MIN_DESCRIPTION = 3
@@ -221,7 +222,8 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
     handling_due_at = cal.due_at(now, category.handling_days)
     complaint_id = conn.execute(insert(Complaint.__table__).values(
         tracking_code=code, category_id=category.id, description=description, address=clean_text(sub.address, 500),
-        geom=func.ST_SetSRID(func.ST_MakePoint(*point), 4326), accuracy_m=accuracy, channel=sub.channel,
+        geom=func.ST_SetSRID(func.ST_MakePoint(*point), 4326), h3_cell=cell_of(*point, settings.h3_resolution),
+        accuracy_m=accuracy, channel=sub.channel,
         status="new", public=not category.confidential, anonymous=anonymous, reporter_id=reporter_id,
         generation_id=decision.generation_id, kelurahan_id=decision.kelurahan_id,
         kecamatan_id=decision.kecamatan_id, service_area_id=decision.service_area_id, skpd_id=decision.skpd_id,

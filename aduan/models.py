@@ -225,6 +225,7 @@ class Complaint(Base):
     public_description: Mapped[str | None] = mapped_column(Text)  # moderated text; the original stays
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # the officer on it
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))  # optimistic locking
+    h3_cell: Mapped[int] = mapped_column(BigInteger, nullable=False)  # at layer_grid.res (geo/cells.py), 0015
     __table_args__ = (
         CheckConstraint(
             f"status {ALL_SQL}",
@@ -242,6 +243,31 @@ class Complaint(Base):
         Index("complaint_assigned_to", "assigned_to_id",
               postgresql_where=text("assigned_to_id IS NOT NULL")),  # migration 0014
     )
+
+
+class LayerGrid(Base):
+    """The one row saying at which H3 resolution and in which time zone the complaint counts are kept."""
+
+    __tablename__ = "layer_grid"
+    only_row: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    res: Mapped[int] = mapped_column(SmallInteger)
+    tz: Mapped[str] = mapped_column(Text)
+    __table_args__ = (CheckConstraint("only_row", name="layer_grid_one_row"),)
+
+
+class ComplaintCount(Base):
+    """Complaints per local day, cell, category, SKPD, kelurahan, status and visibility, kept by triggers in the
+    writing transaction (migrations/sql/complaint_count_v1.sql); the layers sum these instead of points."""
+
+    __tablename__ = "complaint_count"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    skpd_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    public: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class ComplaintEvent(Base):

@@ -1,27 +1,28 @@
 """Kelurahan choropleth: complaints, per km² and per 1,000 residents of the active boundary generation.
 
-Complaints keep the kelurahan they were routed to (a snapshot); they are matched to the active generation by
-kelurahan code, so a re-import of boundaries does not need a 1M-point spatial join. A kelurahan without a known
-population gets no rate (null, shown as "no data"), never a rate of zero.
+Complaints keep the kelurahan they were routed to (a snapshot), counted in `complaint_count`; they are matched
+to the active generation by kelurahan code, so a re-import of boundaries does not need a 1M-point spatial join.
+A kelurahan without a known population gets no rate (null, shown as "no data"), never a rate of zero.
 """
 from __future__ import annotations
 
 import json
 
 import pandas as pd
-from sqlalchemy import Connection, Select, func, select, text
+from sqlalchemy import BigInteger, Connection, Select, func, select, text
 
-from aduan.models import BoundaryGeneration, Complaint, Kecamatan, Kelurahan
+from aduan.models import BoundaryGeneration, Kecamatan, Kelurahan
 from layers.cache import cached_frame
+from layers.counts import check_grid, kelurahan_totals
 from layers.filters import LayerFilter
 
 
 def _rows(flt: LayerFilter) -> Select:
     """Every active kelurahan with its count of matching complaints (matched by code, see above)."""
-    c, routed = Complaint.__table__, Kelurahan.__table__.alias("routed")
-    counts = (select(routed.c.code, func.count().label("n"))
-              .select_from(c.join(routed, routed.c.id == c.c.kelurahan_id))
-              .where(flt.condition(c)).group_by(routed.c.code).cte("counts"))
+    routed, per_kelurahan = Kelurahan.__table__.alias("routed"), kelurahan_totals(flt).subquery("per_kelurahan")
+    counts = (select(routed.c.code, func.sum(per_kelurahan.c.n).cast(BigInteger).label("n"))
+              .select_from(per_kelurahan.join(routed, routed.c.id == per_kelurahan.c.kelurahan_id))
+              .group_by(routed.c.code).cte("counts"))
     k, kc, g = Kelurahan.__table__, Kecamatan.__table__, BoundaryGeneration.__table__
     return (select(k.c.id, k.c.code, k.c.name, kc.c.code.label("kecamatan_code"), kc.c.name.label("kecamatan_name"),
                    k.c.population, k.c.area_km2, func.coalesce(counts.c.n, 0).label("count"))
@@ -32,6 +33,7 @@ def _rows(flt: LayerFilter) -> Select:
 
 def choropleth_table(conn: Connection, flt: LayerFilter) -> pd.DataFrame:
     """One row per kelurahan with count, per_km2 and per_1000 (null where population is unknown)."""
+    check_grid(conn, None, flt.tz)  # counts per kelurahan do not depend on the H3 resolution
     frame = pd.DataFrame(conn.execute(_rows(flt)).mappings().all(),
                          columns=["id", "code", "name", "kecamatan_code", "kecamatan_name", "population",
                                   "area_km2", "count"])

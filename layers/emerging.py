@@ -22,8 +22,9 @@ from scipy.stats import norm
 from sqlalchemy import Connection
 
 from layers.cache import cached_frame
+from layers.counts import cell_months
 from layers.filters import LayerFilter
-from layers.hexbins import cell_points, full_grid, month_labels
+from layers.hexbins import full_grid
 from layers.hotspots import SEED, gi_star
 
 PERMUTATIONS = 999
@@ -103,10 +104,10 @@ def monthly_gi(cells: list[str], counts: np.ndarray) -> tuple[np.ndarray, np.nda
 def emerging_table(conn: Connection, flt: LayerFilter, res: int) -> pd.DataFrame:
     """Per cell: pattern, trend statistics, and the monthly Gi* bins and counts for the time slider."""
     months = [m.isoformat()[:7] for m in flt.months()]
-    pts = cell_points(conn, flt, res)
-    grid = full_grid(conn, res, pts["cell"].unique())
-    table = pd.crosstab(pts["cell"], month_labels(pts["day"].to_numpy())).reindex(index=grid, columns=months,
-                                                                                   fill_value=0)
+    per_month = cell_months(conn, flt, res)
+    grid = full_grid(conn, res, per_month["cell"].unique())
+    table = (per_month.pivot_table(index="cell", columns="month", values="count", aggfunc="sum", fill_value=0)
+             if len(per_month) else pd.DataFrame()).reindex(index=grid, columns=months, fill_value=0)
     counts = table.to_numpy(dtype=np.int64)
     z, bins = monthly_gi(grid, counts)
     s, tz, tp = mann_kendall(z)

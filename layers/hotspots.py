@@ -19,8 +19,9 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from layers.cache import cached_frame
+from layers.counts import cell_totals
 from layers.filters import LayerFilter
-from layers.hexbins import cell_points, full_grid
+from layers.hexbins import full_grid
 
 PERMUTATIONS = 9999
 SEED = 20261127
@@ -85,9 +86,9 @@ def label(gi_bin: int) -> str:
 
 def hotspot_table(conn: Connection, flt: LayerFilter, res: int) -> pd.DataFrame:
     """Gi* over the whole city grid for one filter."""
-    pts = cell_points(conn, flt, res)
-    grid = full_grid(conn, res, pts["cell"].unique())
-    counts = pts["cell"].value_counts().reindex(grid, fill_value=0).to_numpy()
+    totals = cell_totals(conn, flt, res).set_index("cell")["count"]
+    grid = full_grid(conn, res, totals.index)
+    counts = totals.reindex(grid, fill_value=0).to_numpy(dtype=np.int64)
     out = gi_star(grid, counts)
     out["class"] = [label(b) for b in out["gi_bin"]]
     return out

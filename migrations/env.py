@@ -13,6 +13,9 @@ config = context.config
 target_metadata = Base.metadata
 # The city's metric CRS, for the metric geometry column and the routing function; versions read it from here.
 config.attributes.setdefault("metric_srid", int(config.get_main_option("metric_srid") or metric_srid_from_env()))
+# The layers' H3 grid and the city's time zone, for the complaint counts (0015).
+config.attributes.setdefault("h3_resolution", Settings().h3_resolution)
+config.attributes.setdefault("timezone", Settings().timezone)
 
 
 def _url() -> str:

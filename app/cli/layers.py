@@ -1,5 +1,6 @@
 """`flask --app app recompute-layers`: compute the planner's layers for the default filter into the shared
-cache (after an import or nightly), so the first visitor does not wait, and drop entries of older data."""
+cache (after an import or nightly), so the first visitor does not wait, and drop entries of older data.
+`recount-layers`: rebuild the counts those layers read after the H3 resolution or time zone changed."""
 from __future__ import annotations
 
 import time
@@ -12,6 +13,7 @@ from app import current_settings
 from app.db import get_engine
 from layers.cache import prune
 from layers.choropleth import choropleth
+from layers.counts import recount
 from layers.emerging import emerging
 from layers.filters import parse_filter
 from layers.hexbins import hexbins
@@ -41,4 +43,22 @@ def recompute_layers(start: str | None, end: str | None) -> None:
         click.echo(f"{name}: {rows} rows in {time.perf_counter() - t0:.1f} s ({flt.start} – {flt.last_day})")
 
 
-COMMANDS = [recompute_layers]
+@click.command("recount-layers")
+@with_appcontext
+def recount_layers() -> None:
+    """Give every complaint its H3 cell at PETA_H3_RESOLUTION and rebuild the counts the layers read, in
+    PETA_TIMEZONE local days (after changing either setting). One transaction: the old counts serve until then."""
+    settings = current_settings()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        click.echo(f"  {stage}: {done:,}/{total:,}", err=True)
+
+    t0 = time.perf_counter()
+    with get_engine().begin() as conn:
+        n = recount(conn, settings.h3_resolution, settings.timezone, progress=progress)
+        click.echo(f"pruned {prune(conn)} stale cache entries")
+    click.echo(f"{n:,} complaints counted at H3 {settings.h3_resolution} ({settings.timezone}) in "
+               f"{time.perf_counter() - t0:.1f} s")
+
+
+COMMANDS = [recompute_layers, recount_layers]

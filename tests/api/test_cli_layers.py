@@ -1,8 +1,12 @@
-"""`flask recompute-layers` fills the shared cache that the pages then read."""
+"""`flask recompute-layers` fills the shared cache that the pages then read; `recount-layers` redoes the counts."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+import h3
 from sqlalchemy import text
 
+from layers.counts import recount
 from tests import planner_data
 
 city_data = planner_data.city_data  # the fixture, by name
@@ -14,10 +18,29 @@ def test_recompute_layers_warms_the_cache(runner, city_data, engine):
     assert result.exit_code == 0, result.output
     with engine.connect() as conn:
         layers = set(conn.execute(text("SELECT layer FROM layer_cache")).scalars())
-    assert layers == {"hexbins", "choropleth", "hotspots", "emerging"}
+    assert layers == {"hexbins", "choropleth", "hotspots", "emerging", "city_cells"}  # + the city's grid
 
 
 def test_recompute_layers_refuses_a_bad_date(runner):
     """A malformed --start is reported, not a traceback."""
     result = runner.invoke(args=["recompute-layers", "--start", "kemarin"])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+
+
+def test_recount_layers_follows_a_resolution_change(app, runner, city_data, engine, client):
+    """A city that changes PETA_H3_RESOLUTION gets a 503 naming the command; after it, layers at the new grid."""
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = replace(settings, h3_resolution=settings.h3_resolution + 1)
+    try:
+        refused = client.get("/ogc/collections/hexbins/items")
+        assert refused.status_code == 503 and "recount-layers" in refused.get_data(as_text=True)
+        result = runner.invoke(args=["recount-layers"])
+        assert result.exit_code == 0, result.output
+        assert f"{city_data['loaded']:,} complaints counted at H3 {settings.h3_resolution + 1}" in result.output
+        served = client.get("/ogc/collections/hexbins/items?limit=5")
+        assert served.status_code == 200
+        assert {h3.get_resolution(f["id"]) for f in served.get_json()["features"]} == {settings.h3_resolution + 1}
+    finally:
+        app.config["SETTINGS"] = settings
+        with engine.begin() as conn:
+            recount(conn, settings.h3_resolution, settings.timezone)

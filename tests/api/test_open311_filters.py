@@ -124,10 +124,10 @@ def test_default_limit_is_1000_and_paging_reaches_the_rest(client, key, engine):
     execute(engine, """
         INSERT INTO complaint (tracking_code, category_id, description, geom, channel, status, public, anonymous,
                generation_id, kelurahan_id, kecamatan_id, skpd_id, routing, routing_flags, created_at, updated_at,
-               followup_due_at, handling_due_at)
+               followup_due_at, handling_due_at, h3_cell)
         SELECT 'T-' || g, category_id, description, geom, channel, status, public, anonymous, generation_id,
                kelurahan_id, kecamatan_id, skpd_id, routing, routing_flags, created_at - make_interval(secs => g),
-               updated_at, followup_due_at, handling_due_at
+               updated_at, followup_due_at, handling_due_at, h3_cell
           FROM complaint, generate_series(1, 1000) g WHERE tracking_code = :c""", c=code)
     assert len(_ids(client)) == 1000
     assert _ids(client, "page=2") == ["T-1000"]

@@ -1,0 +1,152 @@
+"""The layers' input: complaint counts per H3 cell and local day, read from `complaint_count`.
+
+`complaint_count` is kept equal to the complaint table by triggers in the writing transaction
+(migrations/sql/complaint_count_v1.sql), so a layer over a million complaints sums a few hundred thousand
+count rows in PostgreSQL instead of fetching a million points into Python. Every complaint's cell
+(`complaint.h3_cell`) is computed when it is written, at the resolution recorded in `layer_grid`; the days are
+local days in the time zone recorded there. `recount` rebuilds both (after the city changes
+PETA_H3_RESOLUTION or PETA_TIMEZONE) and `drift` compares the counts with a recount from the points.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text
+
+from aduan.errors import Unavailable
+from aduan.models import Category, ComplaintCount, Skpd
+from geo.cells import cell_names, cells_of
+from layers.filters import LayerFilter
+
+Progress = Callable[[str, int, int], None]
+KEY = ("day", "cell", "category_id", "skpd_id", "kelurahan_id", "status", "public")
+
+
+def check_grid(conn: Connection, res: int | None, tz: str) -> None:
+    """The counts are at the resolution (None: any) and in the time zone asked for, or a 503 that says what to
+    run."""
+    row = conn.execute(text("SELECT res, tz FROM layer_grid")).first()
+    if row is None or row.tz != tz or res not in (None, row.res):
+        have = "none" if row is None else f"H3 {row.res}, {row.tz}"
+        raise Unavailable(
+            f"Peta sedang disiapkan ulang: hitungan tersimpan ({have}) tidak sama dengan setelan (H3 {res}, {tz}). "
+            "Petugas TI: jalankan `flask --app app recount-layers`.",
+            f"Layers are being prepared: the stored counts ({have}) do not match the settings (H3 {res}, {tz}). "
+            "IT: run `flask --app app recount-layers`.")
+
+
+def _where(flt: LayerFilter, start: dt.date | None = None) -> ColumnElement[bool]:
+    """The layer filter over the count table (the same meaning as `LayerFilter.condition` over complaints)."""
+    cc = ComplaintCount.__table__
+    parts = [cc.c.day >= (start or flt.start), cc.c.day < flt.end, cc.c.status.in_(flt.statuses)]
+    if flt.categories:
+        cat = Category.__table__
+        parts.append(cc.c.category_id.in_(select(cat.c.id).where(cat.c.code.in_(flt.categories))))
+    if flt.skpd:
+        skpd = Skpd.__table__
+        parts.append(cc.c.skpd_id.in_(select(skpd.c.id).where(skpd.c.code.in_(flt.skpd))))
+    if flt.public_only:
+        parts.append(cc.c.public)
+    return and_(*parts)
+
+
+def _frame(conn: Connection, stmt: Select, columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(conn.execute(stmt).all(), columns=columns)
+    frame["cell"] = cell_names(frame["cell"].to_numpy()) if len(frame) else pd.Series([], dtype=object)
+    return frame
+
+
+def cell_totals(conn: Connection, flt: LayerFilter, res: int, *, previous: bool = False) -> pd.DataFrame:
+    """Per cell with complaints: `count` in the filter's range (and `count_prev` in the period before it)."""
+    check_grid(conn, res, flt.tz)
+    cc = ComplaintCount.__table__
+    n = func.sum(cc.c.n)
+    if not previous:
+        stmt = select(cc.c.cell, n).where(_where(flt)).group_by(cc.c.cell).having(n > 0)
+        return _frame(conn, stmt, ["cell", "count"])
+    now = func.coalesce(func.sum(cc.c.n).filter(cc.c.day >= flt.start), 0)
+    before = func.coalesce(func.sum(cc.c.n).filter(cc.c.day < flt.start), 0)
+    stmt = (select(cc.c.cell, now, before).where(_where(flt, start=flt.previous().start))
+            .group_by(cc.c.cell).having(n > 0))
+    return _frame(conn, stmt, ["cell", "count", "count_prev"])
+
+
+def cell_months(conn: Connection, flt: LayerFilter, res: int) -> pd.DataFrame:
+    """Per cell and calendar month ('YYYY-MM') with complaints: `count`."""
+    check_grid(conn, res, flt.tz)
+    cc = ComplaintCount.__table__
+    month = func.to_char(cc.c.day, "YYYY-MM")
+    n = func.sum(cc.c.n)
+    stmt = select(cc.c.cell, month, n).where(_where(flt)).group_by(cc.c.cell, month).having(n > 0)
+    return _frame(conn, stmt, ["cell", "month", "count"])
+
+
+def kelurahan_totals(flt: LayerFilter) -> Select:
+    """(kelurahan_id, n) of the routed kelurahan, for the choropleth (checked by its caller's `check_grid`)."""
+    cc = ComplaintCount.__table__
+    n = func.sum(cc.c.n)
+    return select(cc.c.kelurahan_id, n.label("n")).where(_where(flt)).group_by(cc.c.kelurahan_id).having(n > 0)
+
+
+_DRIFT = text("""
+WITH truth AS (
+  SELECT (created_at AT TIME ZONE g.tz)::date AS day, h3_cell AS cell, category_id, skpd_id, kelurahan_id, status,
+         public, count(*)::int AS n
+    FROM complaint, layer_grid g GROUP BY 1, 2, 3, 4, 5, 6, 7),
+kept AS (SELECT day, cell, category_id, skpd_id, kelurahan_id, status, public, n FROM complaint_count WHERE n <> 0)
+SELECT * FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM kept) a
+UNION ALL SELECT * FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM truth) b
+""")
+
+
+def drift(conn: Connection) -> list[tuple]:
+    """Count rows that differ from a recount of the complaint table (empty when the counts are right)."""
+    return [tuple(r) for r in conn.execute(_DRIFT)]
+
+
+def recount(conn: Connection, res: int, tz: str, progress: Progress | None = None,
+            batch: int = 200_000) -> int:
+    """Give every complaint its cell at `res`, rebuild the counts in `tz` local days; returns complaints counted.
+
+    The caller owns the transaction (all or nothing: the layers see the old counts until it commits)."""
+    say = progress or (lambda stage, done, total: None)
+    conn.execute(text("INSERT INTO layer_grid (res, tz) VALUES (:r, :tz) "
+                      "ON CONFLICT (only_row) DO UPDATE SET res = EXCLUDED.res, tz = EXCLUDED.tz"),
+                 {"r": res, "tz": tz})
+    total = conn.execute(text("SELECT count(*) FROM complaint")).scalar_one()
+    conn.execute(text("CREATE TEMP TABLE recount_cell (id bigint PRIMARY KEY, cell bigint)"))
+    raw = conn.connection.driver_connection
+    done, last = 0, 0
+    while True:
+        rows = conn.execute(text("SELECT id, ST_X(geom), ST_Y(geom) FROM complaint WHERE id > :last ORDER BY id "
+                                 "LIMIT :n"), {"last": last, "n": batch}).all()
+        if not rows:
+            break
+        ids, lon, lat = (np.array(c) for c in zip(*rows, strict=True))
+        buf = io.StringIO()
+        pd.DataFrame({"id": ids, "cell": cells_of(lon.astype(float), lat.astype(float), res)}).to_csv(
+            buf, header=False, index=False)
+        with raw.cursor() as cur, cur.copy("COPY recount_cell (id, cell) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buf.getvalue())
+        done, last = done + len(rows), int(ids[-1])
+        say("cells", done, total)
+    with _counting_paused(conn):
+        conn.execute(text("UPDATE complaint c SET h3_cell = r.cell FROM recount_cell r "
+                          "WHERE r.id = c.id AND c.h3_cell IS DISTINCT FROM r.cell"))
+        conn.execute(text("SELECT peta_recount_complaints()"))  # migrations/sql/complaint_count_v1.sql
+    conn.execute(text("DROP TABLE recount_cell"))
+    say("counted", total, total)
+    return total
+
+
+@contextmanager
+def _counting_paused(conn: Connection) -> Iterator[None]:
+    """The update trigger off while `recount` rewrites every cell (it rebuilds the counts itself afterwards)."""
+    conn.execute(text("ALTER TABLE complaint DISABLE TRIGGER complaint_count_update"))
+    yield
+    conn.execute(text("ALTER TABLE complaint ENABLE TRIGGER complaint_count_update"))

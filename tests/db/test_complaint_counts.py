@@ -1,0 +1,160 @@
+"""The per-cell counts the layers read stay equal to a recount from the points, whatever writes them.
+
+Every `conn` and `app` test also checks this on teardown (tests/conftest.py), so every intake, transition,
+re-route, merge, moderation and import in the suite is covered; here are the cases picked on purpose, and the
+layers compared with the same layers computed from the points as they were before the counts existed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from aduan.bulk_load import load_complaints
+from aduan.errors import Unavailable
+from layers.choropleth import choropleth_table
+from layers.counts import drift, recount
+from layers.emerging import emerging_table
+from layers.filters import DEFAULT_STATUSES, LayerFilter
+from layers.hexbins import full_grid, hexbin_table
+from layers.hotspots import gi_star, hotspot_table
+
+FLT = LayerFilter(dt.date(2026, 6, 1), dt.date(2026, 11, 1))
+CATEGORIES = ["jalan-rusak", "sampah", "lampu-jalan"]
+STATUSES = ["new", "verified", "in_progress", "resolved", "closed", "rejected"]
+
+
+def _random_rows(n: int, seed: int = 7) -> pd.DataFrame:
+    """Points over the test city (some near edges), spread over a year, in every category and status."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2025-12-01 00:00")
+    return pd.DataFrame({
+        "lon": rng.uniform(114.499, 114.541, n), "lat": rng.uniform(-3.401, -3.359, n),
+        "category": rng.choice(CATEGORIES, n), "description": "uji hitungan",
+        "created_at": (start + pd.to_timedelta(rng.uniform(0, 335 * 86400, n), unit="s")).strftime("%Y-%m-%d %H:%M"),
+        "status": rng.choice(STATUSES, n), "public": rng.choice(["ya", "tidak"], n, p=[0.9, 0.1])})
+
+
+def _points(conn, flt: LayerFilter, res: int) -> pd.DataFrame:
+    """What the layers used to do: every matching point, its h3 cell, its local day and month."""
+    c = text("SELECT ST_X(geom), ST_Y(geom), (created_at AT TIME ZONE :tz)::date FROM complaint "
+             "WHERE created_at >= :lo AND created_at < :hi AND status = ANY(:st) AND public")
+    lo, hi = flt.previous().bounds()[0], flt.bounds()[1]
+    rows = conn.execute(c, {"tz": flt.tz, "lo": lo, "hi": hi, "st": list(flt.statuses)}).all()
+    pts = pd.DataFrame(rows, columns=["lon", "lat", "day"])
+    pts["cell"] = [h3.latlng_to_cell(y, x, res) for x, y in zip(pts["lon"], pts["lat"], strict=True)]
+    pts["month"] = [d.strftime("%Y-%m") for d in pts["day"]]
+    return pts
+
+
+@pytest.fixture
+def loaded(conn, settings):
+    report = load_complaints(conn, _random_rows(1500), settings=settings)
+    assert report.loaded > 1400
+    return report
+
+
+def test_import_counts_equal_a_recount(conn, loaded):
+    assert drift(conn) == []
+    assert conn.execute(text("SELECT sum(n) FROM complaint_count")).scalar() == loaded.loaded
+
+
+def test_layers_from_counts_equal_the_layers_from_points(conn, settings, loaded):
+    """Hex bins (now and before), Gi* inputs, monthly counts and kelurahan counts are those of the points."""
+    res = settings.h3_resolution
+    pts = _points(conn, FLT, res)
+    now = pts[pts["day"] >= FLT.start]
+    table = hexbin_table(conn, FLT, res).set_index("cell")
+    assert table["count"].to_dict() == now["cell"].value_counts().reindex(table.index, fill_value=0).to_dict()
+    before = pts[pts["day"] < FLT.start]["cell"].value_counts().reindex(table.index, fill_value=0)
+    assert table["count_prev"].to_dict() == before.to_dict()
+    assert table["count"].sum() > 300
+
+    hot = hotspot_table(conn, FLT, res)
+    grid = full_grid(conn, res, now["cell"].unique())
+    expect = gi_star(grid, now["cell"].value_counts().reindex(grid, fill_value=0).to_numpy())
+    pd.testing.assert_frame_equal(hot[["cell", "count", "z", "p", "gi_bin"]].reset_index(drop=True),
+                                  expect[["cell", "count", "z", "p", "gi_bin"]])
+
+    emerging = emerging_table(conn, FLT, res).set_index("cell")
+    by_month = now.groupby(["cell", "month"]).size()
+    months = [m.isoformat()[:7] for m in FLT.months()]
+    for cell in now["cell"].unique()[:40]:
+        assert emerging.loc[cell, "counts"] == [int(by_month.get((cell, m), 0)) for m in months]
+
+    kel = choropleth_table(conn, FLT).set_index("code")["count"]
+    truth = dict(conn.execute(text(
+        "SELECT k.code, count(*) FROM complaint c JOIN kelurahan k ON k.id = c.kelurahan_id "
+        "WHERE c.created_at >= :lo AND c.created_at < :hi AND c.status = ANY(:st) AND c.public GROUP BY k.code"),
+        {"lo": FLT.bounds()[0], "hi": FLT.bounds()[1], "st": list(DEFAULT_STATUSES)}).all())
+    assert {k: v for k, v in kel.items() if v} == truth
+
+
+def test_updates_of_every_counted_column_keep_the_counts(conn, loaded, ids):
+    """Status, SKPD, category, visibility, kelurahan and dates changed by one statement over many rows, swaps
+    between keys included, then deletes: the counts follow each statement."""
+    conn.execute(text("UPDATE complaint SET status = CASE status WHEN 'new' THEN 'verified' "
+                      "WHEN 'verified' THEN 'new' ELSE status END"))  # swaps: both keys change at once
+    conn.execute(text("UPDATE complaint SET skpd_id = :s WHERE id % 3 = 0"), {"s": ids["skpd"]["DISHUB"]})
+    conn.execute(text("UPDATE complaint SET category_id = :c WHERE id % 5 = 0"), {"c": ids["category"]["sampah"]})
+    conn.execute(text("UPDATE complaint SET public = NOT public WHERE id % 7 = 0"))
+    conn.execute(text("UPDATE complaint SET created_at = created_at - interval '20 hours' WHERE id % 11 = 0"))
+    conn.execute(text("UPDATE complaint SET kelurahan_id = :k WHERE id % 13 = 0"),
+                 {"k": ids["kelurahan"]["99.01.02.1001"]})
+    conn.execute(text("UPDATE complaint SET updated_at = now()"))  # a statement that changes no count
+    assert drift(conn) == []
+    conn.execute(text("DELETE FROM complaint_event"))
+    conn.execute(text("DELETE FROM complaint WHERE id % 2 = 0"))
+    assert drift(conn) == []
+    conn.execute(text("TRUNCATE complaint CASCADE"))
+    assert conn.execute(text("SELECT count(*) FROM complaint_count")).scalar() == 0
+
+
+def test_recount_at_another_resolution_and_the_layers_refuse_a_mismatch(conn, settings, loaded):
+    """After a resolution change the layers answer 503 with what to run, until the recount is done."""
+    res = settings.h3_resolution
+    recount(conn, res + 1, settings.timezone)
+    assert drift(conn) == []
+    with pytest.raises(Unavailable, match="recount-layers"):
+        hexbin_table(conn, FLT, res)
+    finer = hexbin_table(conn, FLT, res + 1)
+    assert finer["cell"].map(h3.get_resolution).eq(res + 1).all()
+    recount(conn, res, settings.timezone)
+    assert hexbin_table(conn, FLT, res)["count"].sum() == finer["count"].sum()
+
+
+def test_concurrent_writers_of_one_count_row_both_count(engine, settings, app):
+    """A second transaction adding to the same (day, cell, category, …) row while the first is open waits for
+    it and adds on top: neither complaint is lost from the counts."""
+    frame = pd.DataFrame({"lon": [114.51], "lat": [-3.39], "category": ["sampah"], "description": ["sama"],
+                          "created_at": ["2026-10-01 10:00"]})
+    first_wrote = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer(hold: float, wait_for: threading.Event | None) -> None:
+        try:
+            if wait_for is not None:
+                wait_for.wait(10)
+            with engine.begin() as c:
+                load_complaints(c, frame, settings=settings)
+                first_wrote.set()
+                time.sleep(hold)  # the count row stays locked by this open transaction meanwhile
+        except BaseException as err:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(0.5, None)),
+               threading.Thread(target=writer, args=(0.0, first_wrote))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with engine.connect() as c:
+        assert c.execute(text("SELECT n FROM complaint_count")).scalars().all() == [2]
+        assert drift(c) == []
