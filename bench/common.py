@@ -7,6 +7,7 @@ happens once; pass --reseed to rebuild it.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -109,10 +110,12 @@ def _wait_until_up(base: str, timeout: float = 30) -> None:
     raise RuntimeError("the app did not start")
 
 
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    """Wall-clock seconds of each call."""
+def timed(fn: Callable[[], object], repeat: int, before: Callable[[], object] | None = None) -> list[float]:
+    """Wall-clock seconds of each call (`before`, untimed, runs ahead of each: live writes)."""
     out = []
     for _ in range(repeat):
+        if before is not None:
+            before()
         t = time.perf_counter()
         fn()
         out.append(time.perf_counter() - t)
@@ -131,3 +134,39 @@ def summary(name: str, seconds: list[float], unit: str = "ms") -> dict:
 
 def ratio(name: str, value: float, baseline: float) -> None:
     print(f"  {name:<44} {value / baseline:9.2f}×", flush=True)
+
+
+class LiveWrites:
+    """A city at work: before each timed request, one new complaint through the intake and one status change,
+    each committed, so no cache keyed on the city's data can answer (issue 13's live-write mode)."""
+
+    def __init__(self, url: str, seed: int = 13) -> None:
+        from sqlalchemy.orm import sessionmaker
+
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine)
+        self.settings = Settings(database_url=url)
+        self.rng = random.Random(seed)
+        with self.engine.connect() as c:
+            self.places = c.execute(text(
+                "SELECT ST_X(c.geom), ST_Y(c.geom), cat.code FROM complaint c TABLESAMPLE SYSTEM (:pct) "
+                "REPEATABLE (:seed) JOIN category cat ON cat.id = c.category_id LIMIT 500"),
+                {"pct": sample_percent(c, 500), "seed": seed}).all()
+        self.done = 0
+
+    def __call__(self) -> None:
+        from aduan.intake import Submission, submit
+
+        lon, lat, category = self.rng.choice(self.places)
+        with self.sessions() as session:
+            submit(session, Submission(category=category, description=f"bench live write {self.done}",
+                                       lon=float(lon) + 1e-5, lat=float(lat) + 1e-5), self.settings)
+        with self.engine.begin() as c:  # a ticket of the last months moves on: the current layers change
+            c.execute(text(
+                "UPDATE complaint SET status = CASE status WHEN 'closed' THEN 'resolved' ELSE 'closed' END, "
+                "updated_at = now() WHERE id = (SELECT id FROM complaint WHERE status IN ('closed', 'resolved') "
+                "AND public ORDER BY id DESC OFFSET :o LIMIT 1)"), {"o": self.rng.randrange(5000)})
+        self.done += 1
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,11 +1,13 @@
-"""Layer benchmarks (issue 5), on the scratch database with about 1M demo complaints.
+"""Layer benchmarks (issues 5 and 13), on the scratch database with about 1M demo complaints.
 
-Each measurement is printed beside a reference doing the same work in the same run:
-(a) hex-bin aggregation, Gi* hotspots and emerging hotspots, cold (computed) and cached (read back from the
-    shared layer cache) — reference: geopandas (read_postgis + sjoin to the same H3 polygons), libpysal Queen
-    weights from those polygons and esda G_Local, i.e. the usual notebook pipeline;
-(b) vector tiles of the city's centre at z12/z14/z16 over HTTP, cold and cached, with their size — reference:
-    a plain raw-point ST_AsMVT query of the same tile;
+Live-write mode: before every timed "live" request a new complaint (through the intake) and a status change are
+committed, so no cache keyed on the city's data can answer — what a planner sees on a working day. Each
+measurement is printed beside a reference doing the same work in the same run:
+(a) hex bins, kelurahan rates, Gi* hotspots and emerging hotspots, live and cached (quiet city) — reference:
+    geopandas (read_postgis + sjoin to the same H3 polygons), libpysal Queen weights from those polygons and
+    esda G_Local, i.e. the usual notebook pipeline, and esda on the counts alone;
+(b) complaint and hex-bin vector tiles of the city's centre at z10–z16 over HTTP, live (p50 and p95), with their
+    size — reference: a plain raw-point ST_AsMVT query of the same tile;
 (c) an OGC API items page of 1,000 complaints over HTTP (first page and deep page) — references: the same page
     as a GeoJSON FeatureCollection built by one SQL statement (json_agg), as TiPg does, and TiPg itself
     (bench/tipg_ref.py: its own virtualenv under var/, made on first use; skipped with a note without network)
@@ -20,6 +22,7 @@ import math
 import time
 import urllib.request
 import warnings
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -30,12 +33,22 @@ from sqlalchemy import func, select, text
 from aduan.db import make_engine
 from aduan.models import Complaint
 from aduan.settings import Settings
-from bench.common import bench_database_url, ensure_complaints, ratio, say, served_app, summary, timed
+from bench.common import (
+    LiveWrites,
+    bench_database_url,
+    ensure_complaints,
+    ratio,
+    say,
+    served_app,
+    summary,
+    timed,
+)
 from bench.tipg_ref import COLLECTION, TIPG_VERSION, tipg_server
-from layers.emerging import emerging, emerging_table
+from layers.choropleth import choropleth
+from layers.emerging import emerging
 from layers.filters import LayerFilter
-from layers.hexbins import cell_polygon, full_grid, hexbin_table, hexbins
-from layers.hotspots import PERMUTATIONS, SEED, hotspot_table, hotspots
+from layers.hexbins import cell_polygon, full_grid, hexbins
+from layers.hotspots import PERMUTATIONS, SEED, hotspots
 
 RES = 8
 
@@ -68,44 +81,56 @@ def _reference_gi(hexes: gpd.GeoDataFrame, counts: np.ndarray, permutations: int
                      n_jobs=1, keep_simulations=False)
 
 
-def bench_layers(url: str, repeat: int) -> None:
+def _live(eng, fn, flt: LayerFilter, *args) -> Callable[[], object]:
+    """One planner request as the app makes it: its own transaction, through the shared layer cache."""
+    def request() -> object:
+        with eng.begin() as conn:
+            return fn(conn, flt, *args)
+    return request
+
+
+def bench_layers(url: str, repeat: int, writes: LiveWrites) -> None:
     eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
     with eng.connect() as conn:
         flt = _whole_range(conn)
         say(f"period {flt.start} – {flt.last_day}; warming imports (esda, libpysal) …")
         import esda  # noqa: F401 -- import cost is not what we measure
         grid = full_grid(conn, RES, np.array([], dtype=object))
-        print(f"H3 resolution {RES}: {len(grid)} city cells, {len(flt.months())} months", flush=True)
-        say("hex bins …")
-        ours = summary("hexbins cold (fetch + h3 + counts)", timed(lambda: hexbin_table(conn, flt, RES), repeat), "s")
-        holder: dict = {}
+        print(f"H3 resolution {RES}: {len(grid)} city cells, {len(flt.months())} months; a new complaint and a "
+              "status change are committed before every timed live request", flush=True)
+    say("hex bins …")
+    ours = summary("hexbins live (counts → cells)", timed(_live(eng, hexbins, flt, RES), repeat, writes), "s")
+    holder: dict = {}
 
-        def reference() -> None:
+    def reference() -> None:
+        with eng.connect() as conn:
             holder["counts"], holder["hexes"] = _reference_counts(conn, flt, grid)
 
-        ref = summary("reference geopandas read_postgis + sjoin", timed(reference, repeat), "s")
-        ratio("reference / ours", ref["p50"], ours["p50"])
-        counts = holder["counts"].groupby("cell")["n"].sum().reindex(grid, fill_value=0).to_numpy()
-        say("hotspots …")
-        hot = summary(f"hotspots cold (Gi*, {PERMUTATIONS} perms, FDR)", timed(lambda: hotspot_table(conn, flt, RES),
-                                                                                 repeat), "s")
-        ref_gi = summary("reference sjoin counts → Queen → esda G_Local", timed(
-            lambda: _reference_gi(holder["hexes"], counts, PERMUTATIONS), repeat), "s")
-        print(f"  {'reference incl. its aggregation':<44} p50 {ref['p50'] + ref_gi['p50']:9.2f} s", flush=True)
-        ratio("reference (aggregation + Gi*) / ours", ref["p50"] + ref_gi["p50"], hot["p50"])
-        say("emerging hotspots …")
-        emg = summary("emerging cold (Gi* per month + Mann-Kendall)", timed(lambda: emerging_table(conn, flt, RES),
-                                                                              repeat), "s")
-        monthly = holder["counts"].pivot_table(index="cell", columns="month", values="n", fill_value=0).reindex(
-            grid, fill_value=0)
-        ref_em = summary("reference esda G_Local per month (no trend)", timed(lambda: [
-            _reference_gi(holder["hexes"], monthly[m].to_numpy(), 999) for m in monthly.columns], 1), "s")
-        ratio("reference (aggregation + monthly Gi*) / ours", ref["p50"] + ref_em["p50"], emg["p50"])
-    for name, fn in (("hexbins", hexbins), ("hotspots", hotspots), ("emerging", emerging)):
-        with eng.begin() as conn:
-            fn(conn, flt, RES)  # store once
-        with eng.connect() as conn:
-            summary(f"{name} cached (shared layer cache)", timed(lambda f=fn: f(conn, flt, RES), max(repeat, 5)))
+    ref = summary("reference geopandas read_postgis + sjoin", timed(reference, repeat), "s")
+    ratio("reference / ours", ref["p50"], ours["p50"])
+    counts = holder["counts"].groupby("cell")["n"].sum().reindex(grid, fill_value=0).to_numpy()
+    say("kelurahan rates …")
+    kel = summary("kelurahan rates live", timed(_live(eng, choropleth, flt), repeat, writes), "s")
+    ratio("reference (read + sjoin) / ours", ref["p50"], kel["p50"])
+    say("hotspots …")
+    hot = summary(f"hotspots live (Gi*, {PERMUTATIONS} perms, FDR)", timed(_live(eng, hotspots, flt, RES), repeat,
+                                                                         writes), "s")
+    ref_gi = summary("reference esda G_Local on the counts alone", timed(
+        lambda: _reference_gi(holder["hexes"], counts, PERMUTATIONS), repeat), "s")
+    ratio("ours / reference on the counts alone", hot["p50"], ref_gi["p50"])
+    ratio("reference (aggregation + Gi*) / ours", ref["p50"] + ref_gi["p50"], hot["p50"])
+    say("emerging hotspots …")
+    emg = summary("emerging live (Gi* per month + Mann-Kendall)", timed(_live(eng, emerging, flt, RES), repeat,
+                                                                          writes), "s")
+    monthly = holder["counts"].pivot_table(index="cell", columns="month", values="n", fill_value=0).reindex(
+        grid, fill_value=0)
+    ref_em = summary("reference esda G_Local per month (no trend)", timed(lambda: [
+        _reference_gi(holder["hexes"], monthly[m].to_numpy(), 999) for m in monthly.columns], 1), "s")
+    ratio("ours / reference per month on the counts alone", emg["p50"], ref_em["p50"])
+    for name, fn, args in (("hexbins", hexbins, (RES,)), ("hotspots", hotspots, (RES,)),
+                           ("emerging", emerging, (RES,)), ("kelurahan", choropleth, ())):
+        _live(eng, fn, flt, *args)()  # store once
+        summary(f"{name} cached (quiet city, shared layer cache)", timed(_live(eng, fn, flt, *args), max(repeat, 5)))
     eng.dispose()
 
 
@@ -127,33 +152,29 @@ SELECT ST_AsMVT(q, 'complaints', 4096, 'geom') FROM (
 """)
 
 
-def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int) -> None:
+def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int, writes: LiveWrites) -> None:
+    """Complaint and hex-bin tiles of the city centre at z10–z16 with a write before each request."""
     eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
     with eng.connect() as conn:
         lon, lat = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) p "
                                      "FROM kelurahan) x")).one()
     query = f"?start={flt.start}&end={flt.last_day}"
-    for z in (12, 14, 16):
+    n = max(repeat * 4, 12)  # enough requests for a p95
+    for z in (10, 12, 14, 16):
         x, y = _tile_of(lon, lat, z)
         say(f"tiles z{z} …")
-
-        def cold(z=z, x=x, y=y):
-            with eng.begin() as c:
-                c.execute(text("DELETE FROM layer_cache WHERE layer LIKE 'tile:%'"))
-            return _get(f"{base}/tiles/complaints/{z}/{x}/{y}.pbf{query}")
-
-        size = len(cold())
-        mine = summary(f"z{z} complaints tile cold ({size / 1024:.0f} KiB)", timed(cold, repeat))
-        summary(f"z{z} complaints tile cached", timed(lambda z=z, x=x, y=y: _get(
-            f"{base}/tiles/complaints/{z}/{x}/{y}.pbf{query}"), max(repeat, 10)))
-        with eng.connect() as c:
-            plain = c.execute(_PLAIN_MVT, {"z": z, "x": x, "y": y}).scalar() or b""
-            ref = summary(f"reference plain ST_AsMVT raw points ({len(plain) / 1024:.0f} KiB)", timed(
-                lambda z=z, x=x, y=y: c.execute(_PLAIN_MVT, {"z": z, "x": x, "y": y}).scalar(), repeat))
-        ratio("reference / ours (cold)", ref["p50"], mine["p50"])
-    z, (x, y) = 13, _tile_of(lon, lat, 13)
-    _get(f"{base}/tiles/hexbins/{z}/{x}/{y}.pbf{query}")
-    summary("z13 hexbins tile cached", timed(lambda: _get(f"{base}/tiles/hexbins/{z}/{x}/{y}.pbf{query}"), 10))
+        for layer in ("complaints", "hexbins"):
+            tile = f"{base}/tiles/{layer}/{z}/{x}/{y}.pbf{query}"
+            size = len(_get(tile))
+            mine = summary(f"z{z} {layer} tile live ({size / 1024:.0f} KiB)", timed(lambda t=tile: _get(t), n, writes))
+            if layer == "complaints":
+                with eng.connect() as c:
+                    plain = c.execute(_PLAIN_MVT, {"z": z, "x": x, "y": y}).scalar() or b""
+                    ref = summary(f"reference plain ST_AsMVT raw points ({len(plain) / 1024:.0f} KiB)", timed(
+                        lambda z=z, x=x, y=y: c.execute(_PLAIN_MVT, {"z": z, "x": x, "y": y}).scalar(), n))
+                ratio("ours live / reference", mine["p50"], ref["p50"])
+        summary(f"z{z} complaints tile cached (quiet city)", timed(lambda t=tile.replace("hexbins", "complaints"):
+                                                                   _get(t), n))
     eng.dispose()
 
 
@@ -166,7 +187,7 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
 """)
 
 
-def bench_ogc(url: str, base: str, repeat: int, tipg: str | None = None) -> None:
+def bench_ogc(url: str, base: str, repeat: int, writes: LiveWrites, tipg: str | None = None) -> None:
     """Ours over HTTP beside the json_agg statement and, when `tipg` (its base URL) is given, TiPg over HTTP."""
     eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
     if tipg:
@@ -178,7 +199,8 @@ def bench_ogc(url: str, base: str, repeat: int, tipg: str | None = None) -> None
             say(f"OGC items {label} …")
             page = f"{base}/ogc/collections/complaints/items?limit=1000&offset={off}"
             size = len(_get(page))
-            mine = summary(f"OGC items 1,000 {label} ({size / 1024:.0f} KiB)", timed(lambda p=page: _get(p), repeat))
+            mine = summary(f"OGC items 1,000 {label} ({size / 1024:.0f} KiB)", timed(lambda p=page: _get(p), repeat,
+                                                                                    writes))
             ref = summary("reference one-statement json_agg page", timed(
                 lambda o=off: c.execute(_PLAIN_PAGE, {"off": o}).scalar(), repeat))
             ratio("ours / reference", mine["p50"], ref["p50"])
@@ -194,7 +216,7 @@ def bench_ogc(url: str, base: str, repeat: int, tipg: str | None = None) -> None
         code = c.execute(text("SELECT tracking_code FROM complaint WHERE public ORDER BY id OFFSET :o LIMIT 1"),
                          {"o": total // 2}).scalar()
         page = f"{base}/ogc/collections/complaints/items?limit=1000&cursor={code}"
-        deep = summary("OGC items 1,000 deep page by cursor", timed(lambda p=page: _get(p), repeat))
+        deep = summary("OGC items 1,000 deep page by cursor", timed(lambda p=page: _get(p), repeat, writes))
         ratio("deep by cursor / first page", deep["p50"], first["p50"])
     eng.dispose()
 
@@ -211,8 +233,9 @@ def main(argv: list[str] | None = None) -> None:
     have = ensure_complaints(url, args.complaints, args.reseed)
     print(f"database: {have:,} complaints", flush=True)
     t0 = time.perf_counter()
+    writes = LiveWrites(url)
     if args.only in (None, "layers"):
-        bench_layers(url, args.repeat)
+        bench_layers(url, args.repeat, writes)
     if args.only in (None, "tiles", "ogc"):
         with served_app(url, workers=1) as base:
             if args.only in (None, "tiles"):
@@ -220,14 +243,15 @@ def main(argv: list[str] | None = None) -> None:
                 with eng.connect() as conn:
                     flt = _whole_range(conn)
                 eng.dispose()
-                bench_tiles(url, base, flt, args.repeat)
+                bench_tiles(url, base, flt, args.repeat, writes)
             if args.only in (None, "ogc"):
                 if args.no_tipg:
-                    bench_ogc(url, base, args.repeat)
+                    bench_ogc(url, base, args.repeat, writes)
                 else:
                     with tipg_server(url) as tipg:
-                        bench_ogc(url, base, args.repeat, tipg)
-    say(f"done in {time.perf_counter() - t0:.0f} s")
+                        bench_ogc(url, base, args.repeat, writes, tipg)
+    writes.close()
+    say(f"done in {time.perf_counter() - t0:.0f} s ({writes.done:,} live writes)")
 
 
 if __name__ == "__main__":
