@@ -1,13 +1,119 @@
-"""The engine every process uses (web, CLI, worker, benchmarks): our connection settings in one place."""
+"""The engines every process uses (web, CLI, worker, benchmarks): our connection settings in one place, and the
+streaming replicas public reads may use (docs/replicas.md).
+
+How far a replica lags, in seconds of the primary's history it has not replayed yet:
+- when the primary answers, its WAL flush position is read first; a replica that has replayed up to it lags 0
+  (so an idle primary, whose last commit may be hours old, does not make its replicas look late);
+- a replica behind that position, or (primary down) one that has received WAL it has not replayed, lags
+  `now() - pg_last_xact_replay_timestamp()`: the age of the last commit it replayed, an upper bound of its lag;
+- with the primary down, a replica that has replayed all it received lags 0: there is nothing newer to read.
+A replica cut off from a running primary is behind the primary's position, so its lag grows and it is skipped.
+"""
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine
+import logging
+import math
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+
+log = logging.getLogger(__name__)
 
 # PostgreSQL's JIT compiles expressions for queries it estimates as expensive; PostGIS functions carry high cost
 # estimates, so routing a few thousand points paid ~0.8 s of compilation for ~0.2 s of work. Off per connection.
-CONNECT_OPTIONS = {"options": "-c jit=off"}
+# A server that does not answer is given up on after connect_timeout seconds, not the OS's two minutes: a request
+# (or a replica's health check) must not hang on a host that went away.
+CONNECT_OPTIONS = {"options": "-c jit=off", "connect_timeout": 5}
+HEALTH_TTL_S = 3.0  # how long a process trusts a replica's health check
+
+_PRIMARY_POSITION = text("SELECT pg_current_wal_flush_lsn()::text")
+_REPLICA_LAG = text("""
+SELECT CASE
+  WHEN NOT pg_is_in_recovery() THEN 0
+  WHEN CAST(:primary AS pg_lsn) IS NOT NULL AND pg_last_wal_replay_lsn() >= CAST(:primary AS pg_lsn) THEN 0
+  WHEN CAST(:primary AS pg_lsn) IS NULL AND pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn()
+    THEN 0
+  ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8, 'Infinity')
+END
+""")
 
 
 def make_engine(url: str) -> Engine:
     """The app tier is stateless; the pool is the only thing it keeps between requests."""
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, connect_args=CONNECT_OPTIONS)
+
+
+@dataclass
+class _Health:
+    lag_s: float = math.inf
+    checked_at: float = -math.inf
+
+
+@dataclass
+class ReplicaSet:
+    """The replicas of one primary, each used while its lag (checked at most every `ttl_s` per process) is at
+    most `max_lag_s`; a replica whose connection fails counts as down until its next check."""
+
+    primary: Engine
+    replicas: list[Engine]
+    max_lag_s: float
+    ttl_s: float = HEALTH_TTL_S
+    _health: dict[Engine, _Health] = field(default_factory=dict, init=False)
+    _checked_at: float = field(default=-math.inf, init=False)
+    _checking: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        for replica in self.replicas:
+            self._health[replica] = _Health()
+            event.listen(replica, "handle_error", self._failed)
+
+    def choose(self) -> Engine:
+        """A healthy replica (spread at random), else the primary."""
+        healthy = self.healthy()
+        return random.choice(healthy) if healthy else self.primary
+
+    def healthy(self) -> list[Engine]:
+        """The replicas lagging no more than allowed, by the latest check."""
+        if self.replicas and time.monotonic() - self._checked_at > self.ttl_s and self._checking.acquire(False):
+            try:  # one thread checks; the others meanwhile go by the previous check
+                self._check()
+            finally:
+                self._checking.release()
+        return [r for r in self.replicas if self._health[r].lag_s <= self.max_lag_s]
+
+    def is_down(self, engine: Engine) -> bool:
+        """Whether a replica is out of use now (a request that read it may then read the primary instead)."""
+        return engine in self._health and self._health[engine].lag_s > self.max_lag_s
+
+    def _check(self) -> None:
+        position = _primary_position(self.primary)
+        for replica in self.replicas:
+            self._health[replica] = _Health(_lag_s(replica, position), time.monotonic())
+        self._checked_at = time.monotonic()
+
+    def _failed(self, ctx: ExceptionContext) -> None:
+        if isinstance(ctx.sqlalchemy_exception, OperationalError | InterfaceError) and ctx.engine in self._health:
+            log.warning("replica %s failed (%s): reading elsewhere", ctx.engine.url.host,
+                        type(ctx.original_exception).__name__)
+            self._health[ctx.engine] = _Health(math.inf, time.monotonic())
+
+
+def _primary_position(primary: Engine) -> str | None:
+    try:
+        with primary.connect() as conn:
+            return conn.execute(_PRIMARY_POSITION).scalar_one()
+    except SQLAlchemyError:
+        return None
+
+
+def _lag_s(replica: Engine, primary_position: str | None) -> float:
+    try:
+        with replica.connect() as conn:
+            return conn.execute(_REPLICA_LAG, {"primary": primary_position}).scalar_one()
+    except SQLAlchemyError:
+        return math.inf

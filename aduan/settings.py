@@ -48,11 +48,19 @@ def _database_url() -> str:
     return normalise_db_url(_env("DATABASE_URL", EMBEDDED_DATABASE_URL.format(port=_env("PETA_PG_PORT", "54329"))))
 
 
+def _replica_urls() -> tuple[str, ...]:
+    return tuple(normalise_db_url(u.strip()) for u in _env("DATABASE_REPLICA_URL", "").split(",") if u.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable (README, "Configuration"); each field says which variable sets it."""
 
     database_url: str = field(default_factory=_database_url)  # DATABASE_URL
+    # Streaming replicas for public reads (docs/replicas.md), comma-separated; one lagging more than
+    # PETA_REPLICA_MAX_LAG_S seconds, or down, is skipped.
+    database_replica_urls: tuple[str, ...] = field(default_factory=_replica_urls)  # DATABASE_REPLICA_URL
+    replica_max_lag_s: float = field(default_factory=lambda: _float("PETA_REPLICA_MAX_LAG_S", 5.0))
     secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))  # SECRET_KEY
     city_name: str = field(default_factory=lambda: _env("PETA_CITY_NAME", "Kota Banjarmasin"))
     city_prefix: str = field(default_factory=lambda: _env("PETA_CITY_PREFIX", "BJM"))

@@ -2,9 +2,10 @@
 
 Domain errors (aduan/errors.py, geo/ included) map to a status by their class (`STATUS`, looked up along the
 class's MRO, so a subclass inherits its parent's status); framework errors keep theirs with a bilingual message;
-an unreachable database is a 503 worth retrying. Each blueprint chooses only the *shape* of the body: a module in
-`create_app`'s table may define `error_shape(answer)` (Open311's error list, OGC's exception document, an HTML
-page); everything else answers RFC 9457 problem details.
+an unreachable database is a 503 worth retrying (a public GET whose replica failed is first repeated on the
+primary). Each blueprint chooses only the *shape* of the body: a module in `create_app`'s table may define
+`error_shape(answer)` (Open311's error list, OGC's exception document, an HTML page); everything else answers
+RFC 9457 problem details.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from aduan.errors import (
     Unavailable,
     Unprocessable,
 )
+from app.db import read_primary_instead
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +134,19 @@ def _default_shape(answer: Answer, err: Exception) -> ResponseReturnValue:
 
 
 def _handle(err: Exception) -> ResponseReturnValue:
+    if isinstance(err, OperationalError | InterfaceError) and read_primary_instead():
+        return _again_on_primary()
     answer = answer_for(err)
     shape = current_app.extensions["error_shapes"].get(request.blueprint)
     return shape(answer) if shape else _default_shape(answer, err)
+
+
+def _again_on_primary() -> ResponseReturnValue:
+    """The view once more: its replica failed mid-request, and a GET is safe to repeat (app/db.py)."""
+    try:
+        return current_app.ensure_sync(current_app.view_functions[request.endpoint])(**request.view_args)
+    except (DomainError, HTTPException, DBAPIError) as err:
+        return _handle(err)
 
 
 def init_app(app: Flask, shapes: dict[str, Shape]) -> None:

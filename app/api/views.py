@@ -22,7 +22,7 @@ from aduan.tracking import normalise_code
 from app import current_settings
 from app.api import openapi, schemas
 from app.auth.session import csrf, current_user, login_required
-from app.db import get_engine, get_session
+from app.db import get_engine, get_session, read_engine
 from app.http import ROW_ID, photo_response
 from app.i18n import current_lang
 from geo.routing import OutsideCityError, check_in_city, explain, route_point
@@ -103,7 +103,7 @@ def _clerk() -> schemas.Clerk | None:
 @bp.alt_response(404, description="Unknown tracking code")
 def get_complaint(code: str):
     """A complaint by tracking code: public fields and public history only."""
-    with get_engine().connect() as conn:
+    with get_engine().connect() as conn:  # the primary: a client reads what it has just sent
         return _public_ticket(public.ticket(conn, normalise_code(code)))
 
 
@@ -133,7 +133,7 @@ def support_complaint(code: str):
 def categories(args: dict):
     """All categories, or with lon/lat only those routable there and the SKPD that would receive each."""
     s = current_settings()
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         if not args:
             return {"categories": reference.all_categories(conn)}
         rows = reference.categories_at(conn, args["lon"], args["lat"], tolerance_m=s.snap_tolerance_m,
@@ -154,7 +154,7 @@ def categories(args: dict):
 def route_preview(args: dict):
     """The full routing decision for a point and category, without storing anything."""
     s = current_settings()
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         category = reference.category(conn, args["category"])
         if category is None:
             raise DomainError("Kategori tidak dikenal.", "Unknown category.", field="category")
@@ -170,7 +170,7 @@ def route_preview(args: dict):
 @bp.alt_response(404, description="Unknown category")
 def duplicates(args: dict):
     """Open complaints of the same category nearby (per-category radius, last 30 days)."""
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         rows = public.nearby_open(conn, args["lon"], args["lat"], args["category"],
                                   srid=current_settings().metric_srid)
     return {"complaints": rows}
@@ -202,7 +202,7 @@ def photo_location():
 @bp.alt_response(404, description="No such public photo")
 def get_photo(attachment_id: int):
     """A public photo."""
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return photo_response(*public.photo(conn, attachment_id))
 
 
@@ -211,7 +211,7 @@ def get_photo(attachment_id: int):
 @bp.response(200, schemas.FeatureCollection, content_type=GEOJSON)
 def map_points(args: dict):
     """Non-confidential complaints as GeoJSON for the public map."""
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         rows = public.map_points(conn, status=args.get("status"))
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
                  "properties": {k: r[k] for k in ("tracking_code", "status", "category", "name_id", "name_en")}
@@ -223,7 +223,7 @@ def map_points(args: dict):
 @bp.response(200, schemas.FeatureCollection, content_type=GEOJSON)
 def kelurahan_geojson():
     """Kelurahan outlines of the active boundary generation (simplified)."""
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return _geojson(reference.kelurahan_outlines(conn), "public, max-age=3600")
 
 

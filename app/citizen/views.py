@@ -16,7 +16,7 @@ from aduan.sla import sla_of
 from aduan.tracking import normalise_code
 from app import current_settings
 from app.api import schemas
-from app.db import get_engine, get_session
+from app.db import get_engine, get_session, read_engine
 from app.errors import page_shape, status_of
 from app.i18n import current_lang
 from geo.routing import explain
@@ -29,7 +29,7 @@ error_shape = page_shape("citizen/error.html")  # e.g. 503 while the database is
 def report_form(template: str, values: dict | None = None, error: DomainError | None = None, status: int = 200,
                 **extra: object):
     """The report form (the citizen's, or the desk's built on it) with what was typed and a fresh idempotency key."""
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         categories = reference.all_categories(conn)
     values = dict(values or {})
     values.setdefault("idempotency_key", str(uuid.uuid4()))
@@ -74,7 +74,7 @@ def track_form():
 def track(code: str):
     """The tracking page: status, clocks, public history, small map — never reporter details."""
     try:
-        with get_engine().connect() as conn:
+        with get_engine().connect() as conn:  # the primary: it is opened right after submitting
             t = public.ticket(conn, normalise_code(code))
             cal = WorkCalendar.from_connection(conn, current_settings().timezone)
     except NotFound:
@@ -91,7 +91,7 @@ def transparency():
     settings = current_settings()
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     start, end = month_of(request.args.get("bulan"), today)
-    with get_engine().begin() as conn:  # begin: the figures are cached on commit
+    with read_engine().begin() as conn:  # begin: the figures are cached on commit
         words = public_statement(conn, start, end, settings.timezone, current_lang(), settings.city_name)
     months = [month_of(None, today)]
     for _ in range(11):

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, json, request
 
 from aduan.errors import NotFound
 from app import current_settings
-from app.db import get_engine
+from app.db import read_engine
 from app.errors import Answer
 from app.http import not_modified, validated, validator
 from app.ogc import documents as features
@@ -68,14 +68,14 @@ def conformance():
 @bp.get("/collections")
 def collections():
     check_known(request.args, frozenset())
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return _send(features.collections(conn, _base()))
 
 
 @bp.get("/collections/<cid>")
 def collection(cid: str):
     check_known(request.args, frozenset())
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         return _send(features.collection(conn, _base(), cid))
 
 
@@ -84,7 +84,7 @@ def items(cid: str):
     settings = current_settings()
     query = parse_items(request.args, features.get_collection(cid).queryables, settings.timezone,
                         cursor_paging=cid == "complaints")
-    with get_engine().begin() as conn:  # begin: a computed layer is cached on commit
+    with read_engine().begin() as conn:  # begin: a computed layer is cached on commit
         etag = validator(data_version(conn), settings.h3_resolution)
         if (unchanged := not_modified(etag, CACHE)) is not None:
             return unchanged
@@ -98,7 +98,7 @@ def item(cid: str, fid: str):
     check_known(request.args, frozenset({"crs"}))
     check_crs(request.args)
     settings = current_settings()
-    with get_engine().begin() as conn:
+    with read_engine().begin() as conn:
         etag = validator(data_version(conn), settings.h3_resolution)
         if (unchanged := not_modified(etag, CACHE)) is not None:
             return unchanged

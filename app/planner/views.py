@@ -15,7 +15,7 @@ from aduan.errors import NotFound
 from aduan.queries import reference
 from app import current_settings
 from app.auth.session import current_user
-from app.db import get_engine
+from app.db import read_engine
 from app.errors import Answer, page_shape, problem
 from app.http import csp, not_modified, validated, validator
 from app.i18n import current_lang
@@ -56,7 +56,7 @@ def _json(doc: dict, mimetype: str = "application/geo+json") -> Response:
 
 @bp.get("/")
 def map_page():
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         flt = parse_filter({}, current_settings().timezone)
         return render_template("planner/map.html", choices=_choices(conn), center=reference.city_centre(conn),
                                flt=flt, months=[m.isoformat()[:7] for m in flt.months()], layers=catalog.LAYERS)
@@ -65,7 +65,7 @@ def map_page():
 @bp.get("/layers/<name>.geojson")
 def layer(name: str):
     settings = current_settings()
-    with get_engine().begin() as conn:
+    with read_engine().begin() as conn:
         flt = _filter(conn)
         etag = validator(flt.key(), data_version(conn), settings.h3_resolution)
         if (unchanged := not_modified(etag, PRIVATE)) is not None:
@@ -76,7 +76,7 @@ def layer(name: str):
 @bp.get("/heat")
 def heat():
     s = current_settings()
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         flt = _filter(conn)
         outlines = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": g, "properties": {
             "code": c}} for c, g in kelurahan_geometries(conn).items()]}
@@ -89,7 +89,7 @@ def heat():
 
 def _performance():
     group = parse_group(request.args.get("group"))
-    with get_engine().begin() as conn:
+    with read_engine().begin() as conn:
         flt = _filter(conn)
         return flt, group, performance(conn, flt, group)
 
@@ -98,7 +98,7 @@ def _performance():
 def performance_page():
     flt, group, table = _performance()
     rows, city = table[table["scope"] != "city"], table[table["scope"] == "city"]
-    with get_engine().begin() as conn:  # begin: the statement is cached on commit
+    with read_engine().begin() as conn:  # begin: the statement is cached on commit
         choices = _choices(conn)
         words = cached_sentences(conn, flt, current_lang(), current_settings().city_name)
     return render_template("planner/performance.html", table=rows, city=city.to_dict(orient="records"),
@@ -121,7 +121,7 @@ def _report() -> tuple[dict, str]:
     settings = current_settings()
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
     start, _end = month_of(request.args.get("bulan"), today)
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         data = monthly_report(conn, start, settings.timezone, current_lang(), settings.city_name,
                               public_only=current_user() is None)
     return data, start.strftime("%Y-%m")
@@ -162,7 +162,7 @@ def export(name: str, fmt: str):
         raise NotFound(f"Format '{fmt}' tidak ada (geojson, csv, gpkg).", f"No format '{fmt}' (geojson, csv, gpkg).")
     if name not in ("complaints", *catalog.LAYERS):
         raise NotFound(f"Layer '{name}' tidak ada.", f"No layer '{name}'.")
-    with get_engine().begin() as conn:
+    with read_engine().begin() as conn:
         fc = catalog.export_collection(conn, name, _filter(conn, aggregate=False), current_settings())
     today = dt.datetime.now(ZoneInfo(current_settings().timezone)).date().isoformat()
     return _download(exports.render(fc, fmt, name), exports.FORMATS[fmt], f"peta-aduan-{name}-{today}.{fmt}")

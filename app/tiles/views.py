@@ -10,10 +10,9 @@ from flask import Blueprint, Response, request
 from aduan.errors import DomainError, NotFound
 from aduan.queries import ogc
 from app import current_settings
-from app.db import get_engine
+from app.db import read_engine
 from app.http import not_modified, validated, validator
 from layers import mvt
-from layers.cache import data_version
 from layers.filters import FILTER_PARAMS, check_codes, parse_filter
 
 bp = Blueprint("tiles", __name__)
@@ -49,7 +48,7 @@ def tilejson(layer: str):
                        f"No layer '{layer}' (available: {', '.join(mvt.LAYERS)}).")
     settings = current_settings()
     parse_filter(request.args, settings.timezone)  # a bad filter is a 400 here, not in every tile
-    with get_engine().connect() as conn:
+    with read_engine().connect() as conn:
         bounds = ogc.extent(conn)[:4]
     query = ("?" + request.query_string.decode()) if request.query_string else ""
     base = request.host_url.rstrip("/")
@@ -65,9 +64,9 @@ def tile(layer: str, z: int, x: int, y: int):
     _check(layer, z, x, y)
     settings = current_settings()
     flt = parse_filter(request.args, settings.timezone)
-    with get_engine().begin() as conn:
+    with read_engine().begin() as conn:
         check_codes(conn, flt)
-        version = data_version(conn)
+        version = mvt.tile_version(conn, z, x, y, settings.h3_resolution)  # per tile (layers/mvt.py)
         etag = validator(flt.key(), settings.h3_resolution, version)
         if (unchanged := not_modified(etag, CACHE)) is not None:
             return unchanged
