@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -268,6 +269,16 @@ class ComplaintCount(Base):
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
     public: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class CellChange(Base):
+    """Append-only: a row per cell whose counts a statement changed; a tile's version is the newest id among its
+    cells (layers/mvt.py), so tiles elsewhere stay cached."""
+
+    __tablename__ = "cell_change"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    cell: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (Index("cell_change_cell", "cell", "id"),)
 
 
 class ComplaintEvent(Base):

@@ -93,6 +93,25 @@ def kelurahan_totals(flt: LayerFilter) -> Select:
     return select(cc.c.kelurahan_id, n.label("n")).where(_where(flt)).group_by(cc.c.kelurahan_id).having(n > 0)
 
 
+_CELLS_VERSION = text("""
+SELECT concat_ws('|', (SELECT max(id) FROM boundary_generation WHERE active),
+                 (SELECT max(m) FROM unnest(CAST(:cells AS bigint[])) AS c(cell),
+                         LATERAL (SELECT max(id) AS m FROM cell_change WHERE cell_change.cell = c.cell) AS newest))
+""")
+
+
+def cells_version(conn: Connection, cells: list[int]) -> str:
+    """The newest change among some cells (one index lookup per cell): it moves with any complaint written,
+    moved between statuses or re-routed there, so a tile can stay cached until its own cells change."""
+    return conn.execute(_CELLS_VERSION, {"cells": cells}).scalar_one()
+
+
+def prune_changes(conn: Connection) -> int:
+    """Forget all but each cell's newest change (the versions read only that); returns rows deleted."""
+    return conn.execute(text("DELETE FROM cell_change c WHERE id < (SELECT max(id) FROM cell_change n "
+                             "WHERE n.cell = c.cell)")).rowcount
+
+
 _DRIFT = text("""
 WITH truth AS (
   SELECT (created_at AT TIME ZONE g.tz)::date AS day, h3_cell AS cell, category_id, skpd_id, kelurahan_id, status,

@@ -2,10 +2,15 @@
 
 - `complaints` at zoom ≥ RAW_MIN_ZOOM: one point per public complaint with a few public fields.
   (z15: ~0.25 km² per tile; at z14 the centre of a dense city is already ~6 MB of points.)
-- `complaints` below it: counts on a 64-unit grid of the tile (64 × 64 bins), placed at the mean position of
-  the bin's complaints. Raw points at z12 over the city are ~10 MB and seconds per tile; bins are kilobytes.
-  Mercator x/y are computed from lon/lat arithmetically (cheaper than ST_Transform on 400k points).
+- `complaints` from BIN_MIN_ZOOM below it: counts on a 64-unit grid of the tile (64 × 64 bins), placed at the
+  mean position of the bin's complaints. Mercator x/y are computed from lon/lat arithmetically.
+- `complaints` below BIN_MIN_ZOOM: one point per H3 cell of the layers' grid at the cell's centre with its
+  count, from the per-cell counts (layers/counts.py) — a tile of the whole city without reading its points.
 - `hexbins`: the cached H3 cells near the tile, encoded from arrays by ST_AsMVT.
+
+Tiles are cached per tile: below BIN_MIN_ZOOM on the city's data version (such a tile shows the whole city),
+from it on a checksum of the count rows of the cells that touch the tile, so a new complaint in one kelurahan
+leaves the tiles elsewhere cached.
 """
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Integer, Select, func, select, text
 
 from aduan.models import Category, Complaint
-from layers.cache import cached_bytes
+from layers.cache import cached_bytes, data_version
+from layers.counts import cells_version
 from layers.filters import LayerFilter
 from layers.hexbins import cell_polygon, hexbins
 
@@ -25,6 +31,7 @@ EXTENT = 4096  # tile coordinate space
 BUFFER = 64  # geometry kept this far outside the tile, in tile units
 BIN = 64  # tile units per bin at low zoom (64 × 64 bins)
 RAW_MIN_ZOOM = 15
+BIN_MIN_ZOOM = 13
 MAX_ZOOM = 22
 HALF_WORLD = 20037508.342789244  # WebMercatorQuad bounds (metres)
 EARTH_RADIUS = 6378137.0
@@ -101,8 +108,33 @@ def _binned(flt: LayerFilter, z: int, x: int, y: int) -> Select:
     return _mvt(rows, "complaints")
 
 
-def complaints_tile(conn: Connection, flt: LayerFilter, z: int, x: int, y: int) -> bytes:
-    """Raw public points at high zoom, binned counts below."""
+_CELL_POINTS = """
+SELECT ST_AsMVT(q, 'complaints', :extent, 'geom') FROM (
+  SELECT ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), 3857), ST_TileEnvelope(:z, :x, :y),
+                      :extent, 0, true) AS geom, p.count
+    FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[]), CAST(:count AS int[])) AS p(lon, lat, count)
+) q WHERE q.geom IS NOT NULL
+"""
+
+
+def _cell_points(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int) -> bytes:
+    """A point at the centre of each cell with complaints whose centre lies in the tile (once over all tiles)."""
+    w, s, e, n = tile_bounds(z, x, y)
+    part = cells[cells["count"] > 0]
+    centres = [h3.cell_to_latlng(c) for c in part["cell"]]
+    keep = [w <= lng < e and s < lat <= n for lat, lng in centres]
+    if not any(keep):
+        return b""
+    lat, lon = zip(*(c for c, k in zip(centres, keep, strict=True) if k), strict=True)
+    params = {"z": z, "x": x, "y": y, "extent": EXTENT, "lon": list(lon), "lat": list(lat),
+              "count": part.loc[keep, "count"].astype(int).tolist()}
+    return bytes(conn.execute(text(_CELL_POINTS), params).scalar() or b"")
+
+
+def complaints_tile(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, res: int) -> bytes:
+    """Raw public points at high zoom, binned counts below, per-cell counts at city scale."""
+    if z < BIN_MIN_ZOOM:
+        return _cell_points(conn, hexbins(conn, flt, res), z, x, y)
     stmt = _raw(flt, z, x, y) if z >= RAW_MIN_ZOOM else _binned(flt, z, x, y)
     return bytes(conn.execute(stmt).scalar() or b"")
 
@@ -130,11 +162,30 @@ def _geojson_text(cell: str) -> str:
 LAYERS = ("complaints", "hexbins")
 
 
+def tile_cells(z: int, x: int, y: int, res: int) -> list[int]:
+    """The cells of the layers' grid that touch the tile (with its buffer): those whose centre is within one
+    cell of it, and their neighbours."""
+    w, s, e, n = tile_bounds(z, x, y)
+    pad = 2 * h3.average_hexagon_edge_length(res, unit="km") / 111.0
+    ring = [(s - pad, w - pad), (s - pad, e + pad), (n + pad, e + pad), (n + pad, w - pad)]
+    inner = h3.polygon_to_cells(h3.LatLngPoly(ring), res) or {h3.latlng_to_cell((s + n) / 2, (w + e) / 2, res)}
+    return sorted({h3.str_to_int(c) for cell in inner for c in h3.grid_disk(cell, 1)})
+
+
+def tile_version(conn: Connection, z: int, x: int, y: int, res: int) -> str:
+    """What a tile depends on: the city's data version below BIN_MIN_ZOOM, from it the checksum of the count rows
+    of the cells it touches (and the boundary generation, which frames the hex-bin grid)."""
+    if z < BIN_MIN_ZOOM:
+        return data_version(conn)
+    return cells_version(conn, tile_cells(z, x, y, res))
+
+
 def cached_tile(conn: Connection, layer: str, flt: LayerFilter, z: int, x: int, y: int, res: int,
                 version: str) -> bytes:
-    """A tile of `layer`, from the shared cache or built and stored."""
+    """A tile of `layer`, from the shared cache or built and stored (`version` from `tile_version`)."""
     params = {"filter": flt.key(), "z": z, "x": x, "y": y, "res": res}
     if layer == "complaints":
-        return cached_bytes(conn, "tile:complaints", params, lambda: complaints_tile(conn, flt, z, x, y), version)
+        return cached_bytes(conn, "tile:complaints", params, lambda: complaints_tile(conn, flt, z, x, y, res),
+                            version)
     return cached_bytes(conn, "tile:hexbins", params,
                         lambda: hexbins_tile(conn, hexbins(conn, flt, res), z, x, y), version)

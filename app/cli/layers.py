@@ -13,7 +13,7 @@ from app import current_settings
 from app.db import get_engine
 from layers.cache import prune
 from layers.choropleth import choropleth
-from layers.counts import recount
+from layers.counts import prune_changes, recount
 from layers.emerging import emerging
 from layers.filters import parse_filter
 from layers.hexbins import hexbins
@@ -35,7 +35,7 @@ def recompute_layers(start: str | None, end: str | None) -> None:
     steps = [("hexbins", lambda c: hexbins(c, flt, res)), ("choropleth", lambda c: choropleth(c, flt)),
              ("hotspots", lambda c: hotspots(c, flt, res)), ("emerging", lambda c: emerging(c, flt, res))]
     with get_engine().begin() as conn:
-        click.echo(f"pruned {prune(conn)} stale cache entries")
+        click.echo(f"pruned {prune(conn)} stale cache entries, {prune_changes(conn)} superseded cell changes")
     for name, compute in steps:
         t0 = time.perf_counter()
         with get_engine().begin() as conn:

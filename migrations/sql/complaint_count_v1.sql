@@ -7,28 +7,46 @@ CREATE OR REPLACE FUNCTION peta_count_complaints() RETURNS trigger LANGUAGE plpg
 DECLARE
   zone text := (SELECT tz FROM layer_grid);
 BEGIN
+  -- Each branch: the statement's change as +1/-1 per key (keys whose rows moved nowhere drop out), added to the
+  -- counts; and the cells of every row whose counted columns changed appended to cell_change (appending locks
+  -- no row, so writers in one cell never wait for each other; a tile's version is the newest change among its
+  -- cells, layers/mvt.py).
   IF TG_OP = 'INSERT' THEN
-    INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
-    SELECT (created_at AT TIME ZONE zone)::date, h3_cell, category_id, skpd_id, kelurahan_id, status, public,
-           count(*)
-      FROM new_rows GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-    ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n;
+    WITH change AS (SELECT (created_at AT TIME ZONE zone)::date AS day, h3_cell AS cell,
+                           category_id, skpd_id, kelurahan_id, status, public, 1 AS d FROM new_rows),
+    delta AS (SELECT day, cell, category_id, skpd_id, kelurahan_id, status, public, sum(d) AS n FROM change
+               GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(d) <> 0),
+    counted AS (
+      INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
+      SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
+      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n)
+    INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM change;
   ELSIF TG_OP = 'UPDATE' THEN
-    INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
-    SELECT day, cell, category_id, skpd_id, kelurahan_id, status, public, sum(d)
-      FROM (SELECT (created_at AT TIME ZONE zone)::date AS day, h3_cell AS cell, category_id, skpd_id, kelurahan_id,
-                   status, public, 1 AS d FROM new_rows
-            UNION ALL
-            SELECT (created_at AT TIME ZONE zone)::date, h3_cell, category_id, skpd_id, kelurahan_id, status, public,
-                   -1 FROM old_rows) AS change
-     GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7
-    ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n;
+    WITH change AS (SELECT (created_at AT TIME ZONE zone)::date AS day, h3_cell AS cell,
+                           category_id, skpd_id, kelurahan_id, status, public, 1 AS d FROM new_rows
+                    UNION ALL
+                    SELECT (created_at AT TIME ZONE zone)::date AS day, h3_cell AS cell,
+                           category_id, skpd_id, kelurahan_id, status, public, -1 FROM old_rows),
+    delta AS (SELECT day, cell, category_id, skpd_id, kelurahan_id, status, public, sum(d) AS n FROM change
+               GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(d) <> 0),
+    counted AS (
+      INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
+      SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
+      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n)
+    INSERT INTO cell_change (cell)
+    SELECT DISTINCT unnest(ARRAY[o.h3_cell, n.h3_cell]) FROM old_rows o JOIN new_rows n USING (id)
+     WHERE (o.created_at, o.h3_cell, o.category_id, o.skpd_id, o.kelurahan_id, o.status, o.public) IS DISTINCT FROM
+           (n.created_at, n.h3_cell, n.category_id, n.skpd_id, n.kelurahan_id, n.status, n.public);
   ELSE
-    INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
-    SELECT (created_at AT TIME ZONE zone)::date, h3_cell, category_id, skpd_id, kelurahan_id, status, public,
-           -count(*)
-      FROM old_rows GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-    ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n;
+    WITH change AS (SELECT (created_at AT TIME ZONE zone)::date AS day, h3_cell AS cell,
+                           category_id, skpd_id, kelurahan_id, status, public, -1 AS d FROM old_rows),
+    delta AS (SELECT day, cell, category_id, skpd_id, kelurahan_id, status, public, sum(d) AS n FROM change
+               GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(d) <> 0),
+    counted AS (
+      INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
+      SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
+      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n)
+    INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM change;
   END IF;
   RETURN NULL;
 END $$;
@@ -40,9 +58,10 @@ CREATE TRIGGER complaint_count_update AFTER UPDATE ON complaint
 CREATE TRIGGER complaint_count_delete AFTER DELETE ON complaint
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION peta_count_complaints();
 
--- TRUNCATE fires no row or statement delete trigger: empty the counts with it.
+-- TRUNCATE fires no row or statement delete trigger: empty the counts with it (every cell changed).
 CREATE OR REPLACE FUNCTION peta_count_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM complaint_count;
   TRUNCATE complaint_count;
   RETURN NULL;
 END $$;
@@ -55,10 +74,12 @@ DECLARE
   zone text := (SELECT tz FROM layer_grid);
   counted bigint;
 BEGIN
+  INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM complaint_count;
   TRUNCATE complaint_count;
   INSERT INTO complaint_count (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
   SELECT (created_at AT TIME ZONE zone)::date, h3_cell, category_id, skpd_id, kelurahan_id, status, public, count(*)
     FROM complaint GROUP BY 1, 2, 3, 4, 5, 6, 7;
+  INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM complaint_count;
   SELECT coalesce(sum(n), 0) INTO counted FROM complaint_count;
   RETURN counted;
 END $$;

@@ -61,6 +61,12 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("day", "cell", "category_id", "skpd_id", "kelurahan_id", "status", "public"),
     )
+    op.create_table(  # append-only: which cells changed, newest id last; a tile's version (layers/mvt.py)
+        "cell_change",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
+        sa.Column("cell", sa.BigInteger(), nullable=False),
+    )
+    op.create_index("cell_change_cell", "cell_change", ["cell", "id"])
     op.execute(sa.text("INSERT INTO layer_grid (res, tz) VALUES (:r, :tz)").bindparams(r=res, tz=tz))
     _backfill_cells(res)  # before the triggers: the recount below counts once
     op.alter_column("complaint", "h3_cell", nullable=False)
@@ -73,6 +79,7 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER complaint_count_{kind} ON complaint")
     op.execute("DROP FUNCTION peta_count_complaints(); DROP FUNCTION peta_count_truncate(); "
                "DROP FUNCTION peta_recount_complaints()")
+    op.drop_table("cell_change")
     op.drop_table("complaint_count")
     op.drop_table("layer_grid")
     op.drop_column("complaint", "h3_cell")

@@ -5,6 +5,7 @@ import math
 
 import mapbox_vector_tile
 import pytest
+from sqlalchemy import text
 
 from tests import planner_data
 from tests.planner_data import PII
@@ -35,7 +36,7 @@ def test_high_zoom_tile_holds_raw_public_points(client, city_data):
 
 
 def test_low_zoom_tile_holds_counts_not_points(client, city_data):
-    """At z12 features are bins with counts; over the tiles around the city they add up to every complaint."""
+    """At z12 features are per-cell counts; over the tiles around the city they add up to every complaint."""
     z, x, y = map(int, _tile(12).split("/"))
     layers = [_decode(client, f"/tiles/complaints/{z}/{x + dx}/{y + dy}.pbf").get("complaints", {"features": []})
               for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
@@ -101,3 +102,33 @@ def test_unknown_parameter_is_400(client):
 def test_unknown_category_is_400(client):
     """A category code that does not exist is refused."""
     assert client.get("/tiles/complaints/1/0/0.pbf?category=tidak-ada").status_code == 400
+
+
+def _post(client, lon: float, lat: float) -> str:
+    r = client.post("/api/v1/complaints", json={"category": "sampah", "description": "sampah menumpuk di sini",
+                                                "lon": lon, "lat": lat})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    return r.get_json()["tracking_code"]
+
+
+def test_a_write_changes_its_own_tiles_and_leaves_far_tiles_cached(client, city_data, engine):
+    """Tiles are invalidated per tile: a new complaint (and then its status change) in the west changes the
+    west tile's ETag and content; a tile in the east keeps its ETag (a cache hit); city-scale tiles change."""
+    west, east = (114.5015, -3.3985), (114.5385, -3.3815)
+    urls = {name: f"/tiles/complaints/{_tile(17, *where)}.pbf" for name, where in (("west", west), ("east", east))}
+    urls["city"] = f"/tiles/complaints/{_tile(11)}.pbf"
+    before = {name: client.get(url) for name, url in urls.items()}
+    code = _post(client, *west)
+    after = {name: client.get(url) for name, url in urls.items()}
+    assert after["east"].headers["ETag"] == before["east"].headers["ETag"]
+    assert after["west"].headers["ETag"] != before["west"].headers["ETag"]
+    assert code.encode() in after["west"].data and code.encode() not in before["west"].data
+    assert after["city"].headers["ETag"] != before["city"].headers["ETag"]
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE complaint SET status = 'verified' WHERE tracking_code = :c"), {"c": code})
+    moved = client.get(urls["west"])
+    assert moved.headers["ETag"] != after["west"].headers["ETag"]
+    feature = next(f for f in mapbox_vector_tile.decode(moved.data)["complaints"]["features"]
+                   if f["properties"]["tracking_code"] == code)
+    assert feature["properties"]["status"] == "verified"
+    assert client.get(urls["east"]).headers["ETag"] == before["east"].headers["ETag"]

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from aduan.bulk_load import load_complaints
 from aduan.errors import Unavailable
 from layers.choropleth import choropleth_table
-from layers.counts import drift, recount
+from layers.counts import cells_version, drift, prune_changes, recount
 from layers.emerging import emerging_table
 from layers.filters import DEFAULT_STATUSES, LayerFilter
 from layers.hexbins import full_grid, hexbin_table
@@ -158,3 +158,19 @@ def test_concurrent_writers_of_one_count_row_both_count(engine, settings, app):
     with engine.connect() as c:
         assert c.execute(text("SELECT n FROM complaint_count")).scalars().all() == [2]
         assert drift(c) == []
+
+
+def test_cell_versions_move_with_their_cells_only_and_survive_pruning(conn, loaded):
+    """A status change bumps its cell's version and no other; an update of uncounted columns bumps none;
+    pruning keeps every version as it was."""
+    a, b = conn.execute(text("SELECT DISTINCT h3_cell FROM complaint ORDER BY 1 LIMIT 2")).scalars().all()
+    before = (cells_version(conn, [a]), cells_version(conn, [b]))
+    conn.execute(text("UPDATE complaint SET updated_at = now(), supporters = supporters + 1"))
+    assert (cells_version(conn, [a]), cells_version(conn, [b])) == before
+    conn.execute(text("UPDATE complaint SET status = 'closed' WHERE id = (SELECT min(id) FROM complaint "
+                      "WHERE h3_cell = :a AND status <> 'closed')"), {"a": a})
+    after = (cells_version(conn, [a]), cells_version(conn, [b]))
+    assert after[0] != before[0] and after[1] == before[1]
+    assert prune_changes(conn) > 0
+    assert (cells_version(conn, [a]), cells_version(conn, [b])) == after
+    assert conn.execute(text("SELECT count(*) = count(DISTINCT cell) FROM cell_change")).scalar()
