@@ -7,6 +7,8 @@ How far a replica lags, in seconds of the primary's history it has not replayed 
 - a replica behind that position, or (primary down) one that has received WAL it has not replayed, lags
   `now() - pg_last_xact_replay_timestamp()`: the age of the last commit it replayed, an upper bound of its lag;
 - with the primary down, a replica that has replayed all it received lags 0: there is nothing newer to read.
+  (Its receive position is then no sure guide: a WAL receiver retrying the connection restarts it at the
+  beginning of a segment, before the replay position, or it is NULL after a restart; both count as replayed.)
 A replica cut off from a running primary is behind the primary's position, so its lag grows and it is skipped.
 """
 from __future__ import annotations
@@ -36,7 +38,7 @@ _REPLICA_LAG = text("""
 SELECT CASE
   WHEN NOT pg_is_in_recovery() THEN 0
   WHEN CAST(:primary AS pg_lsn) IS NOT NULL AND pg_last_wal_replay_lsn() >= CAST(:primary AS pg_lsn) THEN 0
-  WHEN CAST(:primary AS pg_lsn) IS NULL AND pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn()
+  WHEN CAST(:primary AS pg_lsn) IS NULL AND coalesce(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), true)
     THEN 0
   ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8, 'Infinity')
 END
