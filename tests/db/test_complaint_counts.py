@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from zoneinfo import ZoneInfo
 
 import h3
 import numpy as np
@@ -18,6 +19,7 @@ from sqlalchemy import text
 
 from aduan.bulk_load import load_complaints
 from aduan.errors import Unavailable
+from aduan.queries import ogc, public
 from layers.choropleth import choropleth_table
 from layers.counts import cells_version, drift, prune_changes, recount
 from layers.emerging import emerging_table
@@ -174,3 +176,15 @@ def test_cell_versions_move_with_their_cells_only_and_survive_pruning(conn, load
     assert prune_changes(conn) > 0
     assert (cells_version(conn, [a]), cells_version(conn, [b])) == after
     assert conn.execute(text("SELECT count(*) = count(DISTINCT cell) FROM cell_change")).scalar()
+
+
+@pytest.mark.parametrize("query", [
+    {}, {"props": (("status", "closed"),)}, {"props": (("category", "sampah"), ("kelurahan_code", "99.01.01.1001"))},
+    {"props": (("kelurahan", "Kelurahan A"), ("skpd_code", "DLH"))},
+    {"start": dt.datetime(2026, 3, 1, tzinfo=ZoneInfo("Asia/Makassar")),
+     "end": dt.datetime(2026, 7, 1, tzinfo=ZoneInfo("Asia/Makassar"))},
+    {"start": dt.datetime(2026, 3, 1, 10, 30, tzinfo=ZoneInfo("Asia/Makassar"))},  # within a day: counted exactly
+    {"bbox": (114.50, -3.40, 114.515, -3.385)}])
+def test_ogc_number_matched_from_the_counts_equals_counting_the_complaints(conn, loaded, query):
+    q = ogc.ItemsQuery(**query)
+    assert ogc.count_complaints(conn, q) == public.count(conn, ogc._complaint_filter(q)) > 0
