@@ -6,41 +6,36 @@ that wrote within the last `own_writes_s()` seconds (a short-lived cookie, so a 
 the public map) read the primary. A replica that fails in the middle of a GET makes the error handler run the
 view once more on the primary (app/errors.py), so its failure never reaches the user.
 
-Layers cache what they compute in `layer_cache` (layers/cache.py) through the connection they read from. That
-table is UNLOGGED, so it exists on the primary only (a replica can neither read nor write it): on a replica
-connection the cache's two statements run on the primary instead, so every instance and replica shares one
-cache and only a miss is computed on the replica; with the primary down a layer is computed and not kept.
+Layers cache what they compute in `layer_cache` (layers/cache.py). That table is UNLOGGED, so it exists on the
+primary only (a replica can neither read nor write it): a request that reads a replica sets the cache's
+`CACHE_ENGINE` to the primary until its teardown, so every instance and replica shares one cache and only a miss
+is computed on the replica; with the primary down a layer is computed and not kept.
 """
 from __future__ import annotations
 
-import logging
 import math
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import Connection, Engine, Executable, Result, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from aduan.db import ReplicaSet, make_engine
 from layers import cache
 
-log = logging.getLogger(__name__)
 OWN_WRITES_COOKIE = "peta_primary"
 READS = ("GET", "HEAD")
-_MISS = text("SELECT NULL::bytea AS payload WHERE false")
 
 
 def init_app(app: Flask) -> None:
-    """Bind the engines to the app and close the request's session after each request."""
+    """Bind the engines to the app; after each request close its session and put the layer cache back."""
     settings = app.config["SETTINGS"]
     engine = make_engine(settings.database_url)
     replicas = [make_engine(url) for url in settings.database_replica_urls]
-    for replica in replicas:
-        replica._connection_cls = _layer_cache_on(engine)  # SQLAlchemy's Engine.connect() makes this class
     app.extensions["db_engine"] = engine
     app.extensions["db_replicas"] = ReplicaSet(engine, replicas, settings.replica_max_lag_s)
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+    app.teardown_request(_layer_cache_home)
     if replicas:
         app.after_request(_remember_own_writes)
 
@@ -54,6 +49,8 @@ def read_engine() -> Engine:
     """Where this request's public reads go, chosen once per request."""
     if "read_engine" not in g:
         g.read_engine = get_engine() if _needs_primary() else current_app.extensions["db_replicas"].choose()
+        if g.read_engine is not get_engine():  # a replica: the layer cache is on the primary (module docstring)
+            g.layer_cache_token = cache.CACHE_ENGINE.set(get_engine())
     return g.read_engine
 
 
@@ -70,6 +67,7 @@ def read_primary_instead() -> bool:
     if engine is None or not current_app.extensions["db_replicas"].is_down(engine):
         return False
     g.read_engine = get_engine()
+    _layer_cache_home(None)  # the view runs again on the primary: the cache on its connection, as without replicas
     return True
 
 
@@ -87,28 +85,6 @@ def _remember_own_writes(resp: Response) -> Response:
     return resp
 
 
-def _layer_cache_on(primary: Engine) -> type[Connection]:
-    """The connection class of a replica: statements of the layer cache go to the primary."""
-    class ReplicaConnection(Connection):
-        def execute(self, statement, parameters=None, *, execution_options=None):  # noqa: ANN001, ANN201
-            if statement is cache._GET or statement is cache._PUT:
-                return _on_primary(primary, statement, parameters) or super().execute(_MISS)
-            return super().execute(statement, parameters, execution_options=execution_options)
-
-    return ReplicaConnection
-
-
-def _on_primary(primary: Engine, statement: Executable, parameters: dict) -> Result | None:
-    """The statement's result read in full on the primary, or None if the primary is away."""
-    try:
-        with primary.begin() as conn:
-            result = conn.execute(statement, parameters)
-            return result.freeze()() if result.returns_rows else result
-    except SQLAlchemyError as err:
-        log.info("layer cache not reached (primary unavailable: %s)", type(err).__name__)
-        return None
-
-
 def get_session() -> Session:
     """The request's session, created on first use."""
     if "db_session" not in g:
@@ -122,3 +98,10 @@ def _close_session(exc: BaseException | None) -> None:
         if exc is not None:
             db_session.rollback()
         db_session.close()
+
+
+def _layer_cache_home(exc: BaseException | None) -> None:
+    """The layer cache back where it was before this request read a replica."""
+    token = g.pop("layer_cache_token", None)
+    if token is not None:
+        cache.CACHE_ENGINE.reset(token)

@@ -3,30 +3,71 @@
 The key is a SHA-256 of the layer name, its parameters (filters, resolution, tile address) and the data
 version: the newest complaint change, the newest complaint id, the active boundary generation and the city's
 days off. Any new or edited complaint changes the version, so a cached entry is never served for data it did
-not see; entries of older versions are deleted when their replacement is written. Computations are
+not see; entries of older versions are deleted when a newer one is written (`_PUT`). Computations are
 deterministic (fixed permutation seed), so a cache hit returns exactly what a recomputation would.
+
+The cache lives in the database the layer is read from, unless `CACHE_ENGINE` names another one: a streaming
+replica has no `layer_cache` (the table is UNLOGGED) and cannot write, so the app points a request that reads a
+replica at the primary (app/db.py), where every instance and replica shares one cache.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-from collections.abc import Callable
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger(__name__)
+
+# Where the layer cache lives in the current context: None = the caller's database, read and written on its
+# connection, in its transaction; an Engine = another database, each lookup and store in a short transaction of
+# its own. Set it with `cache_on`, or CACHE_ENGINE.set / .reset around a request.
+CACHE_ENGINE: ContextVar[Engine | None] = ContextVar("layer_cache_engine", default=None)
+AWAY_S = 3.0  # a cache engine that failed is not tried again for this long (a host gone costs connect_timeout)
+_away_until: dict[Engine, float] = {}
 
 _VERSION = text("""
 SELECT concat_ws('|', (SELECT max(updated_at) FROM complaint), (SELECT max(id) FROM complaint),
                  (SELECT max(id) FROM boundary_generation WHERE active),
                  (SELECT count(*) || ':' || coalesce(max(day), '1970-01-01') FROM day_off))
 """)
-_GET = text("SELECT payload FROM layer_cache WHERE key = :k")
-_PUT = text("""
-WITH gone AS (DELETE FROM layer_cache WHERE params_hash = :ph AND data_version <> :v)
-INSERT INTO layer_cache (key, layer, params_hash, data_version, payload)
-VALUES (:k, :layer, :ph, :v, :payload) ON CONFLICT (key) DO NOTHING
+# How new the caller's data is, on the primary's clock, as a bound for deleting other versions (`_PUT`): a
+# primary holds everything (+inf: any other version is older); a replica everything up to the last commit it
+# replayed (-inf when it has replayed none since it started: delete nothing).
+_DATA_AS_OF = text("""
+SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'Infinity'::float8
+            ELSE coalesce(extract(epoch FROM pg_last_xact_replay_timestamp())::float8, '-Infinity') END
 """)
+_GET = text("SELECT payload FROM layer_cache WHERE key = :k")
+# Entries of other versions of the same parameters go if they were stored before the writer's data was current
+# (`as_of`). Each entry is stamped when it is stored, after its computation, so one stored before the last commit
+# the writer holds was computed from data the writer holds too (the same or older: superseded), while one
+# computed from newer data (the primary's, while the writing replica lags) stays. Both clocks are the primary's.
+_PUT = text("""
+WITH gone AS (DELETE FROM layer_cache WHERE params_hash = :ph AND data_version <> :v
+                                      AND created_at < to_timestamp(CAST(:as_of AS float8)))
+INSERT INTO layer_cache (key, layer, params_hash, data_version, payload, created_at)
+VALUES (:k, :layer, :ph, :v, :payload, clock_timestamp()) ON CONFLICT (key) DO NOTHING
+""")
+
+
+@contextmanager
+def cache_on(engine: Engine | None) -> Iterator[None]:
+    """Within the block, the layer cache is read and written through `engine` (None: the caller's connection)."""
+    token = CACHE_ENGINE.set(engine)
+    try:
+        yield
+    finally:
+        CACHE_ENGINE.reset(token)
 
 
 def data_version(conn: Connection) -> str:
@@ -40,16 +81,49 @@ def _hash(*parts: object) -> str:
 
 def cached_bytes(conn: Connection, layer: str, params: dict, compute: Callable[[], bytes],
                  version: str | None = None) -> bytes:
-    """Return the cached payload or compute, store and return it (the caller's transaction commits it)."""
+    """Return the cached payload or compute, store and return it: on `conn` (the caller's transaction commits
+    it), or through `CACHE_ENGINE` when set; a cache engine that is away is skipped (computed, not stored)."""
     version = version if version is not None else data_version(conn)
     params_hash = _hash(layer, params)
     key = _hash(params_hash, version)
-    hit = conn.execute(_GET, {"k": key}).scalar()
+    row = {"k": key, "layer": layer, "ph": params_hash, "v": version}
+    engine = CACHE_ENGINE.get()
+    if engine is None:
+        hit = conn.execute(_GET, {"k": key}).scalar()
+        if hit is not None:
+            return bytes(hit)
+        payload = compute()
+        conn.execute(_PUT, {**row, "payload": payload, "as_of": math.inf})
+        return payload
+    if not _reachable(engine):
+        return compute()
+    try:
+        with engine.connect() as cache_conn:
+            hit = cache_conn.execute(_GET, {"k": key}).scalar()
+    except SQLAlchemyError as err:
+        _went_away(engine, err)
+        return compute()
     if hit is not None:
         return bytes(hit)
+    as_of = conn.execute(_DATA_AS_OF).scalar_one()  # read before computing: the data is at least this new
     payload = compute()
-    conn.execute(_PUT, {"k": key, "layer": layer, "ph": params_hash, "v": version, "payload": payload})
+    try:
+        with engine.begin() as cache_conn:
+            cache_conn.execute(_PUT, {**row, "payload": payload, "as_of": as_of})
+    except SQLAlchemyError as err:
+        _went_away(engine, err)
     return payload
+
+
+def _reachable(engine: Engine) -> bool:
+    return time.monotonic() >= _away_until.get(engine, -math.inf)
+
+
+def _went_away(engine: Engine, err: SQLAlchemyError) -> None:
+    """An unreachable cache costs recomputation, not an error; it is skipped for AWAY_S, not asked per layer."""
+    log.info("layer cache on %s not reached (%s): computing without it for %.0f s", engine.url.host,
+             type(err).__name__, AWAY_S)
+    _away_until[engine] = time.monotonic() + AWAY_S
 
 
 def frame_to_bytes(frame: pd.DataFrame) -> bytes:

@@ -1,9 +1,11 @@
 """Servers stopped under gunicorn (as `make run` serves): the replica stopped mid-load costs no reader an error;
 the primary stopped leaves the public map, tiles and OGC serving from the replica while submissions answer a
-bilingual 503. Each test starts what it stopped again (replicakit.Pair.stopped)."""
+bilingual 503; a layer the replica computes then is served without being cached. Each test starts what it
+stopped again (replicakit.Pair.stopped)."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import urllib.error
@@ -14,9 +16,10 @@ from sqlalchemy import text
 
 from aduan.db import HEALTH_TTL_S
 from aduan.settings import Settings
+from layers import cache
 from tests import fieldkit
 from tests.replica.replicakit import DATABASE
-from tests.replica.test_read_routing import _tile_url
+from tests.replica.test_read_routing import _shows, _tile_url, tile_entries
 from tests.servekit import gunicorn
 
 READS = ["/api/v1/map-points", "/api/v1/kelurahan.geojson", "/api/v1/categories", "/ogc/collections",
@@ -107,3 +110,21 @@ def test_the_primary_stopped_leaves_public_reads_serving_and_submissions_answer_
         assert time.monotonic() < deadline, "the service did not recover"
         time.sleep(0.2)
     assert status == 201
+
+
+def test_with_the_primary_down_a_layer_is_computed_on_the_replica_and_not_cached(pair, make_app, replica_settings,
+                                                                                  caplog, monkeypatch):
+    """The layer cache is on the primary: with it stopped the tile is computed from the replica and served (the
+    cache skipped, said at info); with it back, the same tile is stored there."""
+    code = fieldkit.make_ticket(pair.engine, replica_settings())
+    with pair.engine.begin() as conn:
+        conn.execute(text("TRUNCATE layer_cache"))  # the tiles the tests above had cached
+    pair.wait_replayed()
+    monkeypatch.setattr(cache, "AWAY_S", 0.0)  # try the primary's cache on every lookup
+    client = make_app().test_client()
+    with pair.stopped(pair.primary), caplog.at_level(logging.INFO, logger=cache.__name__):
+        assert _shows(client, _tile_url(), code)
+        assert any("not reached" in r.getMessage() for r in caplog.records if r.name == cache.__name__)
+    assert tile_entries(pair) == []
+    assert _shows(client, _tile_url(), code)
+    assert len(tile_entries(pair)) == 1

@@ -14,6 +14,7 @@ from aduan.db import HEALTH_TTL_S
 from aduan.settings import Settings
 from app import create_app
 from app.db import OWN_WRITES_COOKIE
+from layers import cache
 from tests import fieldkit
 
 PIN = (114.51, -3.39)  # Kelurahan A of the test city; make_ticket's default place
@@ -104,14 +105,59 @@ def test_staff_sessions_read_the_primary(make_app, pair, before_and_marker):
     assert _shows(client, "/planner/export/complaints.geojson", marker)
 
 
-def test_a_tile_computed_on_the_replica_is_cached_on_the_primary(make_app, pair, replica_settings):
+def tile_entries(pair) -> list[bytes]:
+    """The complaints tiles in the primary's layer cache, oldest first."""
+    with pair.engine.connect() as conn:
+        return [bytes(p) for p in conn.execute(text(
+            "SELECT payload FROM layer_cache WHERE layer = 'tile:complaints' ORDER BY created_at")).scalars()]
+
+
+def test_a_tile_computed_on_the_replica_is_cached_on_the_primary_and_read_from_there(make_app, pair,
+                                                                                        replica_settings):
     """The layer cache is UNLOGGED, so on the primary only: a tile the replica built is stored there, for every
-    instance and replica to share."""
+    instance and replica to share, and the next request the replica answers takes it from there."""
     fieldkit.make_ticket(pair.engine, replica_settings())
     pair.wait_replayed()
-    assert make_app().test_client().get(_tile_url()).status_code == 200
-    with pair.engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM layer_cache WHERE layer = 'tile:complaints'")).scalar() == 1
+    client = make_app().test_client()
+    first = client.get(_tile_url())
+    assert first.status_code == 200
+    assert tile_entries(pair) == [first.data]
+    with pair.engine.begin() as conn:  # a payload that only the primary's cache holds
+        conn.execute(text("UPDATE layer_cache SET payload = CAST('from the primary' AS bytea)"))
+    assert client.get(_tile_url()).data == b"from the primary"
+
+
+def test_a_lagging_replica_keeps_the_primarys_newer_tile_and_newer_data_replaces_both(make_app, pair,
+                                                                                        replica_settings):
+    """Storing a tile deletes other versions of it only if they were stored before the data it was computed
+    from: a replica behind the primary stores its older tile beside the primary's newer one, not in its place;
+    once the replica has replayed a newer ticket still, its tile replaces both."""
+    settings = replica_settings()
+    fieldkit.make_ticket(pair.engine, settings, created_at="2026-11-02 08:00")
+    pair.wait_replayed()
+    app = make_app()
+    on_primary, on_replica = app.test_client(), app.test_client()
+    on_primary.set_cookie(OWN_WRITES_COOKIE, "1")  # a browser that has just written reads the primary
+    with pair.replay_paused():
+        marker = fieldkit.make_ticket(pair.engine, settings, created_at="2026-11-02 09:00")
+        assert _shows(on_primary, _tile_url(), marker) and not _shows(on_replica, _tile_url(), marker)
+        newer, older = on_primary.get(_tile_url()).data, on_replica.get(_tile_url()).data  # both cache hits
+        assert tile_entries(pair) == [newer, older]
+    fieldkit.make_ticket(pair.engine, settings, created_at="2026-11-02 10:00")
+    pair.wait_replayed()
+    newest = on_replica.get(_tile_url()).data
+    assert tile_entries(pair) == [newest] and newest not in (newer, older)
+
+
+def test_cache_on_points_the_layer_cache_at_another_database(pair):
+    """The hook without the app: on a replica connection, `cache_on(primary)` looks up and stores there."""
+    with pair.replica_engine.connect() as replica, cache.cache_on(pair.engine):
+        assert cache.cached_bytes(replica, "probe", {"n": 1}, lambda: b"computed", "v1") == b"computed"
+        assert cache.cached_bytes(replica, "probe", {"n": 1}, lambda: pytest.fail("not cached"), "v1") == b"computed"
+    assert cache.CACHE_ENGINE.get() is None
+    with pair.engine.begin() as conn:
+        assert conn.execute(text("DELETE FROM layer_cache WHERE layer = 'probe' RETURNING payload")).all() == [
+            (b"computed",)]
 
 
 def test_a_lagging_replica_is_skipped_without_an_error(make_app, pair, replica_settings):
