@@ -35,6 +35,12 @@ class Actor:
     client: str | None = None
 
 
+# The city's sysadmin at the server's console (`flask` commands): an administrator with no account, audited as
+# "console" (the audit log's actor_user_id is then empty).
+CONSOLE = Actor(StaffUser(id=None, email="console", name="konsol server / server console",  # type: ignore[arg-type]
+                          role="admin", skpd_id=None), client="console")
+
+
 def changes(before: dict | None, after: dict) -> dict:
     """{field: {"before": old, "after": new}} for what differs: the audit detail of an edit."""
     before = before or {}

@@ -1,4 +1,5 @@
-"""CLI commands for staff accounts and the city's days off (cuti bersama).
+"""CLI commands for staff accounts and the city's days off (cuti bersama; the admin pages' functions, audited as
+the console).
 
     flask --app app create-user EMAIL --role ROLE [--skpd CODE] [--name NAME]   (password from stdin)
     flask --app app days-off add 2026-12-24 "Cuti bersama Natal"
@@ -13,12 +14,12 @@ import sys
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import text
 
 from aduan.accounts import create_user
+from aduan.admin import CONSOLE
+from aduan.admin_city import add_day_off, list_days_off, remove_day_off
 from aduan.errors import DomainError
 from aduan.permissions import ROLES
-from aduan.statuses import OPEN_STATUSES
 from app.db import get_engine
 
 
@@ -59,28 +60,18 @@ def days_off() -> None:
     """City-declared days off (cuti bersama) on top of the national holidays."""
 
 
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("tanggal harus YYYY-MM-DD / the date must be YYYY-MM-DD") from None
-
-
 @days_off.command("add")
 @click.argument("day")
 @click.argument("name")
 @with_appcontext
 def days_off_add(day: str, name: str) -> None:
     """Declare DAY (YYYY-MM-DD) a day off. Due dates already stored are not moved: declare days off early."""
-    date = _day(day)
-    if not name.strip():
-        raise click.BadParameter("nama tidak boleh kosong / the name must not be empty")
-    with get_engine().begin() as conn:
-        conn.execute(text("INSERT INTO day_off (day, name) VALUES (:d, :n) "
-                          "ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name"), {"d": date, "n": name.strip()[:200]})
-        affected = conn.execute(text(
-            "SELECT count(*) FROM complaint WHERE status = ANY(:open) AND handling_due_at > CAST(:d AS date)"),
-            {"d": date, "open": list(OPEN_STATUSES)}).scalar_one()
+    try:
+        with get_engine().begin() as conn:
+            affected = add_day_off(conn, CONSOLE, day, name)
+    except DomainError as err:
+        raise _fail(err) from None
+    date = dt.date.fromisoformat(day.strip())
     click.echo(f"{date} ({date:%A}) dicatat sebagai hari libur: {name.strip()}. / recorded as a day off.")
     if date.weekday() >= 5:
         click.echo("Catatan: tanggal ini akhir pekan. / Note: this date is a weekend day.")
@@ -95,13 +86,11 @@ def days_off_add(day: str, name: str) -> None:
 def days_off_list(year: int | None) -> None:
     """List the days off (all, or one year)."""
     with get_engine().connect() as conn:
-        rows = conn.execute(text(
-            "SELECT day, name FROM day_off WHERE CAST(:y AS integer) IS NULL "
-            "OR extract(year FROM day) = CAST(:y AS integer) ORDER BY day"), {"y": year}).all()
+        rows = [r for r in reversed(list_days_off(conn)) if year is None or r["day"].year == year]
     if not rows:
         click.echo("Belum ada hari libur kota. / No city days off.")
-    for day, name in rows:
-        click.echo(f"{day.isoformat()}  {name}")
+    for r in rows:
+        click.echo(f"{r['day'].isoformat()}  {r['name']}")
 
 
 @days_off.command("remove")
@@ -109,12 +98,12 @@ def days_off_list(year: int | None) -> None:
 @with_appcontext
 def days_off_remove(day: str) -> None:
     """Remove a day off."""
-    date = _day(day)
-    with get_engine().begin() as conn:
-        gone = conn.execute(text("DELETE FROM day_off WHERE day = :d"), {"d": date}).rowcount
-    if not gone:
-        raise click.ClickException(f"{date} bukan hari libur kota. / {date} is not a city day off.")
-    click.echo(f"{date} dihapus. / {date} removed.")
+    try:
+        with get_engine().begin() as conn:
+            remove_day_off(conn, CONSOLE, day)
+    except DomainError as err:
+        raise _fail(err) from None
+    click.echo(f"{day.strip()} dihapus. / {day.strip()} removed.")
 
 
 COMMANDS: list = [create_user_command, days_off]

@@ -54,12 +54,16 @@ def test_unknown_role_is_refused(runner):
     assert _create(runner, "dewi@pupr.test", "--role", "boss").exit_code != 0
 
 
-def test_days_off_add_list_remove(runner):
-    """A day off is added, listed and removed again."""
+def test_days_off_add_list_remove(runner, engine):
+    """A day off is added, listed and removed again; both changes are in the audit log, made by the console."""
     assert runner.invoke(args=["days-off", "add", "2026-12-24", "Cuti bersama Natal"]).exit_code == 0
     assert "2026-12-24  Cuti bersama Natal" in runner.invoke(args=["days-off", "list"]).output
     assert runner.invoke(args=["days-off", "remove", "2026-12-24"]).exit_code == 0
     assert "Belum ada" in runner.invoke(args=["days-off", "list"]).output
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT action, actor_user_id, client FROM audit_log ORDER BY id")).all()
+        conn.execute(text("DELETE FROM audit_log"))
+    assert rows == [("day_off.add", None, "console"), ("day_off.remove", None, "console")]
 
 
 def test_days_off_bad_date_is_refused(runner):
