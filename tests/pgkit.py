@@ -35,6 +35,23 @@ def _as_pg(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=check, capture_output=True, text=True, cwd="/")
 
 
+def run_as_pg(*args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command as the clusters' OS user with extra environment variables: the backup scripts must run as
+    the user that owns the data (as a sysadmin runs them with `sudo -u postgres`), and runuser does not pass
+    the caller's environment on reliably, so the variables go through env(1)."""
+    prefix = ["env", *(f"{name}={value}" for name, value in env.items())] if env else []
+    return _as_pg(*prefix, *args, check=check)
+
+
+def pg_owned_tempdir(prefix: str = "peta-pg-") -> Path:
+    """A new folder under /var/tmp that the clusters' OS user may write (an archive, backups, restored data
+    folders live outside any one cluster's folder); the caller removes it."""
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir="/var/tmp"))
+    os.chmod(root, 0o755)
+    _prepare(root)
+    return root
+
+
 @dataclass
 class Cluster:
     data: Path
