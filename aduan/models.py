@@ -261,8 +261,8 @@ class ComplaintCount(Base):
     writing transaction (migrations/sql/complaint_count_v1.sql); the layers sum these instead of points."""
 
     __tablename__ = "complaint_count"
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # first: a tile reads its cells' rows
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     skpd_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text
+from sqlalchemy import BigInteger, ColumnElement, Connection, Select, and_, cast, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from aduan.errors import Unavailable
 from aduan.models import Category, ComplaintCount, Skpd
@@ -40,10 +41,13 @@ def check_grid(conn: Connection, res: int | None, tz: str) -> None:
             "IT: run `flask --app app recount-layers`.")
 
 
-def _where(flt: LayerFilter, start: dt.date | None = None) -> ColumnElement[bool]:
-    """The layer filter over the count table (the same meaning as `LayerFilter.condition` over complaints)."""
+def _where(flt: LayerFilter, start: dt.date | None = None, cells: list[int] | None = None) -> ColumnElement[bool]:
+    """The layer filter over the count table (the same meaning as `LayerFilter.condition` over complaints), for
+    some cells only when given."""
     cc = ComplaintCount.__table__
     parts = [cc.c.day >= (start or flt.start), cc.c.day < flt.end, cc.c.status.in_(flt.statuses)]
+    if cells is not None:
+        parts.append(cc.c.cell == func.any(cast(cells, ARRAY(BigInteger))))
     if flt.categories:
         cat = Category.__table__
         parts.append(cc.c.category_id.in_(select(cat.c.id).where(cat.c.code.in_(flt.categories))))
@@ -61,17 +65,19 @@ def _frame(conn: Connection, stmt: Select, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def cell_totals(conn: Connection, flt: LayerFilter, res: int, *, previous: bool = False) -> pd.DataFrame:
-    """Per cell with complaints: `count` in the filter's range (and `count_prev` in the period before it)."""
+def cell_totals(conn: Connection, flt: LayerFilter, res: int, *, previous: bool = False,
+                cells: list[int] | None = None) -> pd.DataFrame:
+    """Per cell with complaints (of `cells` when given): `count` in the filter's range (and `count_prev` in the
+    period before it)."""
     check_grid(conn, res, flt.tz)
     cc = ComplaintCount.__table__
     n = func.sum(cc.c.n)
     if not previous:
-        stmt = select(cc.c.cell, n).where(_where(flt)).group_by(cc.c.cell).having(n > 0)
+        stmt = select(cc.c.cell, n).where(_where(flt, cells=cells)).group_by(cc.c.cell).having(n > 0)
         return _frame(conn, stmt, ["cell", "count"])
     now = func.coalesce(func.sum(cc.c.n).filter(cc.c.day >= flt.start), 0)
     before = func.coalesce(func.sum(cc.c.n).filter(cc.c.day < flt.start), 0)
-    stmt = (select(cc.c.cell, now, before).where(_where(flt, start=flt.previous().start))
+    stmt = (select(cc.c.cell, now, before).where(_where(flt, start=flt.previous().start, cells=cells))
             .group_by(cc.c.cell).having(n > 0))
     return _frame(conn, stmt, ["cell", "count", "count_prev"])
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo.cells import cell_names
 from layers.cache import cached_bytes, cached_frame
 from layers.counts import cell_totals
 from layers.filters import LayerFilter
@@ -42,10 +43,14 @@ def full_grid(conn: Connection, res: int, cells_with_data: pd.Series | np.ndarra
     return sorted(set(city_cells(conn, res)) | set(np.asarray(cells_with_data).tolist()))
 
 
-def hexbin_table(conn: Connection, flt: LayerFilter, res: int) -> pd.DataFrame:
-    """One row per cell: count, previous-period count, change, per km²; empty cells included."""
-    totals = cell_totals(conn, flt, res, previous=True).set_index("cell")
+def hexbin_table(conn: Connection, flt: LayerFilter, res: int, cells: list[int] | None = None) -> pd.DataFrame:
+    """One row per cell: count, previous-period count, change, per km²; empty cells included. With `cells`, the
+    rows of those cells only (a tile's: the same values, without summing the whole city)."""
+    totals = cell_totals(conn, flt, res, previous=True, cells=cells).set_index("cell")
     grid = full_grid(conn, res, totals.index)
+    if cells is not None:
+        wanted = set(cell_names(cells))
+        grid = [c for c in grid if c in wanted]
     totals = totals.reindex(grid, fill_value=0)
     out = pd.DataFrame({"cell": grid, "count": totals["count"].to_numpy(dtype=np.int64),
                         "count_prev": totals["count_prev"].to_numpy(dtype=np.int64)})

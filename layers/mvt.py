@@ -25,7 +25,7 @@ from aduan.models import Category, Complaint
 from layers.cache import cached_bytes, data_version
 from layers.counts import cells_version
 from layers.filters import LayerFilter
-from layers.hexbins import cell_polygon, hexbins
+from layers.hexbins import cell_polygon, hexbin_table, hexbins
 
 EXTENT = 4096  # tile coordinate space
 BUFFER = 64  # geometry kept this far outside the tile, in tile units
@@ -163,13 +163,15 @@ LAYERS = ("complaints", "hexbins")
 
 
 def tile_cells(z: int, x: int, y: int, res: int) -> list[int]:
-    """The cells of the layers' grid that touch the tile (with its buffer): those whose centre is within one
-    cell of it, and their neighbours."""
+    """The cells of the layers' grid whose centre lies within two cell edges of the tile: the cells its hex-bin
+    layer draws, and a superset of those its points (buffer included) fall in, since a point is never farther
+    than one edge from its cell's centre."""
     w, s, e, n = tile_bounds(z, x, y)
-    pad = 2 * h3.average_hexagon_edge_length(res, unit="km") / 111.0
-    ring = [(s - pad, w - pad), (s - pad, e + pad), (n + pad, e + pad), (n + pad, w - pad)]
-    inner = h3.polygon_to_cells(h3.LatLngPoly(ring), res) or {h3.latlng_to_cell((s + n) / 2, (w + e) / 2, res)}
-    return sorted({h3.str_to_int(c) for cell in inner for c in h3.grid_disk(cell, 1)})
+    pad = 2 * h3.average_hexagon_edge_length(res, unit="km") / 111.0  # degrees of latitude
+    wide = pad / max(0.05, math.cos(math.radians(max(abs(s), abs(n)))))  # … and of longitude there
+    ring = [(s - pad, w - wide), (s - pad, e + wide), (n + pad, e + wide), (n + pad, w - wide)]
+    inside = {*h3.polygon_to_cells(h3.LatLngPoly(ring), res), h3.latlng_to_cell((s + n) / 2, (w + e) / 2, res)}
+    return sorted(h3.str_to_int(c) for c in inside)
 
 
 def tile_version(conn: Connection, z: int, x: int, y: int, res: int) -> str:
@@ -187,5 +189,7 @@ def cached_tile(conn: Connection, layer: str, flt: LayerFilter, z: int, x: int, 
     if layer == "complaints":
         return cached_bytes(conn, "tile:complaints", params, lambda: complaints_tile(conn, flt, z, x, y, res),
                             version)
-    return cached_bytes(conn, "tile:hexbins", params,
-                        lambda: hexbins_tile(conn, hexbins(conn, flt, res), z, x, y), version)
+    def cells() -> pd.DataFrame:  # a city-scale tile shares the cached layer; a closer one sums its own cells
+        return hexbins(conn, flt, res) if z < BIN_MIN_ZOOM else hexbin_table(conn, flt, res, tile_cells(z, x, y, res))
+
+    return cached_bytes(conn, "tile:hexbins", params, lambda: hexbins_tile(conn, cells(), z, x, y), version)

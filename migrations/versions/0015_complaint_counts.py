@@ -51,15 +51,15 @@ def upgrade() -> None:
     )
     op.create_table(
         "complaint_count",
-        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("cell", sa.BigInteger(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.Column("category_id", sa.Integer(), nullable=False),
         sa.Column("skpd_id", sa.Integer(), nullable=False),
         sa.Column("kelurahan_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("public", sa.Boolean(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "cell", "category_id", "skpd_id", "kelurahan_id", "status", "public"),
+        sa.PrimaryKeyConstraint("cell", "day", "category_id", "skpd_id", "kelurahan_id", "status", "public"),
     )
     op.create_table(  # append-only: which cells changed, newest id last; a tile's version (layers/mvt.py)
         "cell_change",

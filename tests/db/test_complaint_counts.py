@@ -26,6 +26,7 @@ from layers.emerging import emerging_table
 from layers.filters import DEFAULT_STATUSES, LayerFilter
 from layers.hexbins import full_grid, hexbin_table
 from layers.hotspots import gi_star, hotspot_table
+from layers.mvt import tile_cells
 
 FLT = LayerFilter(dt.date(2026, 6, 1), dt.date(2026, 11, 1))
 CATEGORIES = ["jalan-rusak", "sampah", "lampu-jalan"]
@@ -188,3 +189,13 @@ def test_cell_versions_move_with_their_cells_only_and_survive_pruning(conn, load
 def test_ogc_number_matched_from_the_counts_equals_counting_the_complaints(conn, loaded, query):
     q = ogc.ItemsQuery(**query)
     assert ogc.count_complaints(conn, q) == public.count(conn, ogc._complaint_filter(q)) > 0
+
+
+def test_a_tiles_hexbins_equal_the_city_wide_rows_of_its_cells(conn, settings, loaded):
+    """A close hex-bin tile sums only its cells; their rows equal those of the city-wide layer."""
+    res = settings.h3_resolution
+    cells = tile_cells(17, 107_225, 66_772, res)  # the test city's south-west corner (114.505, -3.395)
+    mine = hexbin_table(conn, FLT, res, cells).set_index("cell")
+    city = hexbin_table(conn, FLT, res).set_index("cell")
+    assert 0 < len(mine) < len(city) and mine["count"].sum() > 0
+    pd.testing.assert_frame_equal(mine, city.loc[mine.index])
