@@ -37,7 +37,7 @@ pg_bin() {
 [ $# -ge 3 ] || usage
 base=${1%/} archive=${2%/} target=${3%/}
 shift 3
-time_target= port= keep_archiving=0 verify=1
+time_target='' port='' keep_archiving=0 verify=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --time) time_target=${2:?--time needs a timestamp}; shift 2 ;;
@@ -57,17 +57,20 @@ case "$archive" in *[\"\'\`\$\\%\ ]*|*$'\n'*) die "ARCHIVE_DIR must not contain 
 [ -d "$archive" ] || die "$archive is not a folder"
 [ -z "$port" ] || [[ "$port" =~ ^[0-9]+$ ]] || die "--port must be a number"
 if [ -n "$time_target" ]; then
-  [[ "$time_target" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}[\ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(.*)$ ]] \
+  # The zone may be an offset (+08, +08:00) or a name (Asia/Makassar); nothing that could end the quoted value.
+  [[ "$time_target" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}[\ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(\ ?[A-Za-z0-9+:/_-]*)$ ]] \
     || die "--time must look like 'YYYY-MM-DD HH:MM:SS+08'"
   [ -n "${BASH_REMATCH[3]// /}" ] || say "warning: --time has no zone: the server will read it in its TimeZone"
-  # The base backup must end before the target: replay cannot stop inside the backup's own WAL.
-  say "recovery target: $time_target (the backup was taken $(sed -n 's/^START TIME: //p' "$base/backup_label.txt" 2>/dev/null || echo '?'))"
+  # Replay cannot stop inside the backup's own WAL: the backup must have ended before the target.
+  say "recovery target: $time_target; the backup started $(sed -n 's/^START TIME: //p' "$base/backup_label.txt" \
+    2>/dev/null || echo '(unknown)')"
 fi
 if [ -e "$target" ]; then
-  [ -d "$target" ] && [ -z "$(ls -A "$target")" ] || die "$target is not empty: restore into an empty folder (move the old one aside)"
+  [ -d "$target" ] && [ -z "$(ls -A "$target")" ] \
+    || die "$target is not empty: restore into an empty folder (move the old one aside)"
   chmod 700 "$target"
 else
-  mkdir -m 700 -p "$target"
+  mkdir -p "$target" && chmod 700 "$target"
 fi
 for extra in "$base"/*.tar.gz; do
   case "$(basename "$extra")" in base.tar.gz|pg_wal.tar.gz) ;;
@@ -75,6 +78,7 @@ for extra in "$base"/*.tar.gz; do
   esac
 done
 
+trap 'echo "restore.sh: FAILED; $target may hold part of the backup: empty it before trying again" >&2' ERR
 started=$(date +%s)
 progress=(--checkpoint=26214 --checkpoint-action="echo=  extracting %{r}T")  # a line per 256 MiB read
 say "extracting $base/base.tar.gz ($(du -h "$base/base.tar.gz" | cut -f1) compressed) into $target"
@@ -85,6 +89,7 @@ if [ -f "$base/pg_wal.tar.gz" ]; then
 else
   wal=(-w "$archive")  # a backup taken with -X none: its WAL is in the archive only
 fi
+chmod 700 "$target"  # an archive's "./" entry may carry other permissions, which the server refuses
 say "extracted in $(( $(date +%s) - started )) s"
 if [ "$verify" = 1 ]; then
   say "checking every file against backup_manifest (pg_verifybackup)"
@@ -115,6 +120,20 @@ grep -Ev "^[[:space:]]*($keys)[[:space:]]*=|^# peta-aduan restore" "$auto" > "$a
 } >> "$auto.new"
 mv "$auto.new" "$auto"
 chmod 600 "$auto"
+# Debian keeps postgresql.conf and pg_hba.conf in /etc/postgresql/NN/main, so its base backups hold neither.
+# Its own start (pg_ctlcluster) names those files and ignores these; a trial restore started with pg_ctl -D
+# needs some: an empty configuration (the defaults, plus the port above) and local connections only.
+if [ ! -f "$target/postgresql.conf" ]; then
+  echo "# written by scripts/restore.sh: the backup held no postgresql.conf; settings in postgresql.auto.conf" \
+    > "$target/postgresql.conf"
+  say "the backup held no postgresql.conf (Debian keeps it in /etc/postgresql): wrote an empty one"
+fi
+if [ ! -f "$target/pg_hba.conf" ]; then
+  printf '%s\n' "# written by scripts/restore.sh: the backup held no pg_hba.conf; local connections only" \
+    "local all all peer" "host all all 127.0.0.1/32 scram-sha-256" "host all all ::1/128 scram-sha-256" \
+    > "$target/pg_hba.conf"
+  say "the backup held no pg_hba.conf: wrote one for local connections only"
+fi
 touch "$target/recovery.signal"
 # A postmaster.pid cannot be in a base backup, but a restore into a folder copied by hand might carry one.
 rm -f "$target/postmaster.pid"
@@ -123,7 +142,7 @@ cat <<EOF
 
 Restored $base into $target in $(( $(date +%s) - started )) s.
 Replay ${time_target:+up to $time_target }happens when the server starts. Start it:
-  $(pg_bin pg_ctl) -D $target -l $target/../restore.log start
+  $(pg_bin pg_ctl) -D $target -l $(dirname "$target")/restore.log start
 or, with Debian's packaging (data folder /var/lib/postgresql/15/main):
   sudo systemctl start postgresql@15-main
 Watch the log for "recovery stopping before commit of transaction ..." (the target was reached) or
