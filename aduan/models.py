@@ -271,6 +271,20 @@ class ComplaintCount(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class ComplaintCountMonth(Base):
+    """The same counts per calendar month (`month` is its first day): a year of layers sums months, not days."""
+
+    __tablename__ = "complaint_count_month"
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    skpd_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    public: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class CellChange(Base):
     """Append-only: a row per cell whose counts a statement changed; a tile's version is the newest id among its
     cells (layers/mvt.py), so tiles elsewhere stay cached."""

@@ -16,16 +16,15 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, ColumnElement, Connection, Select, and_, cast, func, select, text
+from sqlalchemy import BigInteger, Connection, Select, Table, and_, cast, func, literal, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from aduan.errors import Unavailable
-from aduan.models import Category, ComplaintCount, Skpd
+from aduan.models import Category, ComplaintCount, ComplaintCountMonth, Skpd
 from geo.cells import cell_names, cells_of
 from layers.filters import LayerFilter
 
 Progress = Callable[[str, int, int], None]
-KEY = ("day", "cell", "category_id", "skpd_id", "kelurahan_id", "status", "public")
 
 
 def check_grid(conn: Connection, res: int | None, tz: str) -> None:
@@ -41,22 +40,41 @@ def check_grid(conn: Connection, res: int | None, tz: str) -> None:
             "IT: run `flask --app app recount-layers`.")
 
 
-def _where(flt: LayerFilter, start: dt.date | None = None, cells: list[int] | None = None) -> ColumnElement[bool]:
-    """The layer filter over the count table (the same meaning as `LayerFilter.condition` over complaints), for
-    some cells only when given."""
-    cc = ComplaintCount.__table__
-    parts = [cc.c.day >= (start or flt.start), cc.c.day < flt.end, cc.c.status.in_(flt.statuses)]
-    if cells is not None:
-        parts.append(cc.c.cell == func.any(cast(cells, ARRAY(BigInteger))))
-    if flt.categories:
-        cat = Category.__table__
-        parts.append(cc.c.category_id.in_(select(cat.c.id).where(cat.c.code.in_(flt.categories))))
-    if flt.skpd:
-        skpd = Skpd.__table__
-        parts.append(cc.c.skpd_id.in_(select(skpd.c.id).where(skpd.c.code.in_(flt.skpd))))
-    if flt.public_only:
-        parts.append(cc.c.public)
-    return and_(*parts)
+def _month_after(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _spans(lo: dt.date, hi: dt.date) -> list[tuple[Table, str, dt.date, dt.date]]:
+    """[lo, hi) as (table, its date column, from, to): whole calendar months from the monthly counts (a month's
+    rows are ~1/20 of its days'), the days before and after them from the daily ones."""
+    daily, monthly = ComplaintCount.__table__, ComplaintCountMonth.__table__
+    first = lo if lo.day == 1 else _month_after(lo)
+    last = hi.replace(day=1)
+    if first >= last:
+        return [(daily, "day", lo, hi)]
+    return [(t, col, a, b) for t, col, a, b in ((daily, "day", lo, first), (monthly, "month", first, last),
+                                                (daily, "day", last, hi)) if a < b]
+
+
+def _rows(flt: LayerFilter, lo: dt.date, hi: dt.date, cells: list[int] | None = None, tag: int = 0) -> Select:
+    """Count rows of [lo, hi) that pass the filter (the same meaning as `LayerFilter.condition` over complaints),
+    of some cells only when given, as (cell, day, kelurahan_id, n, tag)."""
+    parts = []
+    for t, col, a, b in _spans(lo, hi):
+        where = [t.c[col] >= a, t.c[col] < b, t.c.status.in_(flt.statuses)]
+        if cells is not None:
+            where.append(t.c.cell == func.any(cast(cells, ARRAY(BigInteger))))
+        if flt.categories:
+            cat = Category.__table__
+            where.append(t.c.category_id.in_(select(cat.c.id).where(cat.c.code.in_(flt.categories))))
+        if flt.skpd:
+            skpd = Skpd.__table__
+            where.append(t.c.skpd_id.in_(select(skpd.c.id).where(skpd.c.code.in_(flt.skpd))))
+        if flt.public_only:
+            where.append(t.c.public)
+        parts.append(select(t.c.cell, t.c[col].label("day"), t.c.kelurahan_id, t.c.n,
+                            literal(tag).label("tag")).where(and_(*where)))
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def _frame(conn: Connection, stmt: Select, columns: list[str]) -> pd.DataFrame:
@@ -70,33 +88,31 @@ def cell_totals(conn: Connection, flt: LayerFilter, res: int, *, previous: bool 
     """Per cell with complaints (of `cells` when given): `count` in the filter's range (and `count_prev` in the
     period before it)."""
     check_grid(conn, res, flt.tz)
-    cc = ComplaintCount.__table__
-    n = func.sum(cc.c.n)
     if not previous:
-        stmt = select(cc.c.cell, n).where(_where(flt, cells=cells)).group_by(cc.c.cell).having(n > 0)
-        return _frame(conn, stmt, ["cell", "count"])
-    now = func.coalesce(func.sum(cc.c.n).filter(cc.c.day >= flt.start), 0)
-    before = func.coalesce(func.sum(cc.c.n).filter(cc.c.day < flt.start), 0)
-    stmt = (select(cc.c.cell, now, before).where(_where(flt, start=flt.previous().start, cells=cells))
-            .group_by(cc.c.cell).having(n > 0))
+        r = _rows(flt, flt.start, flt.end, cells).subquery("r")
+        n = func.sum(r.c.n)
+        return _frame(conn, select(r.c.cell, n).group_by(r.c.cell).having(n > 0), ["cell", "count"])
+    r = union_all(_rows(flt, flt.start, flt.end, cells, tag=0),
+                  _rows(flt, flt.previous().start, flt.start, cells, tag=1)).subquery("r")
+    now = func.coalesce(func.sum(r.c.n).filter(r.c.tag == 0), 0)
+    before = func.coalesce(func.sum(r.c.n).filter(r.c.tag == 1), 0)
+    stmt = select(r.c.cell, now, before).group_by(r.c.cell).having(func.sum(r.c.n) > 0)
     return _frame(conn, stmt, ["cell", "count", "count_prev"])
 
 
 def cell_months(conn: Connection, flt: LayerFilter, res: int) -> pd.DataFrame:
     """Per cell and calendar month ('YYYY-MM') with complaints: `count`."""
     check_grid(conn, res, flt.tz)
-    cc = ComplaintCount.__table__
-    month = func.to_char(cc.c.day, "YYYY-MM")
-    n = func.sum(cc.c.n)
-    stmt = select(cc.c.cell, month, n).where(_where(flt)).group_by(cc.c.cell, month).having(n > 0)
-    return _frame(conn, stmt, ["cell", "month", "count"])
+    r = _rows(flt, flt.start, flt.end).subquery("r")
+    month, n = func.to_char(r.c.day, "YYYY-MM"), func.sum(r.c.n)
+    return _frame(conn, select(r.c.cell, month, n).group_by(r.c.cell, month).having(n > 0), ["cell", "month", "count"])
 
 
 def kelurahan_totals(flt: LayerFilter) -> Select:
     """(kelurahan_id, n) of the routed kelurahan, for the choropleth (checked by its caller's `check_grid`)."""
-    cc = ComplaintCount.__table__
-    n = func.sum(cc.c.n)
-    return select(cc.c.kelurahan_id, n.label("n")).where(_where(flt)).group_by(cc.c.kelurahan_id).having(n > 0)
+    r = _rows(flt, flt.start, flt.end).subquery("r")
+    n = func.sum(r.c.n)
+    return select(r.c.kelurahan_id, n.label("n")).group_by(r.c.kelurahan_id).having(n > 0)
 
 
 _CELLS_VERSION = text("""
@@ -123,14 +139,20 @@ WITH truth AS (
   SELECT (created_at AT TIME ZONE g.tz)::date AS day, h3_cell AS cell, category_id, skpd_id, kelurahan_id, status,
          public, count(*)::int AS n
     FROM complaint, layer_grid g GROUP BY 1, 2, 3, 4, 5, 6, 7),
-kept AS (SELECT day, cell, category_id, skpd_id, kelurahan_id, status, public, n FROM complaint_count WHERE n <> 0)
-SELECT * FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM kept) a
-UNION ALL SELECT * FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM truth) b
+kept AS (SELECT day, cell, category_id, skpd_id, kelurahan_id, status, public, n FROM complaint_count WHERE n <> 0),
+month_truth AS (SELECT date_trunc('month', day)::date, cell, category_id, skpd_id, kelurahan_id, status, public,
+                       sum(n)::int FROM truth GROUP BY 1, 2, 3, 4, 5, 6, 7),
+month_kept AS (SELECT month, cell, category_id, skpd_id, kelurahan_id, status, public, n FROM complaint_count_month
+                WHERE n <> 0)
+SELECT 'day', * FROM (SELECT * FROM truth EXCEPT ALL SELECT * FROM kept) a
+UNION ALL SELECT 'day', * FROM (SELECT * FROM kept EXCEPT ALL SELECT * FROM truth) b
+UNION ALL SELECT 'month', * FROM (SELECT * FROM month_truth EXCEPT ALL SELECT * FROM month_kept) c
+UNION ALL SELECT 'month', * FROM (SELECT * FROM month_kept EXCEPT ALL SELECT * FROM month_truth) d
 """)
 
 
 def drift(conn: Connection) -> list[tuple]:
-    """Count rows that differ from a recount of the complaint table (empty when the counts are right)."""
+    """Count rows (daily and monthly) that differ from a recount of the complaint table (empty when right)."""
     return [tuple(r) for r in conn.execute(_DRIFT)]
 
 

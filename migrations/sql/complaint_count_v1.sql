@@ -1,7 +1,8 @@
 -- Counts of complaints by (local day, H3 cell, category, SKPD, kelurahan, status, public), kept equal to the
 -- complaint table by statement-level triggers in the writing transaction: a submission, a status change, a
 -- re-route, a merge or an import of a million rows changes the counts in the same commit, with one grouped
--- upsert per statement. The layers read these counts instead of a million points (issue 13).
+-- upsert per statement (and one into the monthly counts). The layers read these counts instead of a million
+-- points (issue 13).
 -- Keys are upserted in key order, so two concurrent statements lock shared rows in the same order (no deadlock).
 CREATE OR REPLACE FUNCTION peta_count_complaints() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -19,7 +20,12 @@ BEGIN
     counted AS (
       INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
       SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
-      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n)
+      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n),
+    by_month AS (
+      INSERT INTO complaint_count_month AS cm (cell, month, category_id, skpd_id, kelurahan_id, status, public, n)
+      SELECT cell, date_trunc('month', day)::date, category_id, skpd_id, kelurahan_id, status, public, sum(n)
+        FROM delta GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7
+      ON CONFLICT (cell, month, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cm.n + EXCLUDED.n)
     INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM change;
   ELSIF TG_OP = 'UPDATE' THEN
     WITH change AS (SELECT (created_at AT TIME ZONE zone)::date AS day, h3_cell AS cell,
@@ -32,7 +38,12 @@ BEGIN
     counted AS (
       INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
       SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
-      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n)
+      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n),
+    by_month AS (
+      INSERT INTO complaint_count_month AS cm (cell, month, category_id, skpd_id, kelurahan_id, status, public, n)
+      SELECT cell, date_trunc('month', day)::date, category_id, skpd_id, kelurahan_id, status, public, sum(n)
+        FROM delta GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7
+      ON CONFLICT (cell, month, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cm.n + EXCLUDED.n)
     INSERT INTO cell_change (cell)
     SELECT DISTINCT unnest(ARRAY[o.h3_cell, n.h3_cell]) FROM old_rows o JOIN new_rows n USING (id)
      WHERE (o.created_at, o.h3_cell, o.category_id, o.skpd_id, o.kelurahan_id, o.status, o.public) IS DISTINCT FROM
@@ -45,7 +56,12 @@ BEGIN
     counted AS (
       INSERT INTO complaint_count AS cc (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
       SELECT * FROM delta ORDER BY 1, 2, 3, 4, 5, 6, 7
-      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n)
+      ON CONFLICT (day, cell, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cc.n + EXCLUDED.n),
+    by_month AS (
+      INSERT INTO complaint_count_month AS cm (cell, month, category_id, skpd_id, kelurahan_id, status, public, n)
+      SELECT cell, date_trunc('month', day)::date, category_id, skpd_id, kelurahan_id, status, public, sum(n)
+        FROM delta GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7
+      ON CONFLICT (cell, month, category_id, skpd_id, kelurahan_id, status, public) DO UPDATE SET n = cm.n + EXCLUDED.n)
     INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM change;
   END IF;
   RETURN NULL;
@@ -62,7 +78,7 @@ CREATE TRIGGER complaint_count_delete AFTER DELETE ON complaint
 CREATE OR REPLACE FUNCTION peta_count_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM complaint_count;
-  TRUNCATE complaint_count;
+  TRUNCATE complaint_count, complaint_count_month;
   RETURN NULL;
 END $$;
 CREATE TRIGGER complaint_count_truncate AFTER TRUNCATE ON complaint
@@ -75,10 +91,13 @@ DECLARE
   counted bigint;
 BEGIN
   INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM complaint_count;
-  TRUNCATE complaint_count;
+  TRUNCATE complaint_count, complaint_count_month;
   INSERT INTO complaint_count (day, cell, category_id, skpd_id, kelurahan_id, status, public, n)
   SELECT (created_at AT TIME ZONE zone)::date, h3_cell, category_id, skpd_id, kelurahan_id, status, public, count(*)
     FROM complaint GROUP BY 1, 2, 3, 4, 5, 6, 7;
+  INSERT INTO complaint_count_month (cell, month, category_id, skpd_id, kelurahan_id, status, public, n)
+  SELECT cell, date_trunc('month', day)::date, category_id, skpd_id, kelurahan_id, status, public, sum(n)
+    FROM complaint_count GROUP BY 1, 2, 3, 4, 5, 6, 7;
   INSERT INTO cell_change (cell) SELECT DISTINCT cell FROM complaint_count;
   SELECT coalesce(sum(n), 0) INTO counted FROM complaint_count;
   RETURN counted;

@@ -61,6 +61,18 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("cell", "day", "category_id", "skpd_id", "kelurahan_id", "status", "public"),
     )
+    op.create_table(
+        "complaint_count_month",
+        sa.Column("cell", sa.BigInteger(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("skpd_id", sa.Integer(), nullable=False),
+        sa.Column("kelurahan_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("public", sa.Boolean(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("cell", "month", "category_id", "skpd_id", "kelurahan_id", "status", "public"),
+    )
     op.create_table(  # append-only: which cells changed, newest id last; a tile's version (layers/mvt.py)
         "cell_change",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
@@ -80,6 +92,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION peta_count_complaints(); DROP FUNCTION peta_count_truncate(); "
                "DROP FUNCTION peta_recount_complaints()")
     op.drop_table("cell_change")
+    op.drop_table("complaint_count_month")
     op.drop_table("complaint_count")
     op.drop_table("layer_grid")
     op.drop_column("complaint", "h3_cell")
