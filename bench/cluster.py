@@ -1,0 +1,346 @@
+"""Several app instances behind HAProxy (issue 14), on the scratch database with about 1M demo complaints.
+
+The same load — clients submitting complaints as fast as they are answered while others refresh the public map
+(`/api/v1/map-points`) and its vector tiles (z14 complaints around the centre) — is run twice in the same process:
+against one gunicorn instance directly, then through HAProxy (deploy/haproxy.cfg, the file a city installs) over
+three instances with the same number of workers each. Printed: sustained submissions/s and the map and tile p50
+and p95 of each run, and the ratios three-behind-HAProxy / one-direct.
+
+What the ratios mean depends on the machine: on the 2-core development machine the instances share the same two
+cores (and the database's), so three instances cannot add throughput there; the run shows what the balancer costs
+and that nothing breaks, not how a city's three app servers scale. Every figure is printed with the core count.
+
+The launching helpers (`app_instances`, `haproxy`) are also what tests/deploy/ uses: one way to start the cluster.
+
+    python -m bench.cluster [--complaints 1000000] [--submissions 300] [--clients 4] [--readers 2] [--workers 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text
+
+from aduan.db import make_engine
+from bench.common import ROOT, bench_database_url, ensure_complaints, free_port, ratio, say, summary
+from bench.intake import _points
+
+HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+
+@dataclass
+class Instance:
+    """One gunicorn app instance (its own process group, so a test can kill the master and its workers at once,
+    as a crashed machine would)."""
+
+    port: int
+    proc: subprocess.Popen
+    log: Path | None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.address}"
+
+    def signal(self, sig: int) -> None:
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def stop(self, timeout: float = 15) -> None:
+        """SIGTERM (gunicorn's graceful stop: requests in progress finish), SIGKILL if it does not end."""
+        if self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.signal(signal.SIGKILL)
+                self.proc.wait(5)
+        self.signal(signal.SIGKILL)  # any worker left behind by a killed master
+
+
+def start_instance(url: str, port: int, workers: int, log: Path | None, env: dict[str, str]) -> Instance:
+    """gunicorn as the peta-aduan@PORT unit runs it (gunicorn.conf.py from the working directory)."""
+    out = open(log, "a") if log else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it; closed on exit
+    proc = subprocess.Popen([str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                             "app:create_app()"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True, env=os.environ | {"DATABASE_URL": url} | env)
+    if log:
+        out.close()
+    return Instance(port, proc, log)
+
+
+def wait_healthy(base: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{base} did not become healthy")
+
+
+def instance_env(**extra: str) -> dict[str, str]:
+    """What every instance of one deployment shares: the secret (sessions signed by one are read by the others)
+    and one proxy in front. All load comes from one address here, so the submission flood limit is off."""
+    return {"SECRET_KEY": "cluster", "PETA_PROXY_COUNT": "1", "PETA_SUBMIT_LIMIT": "0"} | extra
+
+
+@contextmanager
+def app_instances(url: str, n: int, workers: int = 2, log_dir: Path | None = None,
+                  env: dict[str, str] | None = None) -> Iterator[list[Instance]]:
+    """n instances on free loopback ports, each with its own access log in log_dir; all stopped afterwards, also
+    when the block fails."""
+    env = instance_env() | (env or {})
+    instances: list[Instance] = []
+    try:
+        for i in range(n):
+            log = log_dir / f"app{i + 1}.log" if log_dir else None
+            instances.append(start_instance(url, free_port(), workers, log, env))
+        for inst in instances:
+            wait_healthy(inst.base)
+        yield instances
+    finally:
+        for inst in instances:
+            inst.stop()
+
+
+@dataclass
+class Balancer:
+    """HAProxy in the foreground and its admin socket (`show stat`, `set server`), as a sysadmin would use it."""
+
+    base: str
+    socket_path: Path
+    proc: subprocess.Popen
+    servers: list[str] = field(default_factory=lambda: ["app1", "app2", "app3"])
+
+    def command(self, line: str) -> str:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(5)
+            s.connect(str(self.socket_path))
+            s.sendall(line.encode() + b"\n")
+            chunks = []
+            while chunk := s.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    def status(self) -> dict[str, str]:
+        """Server name → UP, DOWN, MAINT, DRAIN … of the backend `app` (backups included)."""
+        lines = self.command("show stat").splitlines()
+        header = lines[0].lstrip("# ").split(",")
+        rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
+        return {r["svname"]: r["status"] for r in rows if r["pxname"] == "app" and r["svname"] != "BACKEND"}
+
+    def wait_status(self, server: str, wanted: str, timeout: float = 20) -> float:
+        """Seconds until HAProxy reports the server in that state."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if self.status().get(server, "").startswith(wanted):
+                return time.monotonic() - t0
+            time.sleep(0.05)
+        raise TimeoutError(f"{server} not {wanted} after {timeout} s: {self.status()}")
+
+
+@contextmanager
+def haproxy(addresses: list[str], workers: int, log: Path | None = None,
+            run_dir: Path | None = None) -> Iterator[Balancer]:
+    """deploy/haproxy.cfg itself, its settings given through the environment (what /etc/default/haproxy does
+    for the Debian unit) and PETA_LB_FOREGROUND (no chroot, no daemon, log to stdout). Needs 1 to 3 instances:
+    fewer are padded with the first one's address."""
+    if not 1 <= len(addresses) <= 3:
+        raise ValueError("deploy/haproxy.cfg names three instances")
+    port = free_port()
+    with ExitStack() as stack:
+        if run_dir is None:
+            import tempfile
+
+            run_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="peta-lb-")))
+        sock = run_dir / "admin.sock"
+        padded = (addresses + addresses[:1] * 3)[:3]
+        env = os.environ | {"PETA_LB_FOREGROUND": "1", "PETA_LB_BIND": f"127.0.0.1:{port}",
+                            "PETA_LB_SOCKET": str(sock), "WEB_WORKERS": str(workers)}
+        env |= {f"PETA_APP{i + 1}": a for i, a in enumerate(padded)}
+        out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+        proc = subprocess.Popen(["haproxy", "-db", "-f", str(HAPROXY_CFG)], stdout=out, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True)
+        lb = Balancer(f"http://127.0.0.1:{port}", sock, proc)
+        try:
+            deadline = time.monotonic() + 15
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"haproxy exited with {proc.returncode}" + (f": {log.read_text()}" if log
+                                                                                    else ""))
+                try:
+                    if all(lb.status().get(s) == "UP" for s in lb.servers):
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("haproxy did not see its servers up")
+                time.sleep(0.1)
+            yield lb
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            if log:
+                out.close()
+
+
+# --- the benchmark ---------------------------------------------------------------------------------------------
+
+
+def _get(url: str) -> float:
+    t = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as r:
+        r.read()
+    return time.perf_counter() - t
+
+
+def _submit(base: str, lon: float, lat: float, category: str, key: str) -> float:
+    body = json.dumps({"category": category, "description": f"cluster benchmark {key}", "lon": lon,
+                       "lat": lat}).encode()
+    req = urllib.request.Request(base + "/api/v1/complaints", data=body, method="POST",
+                                 headers={"Content-Type": "application/json", "Idempotency-Key": key})
+    t = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=60) as r:
+        r.read()
+    return time.perf_counter() - t
+
+
+@dataclass
+class Run:
+    submit: list[float] = field(default_factory=list)
+    map: list[float] = field(default_factory=list)
+    tile: list[float] = field(default_factory=list)
+    errors: int = 0
+    wall: float = 0.0
+
+
+def _tile_urls(url: str) -> list[str]:
+    """z14 complaint tiles around the city's centre (a 3 × 3 block): what the public map loads."""
+    from bench.layers import _tile_of
+
+    eng = make_engine(url)
+    with eng.connect() as c:
+        lon, lat = c.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Centroid(ST_Extent(geom)::geometry) p "
+                                  "FROM kelurahan) x")).one()
+    eng.dispose()
+    x, y = _tile_of(lon, lat, 14)
+    return [f"/tiles/complaints/14/{x + dx}/{y + dy}.pbf" for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+
+
+def load(base: str, points: list[tuple[float, float, str]], tiles: list[str], clients: int, readers: int,
+         tag: str) -> Run:
+    """`clients` threads submit the points (each a new key) as fast as they are answered; meanwhile `readers`
+    threads alternate the public map's points and a tile until the submissions are done."""
+    run = Run()
+    todo = list(enumerate(points))
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def submitter() -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                i, (lon, lat, cat) = todo.pop()
+            try:
+                run.submit.append(_submit(base, lon, lat, cat, f"bench-{tag}-{time.time_ns()}-{i}"))
+            except (OSError, urllib.error.HTTPError):
+                run.errors += 1
+
+    def reader(k: int) -> None:
+        n = k
+        while not done.is_set():
+            n += 1
+            try:
+                if n % 2:
+                    run.map.append(_get(base + "/api/v1/map-points"))
+                else:
+                    run.tile.append(_get(base + tiles[n % len(tiles)]))
+            except (OSError, urllib.error.HTTPError):
+                run.errors += 1
+
+    subs = [threading.Thread(target=submitter) for _ in range(clients)]
+    reads = [threading.Thread(target=reader, args=(k,)) for k in range(readers)]
+    t0 = time.perf_counter()
+    for t in subs + reads:
+        t.start()
+    for t in subs:
+        t.join()
+    run.wall = time.perf_counter() - t0
+    done.set()
+    for t in reads:
+        t.join()
+    return run
+
+
+def _report(name: str, run: Run) -> dict[str, float]:
+    print(f"({name})")
+    summary("POST /api/v1/complaints under load", run.submit)
+    m = summary("GET /api/v1/map-points under load", run.map or [0.0])
+    t = summary("GET z14 complaints tile under load", run.tile or [0.0])
+    rate = len(run.submit) / run.wall
+    print(f"  {'sustained submissions':<44} {rate:9.1f} /s   errors {run.errors}", flush=True)
+    return {"rate": rate, "map": m["p95"], "tile": t["p95"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--complaints", type=int, default=1_000_000)
+    p.add_argument("--submissions", type=int, default=300)
+    p.add_argument("--clients", type=int, default=4)
+    p.add_argument("--readers", type=int, default=2)
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
+    args, _ = p.parse_known_args(argv)
+    url = bench_database_url()
+    have = ensure_complaints(url, args.complaints)  # seeds only a database that has far fewer (never the 1M one)
+    cores = os.cpu_count() or 1
+    print(f"database: {have:,} complaints; {cores} CPU cores shared by the app instances, HAProxy, the load "
+          f"and PostgreSQL")
+    points = _points(url, 2 * args.submissions)
+    tiles = _tile_urls(url)
+    with app_instances(url, 1, args.workers) as [one]:
+        _get(one.base + tiles[0])  # the same warm-up for both runs
+        say(f"1 instance directly: {args.submissions} submissions, {args.clients} clients, {args.readers} readers …")
+        direct = _report(f"1 instance, {args.workers} workers, directly", load(
+            one.base, points[:args.submissions], tiles, args.clients, args.readers, "direct"))
+    with app_instances(url, 3, args.workers) as three, haproxy([i.address for i in three], args.workers) as lb:
+        _get(lb.base + tiles[0])
+        say("3 instances behind HAProxy: the same load …")
+        spread = _report(f"3 instances × {args.workers} workers behind HAProxy", load(
+            lb.base, points[args.submissions:], tiles, args.clients, args.readers, "haproxy"))
+    print("(3 behind HAProxy / 1 direct)")
+    ratio("sustained submissions/s", spread["rate"], direct["rate"])
+    ratio("map-points p95", spread["map"], direct["map"])
+    ratio("tile p95", spread["tile"], direct["tile"])
+    if cores <= 2:
+        print(f"  note: {cores} cores — the three instances compete for the same CPUs as the database, so no "
+              "throughput gain is expected here; on separate app servers the app tier scales out.")
+
+
+if __name__ == "__main__":
+    main()
