@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ["bench.intake", "bench.nearby", "bench.layers"]
+MODULES = ["bench.intake", "bench.nearby", "bench.layers", "bench.cluster"]
 
 if __name__ == "__main__":
     for name in MODULES:

@@ -22,6 +22,7 @@ SMALL = {
     "bench.intake": ["--complaints", "3000", "--requests", "8", "--concurrency", "2", "--import-rows", "2000"],
     "bench.nearby": ["--complaints", "3000", "--requests", "5"],
     "bench.layers": ["--complaints", "3000", "--repeat", "1", "--no-tipg"],
+    "bench.cluster": ["--complaints", "3000", "--submissions", "8", "--clients", "2", "--readers", "1"],
 }
 
 
