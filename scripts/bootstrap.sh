@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what is missing: system packages (PostgreSQL + PostGIS, and Chromium for browser tests) and the
-# Python virtualenv. Idempotent and quick when everything is present.
+# Install what is missing: system packages (PostgreSQL + PostGIS, and for tests and benchmarks Chromium for the
+# browser tests and HAProxy for the load-balancer tests) and the Python virtualenv. Idempotent and quick when everything is present.
 # Usage: scripts/bootstrap.sh [--with-browser]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,10 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   missing+=(chromium)
+fi
+# tests/deploy and bench/cluster.py run deploy/haproxy.cfg in the distribution's HAProxy
+if [ "$want_browser" = 1 ] && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
+  missing+=(haproxy)
 fi
 if ! command -v python3 >/dev/null 2>&1; then
   missing+=(python3 python3-venv python3-dev)
