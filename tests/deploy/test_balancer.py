@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
+import os
 import signal
 import socket
 import threading
@@ -29,12 +29,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from bench.cluster import Balancer, Instance, app_instances, haproxy, start_instance, wait_healthy
+from bench.cluster import HAPROXY, Balancer, Instance, app_instances, haproxy, start_instance, wait_healthy
 from tests import citykit
 from tests.conftest import scratch_database
 from tests.mailkit import smtp_server
 
-pytestmark = pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy not installed (make test does)")
+pytestmark = pytest.mark.skipif(not os.access(HAPROXY, os.X_OK), reason="haproxy not installed (make test does)")
 
 WORKERS = 2  # per instance
 PAUSE = 0.05  # between a load thread's requests: steady traffic, leaving the 2 cores room to restart instances
@@ -261,7 +261,6 @@ def test_two_worker_processes_send_each_message_once(cluster):
     """The deployed shape of tests/api/test_notifications.py's two-worker test: two `flask worker` processes
     (peta-aduan-worker@1 and @2) beside the instances; 30 reports with an e-mail sent through the balancer; each
     receipt arrives exactly once."""
-    import os
     import subprocess
     import sys
 
