@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -256,33 +257,37 @@ class LayerGrid(Base):
     __table_args__ = (CheckConstraint("only_row", name="layer_grid_one_row"),)
 
 
-class ComplaintCount(Base):
+class _CountKey:
+    """What both count tables count by besides the cell and the date, and the count."""
+
+    category_id: Mapped[int] = mapped_column(Integer)
+    skpd_id: Mapped[int] = mapped_column(Integer)
+    kelurahan_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    public: Mapped[bool] = mapped_column(Boolean)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+_COUNT_KEY = ("category_id", "skpd_id", "kelurahan_id", "status", "public")
+
+
+class ComplaintCount(_CountKey, Base):
     """Complaints per local day, cell, category, SKPD, kelurahan, status and visibility, kept by triggers in the
     writing transaction (migrations/sql/complaint_count_v1.sql); the layers sum these instead of points."""
 
     __tablename__ = "complaint_count"
-    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # first: a tile reads its cells' rows
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    skpd_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kelurahan_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), primary_key=True)
-    public: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
+    cell: Mapped[int] = mapped_column(BigInteger)  # first in the key: a tile reads its cells' rows
+    day: Mapped[dt.date] = mapped_column(Date)
+    __table_args__ = (PrimaryKeyConstraint("cell", "day", *_COUNT_KEY),)
 
 
-class ComplaintCountMonth(Base):
+class ComplaintCountMonth(_CountKey, Base):
     """The same counts per calendar month (`month` is its first day): a year of layers sums months, not days."""
 
     __tablename__ = "complaint_count_month"
-    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    skpd_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kelurahan_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), primary_key=True)
-    public: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    n: Mapped[int] = mapped_column(Integer)
+    cell: Mapped[int] = mapped_column(BigInteger)
+    month: Mapped[dt.date] = mapped_column(Date)
+    __table_args__ = (PrimaryKeyConstraint("cell", "month", *_COUNT_KEY),)
 
 
 class CellChange(Base):

@@ -35,7 +35,17 @@ from pathlib import Path
 from sqlalchemy import text
 
 from aduan.db import make_engine
-from bench.common import ROOT, bench_database_url, ensure_complaints, free_port, ratio, say, summary
+from bench.common import (
+    ROOT,
+    bench_database_url,
+    ensure_complaints,
+    free_port,
+    ratio,
+    say,
+    stop,
+    summary,
+    wait_healthy,
+)
 from bench.intake import _points
 
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
@@ -87,18 +97,6 @@ def start_instance(url: str, port: int, workers: int, log: Path | None, env: dic
     if log:
         out.close()
     return Instance(port, proc, log)
-
-
-def wait_healthy(base: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{base} did not become healthy")
 
 
 def instance_env(**extra: str) -> dict[str, str]:
@@ -201,12 +199,7 @@ def haproxy(addresses: list[str], workers: int, log: Path | None = None,
                 time.sleep(0.1)
             yield lb
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            stop(proc)
             if log:
                 out.close()
 

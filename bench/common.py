@@ -89,14 +89,14 @@ def served_app(url: str, workers: int = 2) -> Iterator[str]:
                             cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base)
+        wait_healthy(base)
         yield base
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
-def _wait_until_up(base: str, timeout: float = 30) -> None:
+def wait_healthy(base: str, timeout: float = 30) -> None:
+    """Until the app at `base` answers /healthz with 200 (or RuntimeError after `timeout` seconds)."""
     import urllib.request
 
     deadline = time.monotonic() + timeout
@@ -106,8 +106,18 @@ def _wait_until_up(base: str, timeout: float = 30) -> None:
                 if r.status == 200:
                     return
         except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the app did not start")
+            time.sleep(0.1)
+    raise RuntimeError(f"{base} did not become healthy")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM, and SIGKILL if it has not gone after `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
 
 
 def timed(fn: Callable[[], object], repeat: int, before: Callable[[], object] | None = None) -> list[float]:

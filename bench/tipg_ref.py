@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
-from bench.common import ROOT, free_port, say
+from bench.common import ROOT, free_port, say, stop
 
 TIPG_VERSION = "1.6.1"
 UVICORN_VERSION = "0.54.0"
@@ -103,12 +103,7 @@ def tipg_server(url: str, timeout: float = 120) -> Iterator[str | None]:
         else:
             yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import BigInteger, Connection, Select, Table, and_, cast, func, 
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from aduan.errors import Unavailable
-from aduan.models import Category, ComplaintCount, ComplaintCountMonth, Skpd
+from aduan.models import ComplaintCount, ComplaintCountMonth
 from geo.cells import cell_names, cells_of
 from layers.filters import LayerFilter
 
@@ -61,17 +61,9 @@ def _rows(flt: LayerFilter, lo: dt.date, hi: dt.date, cells: list[int] | None = 
     of some cells only when given, as (cell, day, kelurahan_id, n, tag)."""
     parts = []
     for t, col, a, b in _spans(lo, hi):
-        where = [t.c[col] >= a, t.c[col] < b, t.c.status.in_(flt.statuses)]
+        where = [t.c[col] >= a, t.c[col] < b, flt.kind_condition(t)]
         if cells is not None:
             where.append(t.c.cell == func.any(cast(cells, ARRAY(BigInteger))))
-        if flt.categories:
-            cat = Category.__table__
-            where.append(t.c.category_id.in_(select(cat.c.id).where(cat.c.code.in_(flt.categories))))
-        if flt.skpd:
-            skpd = Skpd.__table__
-            where.append(t.c.skpd_id.in_(select(skpd.c.id).where(skpd.c.code.in_(flt.skpd))))
-        if flt.public_only:
-            where.append(t.c.public)
         parts.append(select(t.c.cell, t.c[col].label("day"), t.c.kelurahan_id, t.c.n,
                             literal(tag).label("tag")).where(and_(*where)))
     return parts[0] if len(parts) == 1 else union_all(*parts)

@@ -69,7 +69,11 @@ class LayerFilter:
     def condition(self, c: Table = Complaint.__table__) -> ColumnElement[bool]:
         """The filter as one expression over complaint table (or alias) `c`."""
         start, end = self.bounds()
-        parts = [c.c.created_at >= start, c.c.created_at < end, c.c.status.in_(self.statuses)]
+        return and_(c.c.created_at >= start, c.c.created_at < end, self.kind_condition(c))
+
+    def kind_condition(self, c: Table) -> ColumnElement[bool]:
+        """Status, category, SKPD and visibility over any table with those columns (complaints, their counts)."""
+        parts = [c.c.status.in_(self.statuses)]
         if self.categories:
             cat = Category.__table__
             parts.append(c.c.category_id.in_(select(cat.c.id).where(cat.c.code.in_(self.categories))))

@@ -49,30 +49,19 @@ def upgrade() -> None:
         sa.Column("tz", sa.Text(), nullable=False),
         sa.CheckConstraint("only_row", name="layer_grid_one_row"),
     )
-    op.create_table(
-        "complaint_count",
-        sa.Column("cell", sa.BigInteger(), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("category_id", sa.Integer(), nullable=False),
-        sa.Column("skpd_id", sa.Integer(), nullable=False),
-        sa.Column("kelurahan_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("public", sa.Boolean(), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("cell", "day", "category_id", "skpd_id", "kelurahan_id", "status", "public"),
-    )
-    op.create_table(
-        "complaint_count_month",
-        sa.Column("cell", sa.BigInteger(), nullable=False),
-        sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("category_id", sa.Integer(), nullable=False),
-        sa.Column("skpd_id", sa.Integer(), nullable=False),
-        sa.Column("kelurahan_id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("public", sa.Boolean(), nullable=False),
-        sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("cell", "month", "category_id", "skpd_id", "kelurahan_id", "status", "public"),
-    )
+    for table, date in (("complaint_count", "day"), ("complaint_count_month", "month")):  # by day, by month
+        op.create_table(
+            table,
+            sa.Column("cell", sa.BigInteger(), nullable=False),
+            sa.Column(date, sa.Date(), nullable=False),
+            sa.Column("category_id", sa.Integer(), nullable=False),
+            sa.Column("skpd_id", sa.Integer(), nullable=False),
+            sa.Column("kelurahan_id", sa.Integer(), nullable=False),
+            sa.Column("status", sa.String(20), nullable=False),
+            sa.Column("public", sa.Boolean(), nullable=False),
+            sa.Column("n", sa.Integer(), nullable=False),
+            sa.PrimaryKeyConstraint("cell", date, "category_id", "skpd_id", "kelurahan_id", "status", "public"),
+        )
     op.create_table(  # append-only: which cells changed, newest id last; a tile's version (layers/mvt.py)
         "cell_change",
         sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),

@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from bench.cluster import HAPROXY, Balancer, Instance, app_instances, haproxy, start_instance, wait_healthy
+from bench.cluster import HAPROXY, Balancer, Instance, app_instances, haproxy, start_instance
+from bench.common import wait_healthy
 from tests import citykit
 from tests.conftest import scratch_database
 from tests.mailkit import smtp_server
