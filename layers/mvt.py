@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Integer, Select, func, select, text
 
 from aduan.models import Category, Complaint
-from layers.cache import cached_bytes, data_version
+from layers.cache import cached_bytes, cached_frame, data_version
 from layers.counts import cell_totals, cells_version
 from layers.filters import LayerFilter
 from layers.hexbins import cell_polygon, hexbin_table, hexbins
@@ -133,8 +133,10 @@ def _cell_points(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int) 
 
 def complaints_tile(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, res: int) -> bytes:
     """Raw public points at high zoom, binned counts below, per-cell counts at city scale."""
-    if z < BIN_MIN_ZOOM:  # the counts of the period only (the hex-bin layer also sums the period before)
-        return _cell_points(conn, cell_totals(conn, flt, res), z, x, y)
+    if z < BIN_MIN_ZOOM:  # the period's counts (not the period before), summed once for all tiles of a version
+        totals = cached_frame(conn, "cell_totals", {"filter": flt.key(), "res": res},
+                              lambda: cell_totals(conn, flt, res))
+        return _cell_points(conn, totals, z, x, y)
     stmt = _raw(flt, z, x, y) if z >= RAW_MIN_ZOOM else _binned(flt, z, x, y)
     return bytes(conn.execute(stmt).scalar() or b"")
 

@@ -132,3 +132,16 @@ def test_a_write_changes_its_own_tiles_and_leaves_far_tiles_cached(client, city_
                    if f["properties"]["tracking_code"] == code)
     assert feature["properties"]["status"] == "verified"
     assert client.get(urls["east"]).headers["ETag"] == before["east"].headers["ETag"]
+
+
+def test_city_scale_tiles_of_one_version_share_one_sum(client, city_data, engine):
+    """A map at z12 asks for several tiles at once: they share one sum of the counts (one cache entry), and the
+    points they draw add up to every complaint."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM layer_cache"))
+    z, x, y = map(int, _tile(12).split("/"))
+    tiles = [_decode(client, f"/tiles/complaints/{z}/{x + dx}/{y + dy}.pbf") for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM layer_cache WHERE layer = 'cell_totals'")).scalar() == 1
+    assert sum(f["properties"]["count"] for t in tiles for f in t.get("complaints", {"features": []})["features"]) \
+        == city_data["loaded"]
