@@ -9,7 +9,6 @@ loaded are reported with a reason; the rest go in. The caller owns the transacti
 from __future__ import annotations
 
 import io
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from aduan.channels import CHANNELS
 from aduan.clocks import WorkCalendar
 from aduan.settings import Settings
 from aduan.statuses import NOT_A_PROBLEM, STATUSES
-from aduan.text import FALSE_WORDS, MAX_DESCRIPTION, TRUE_WORDS
+from aduan.text import FALSE_WORDS, MAX_DESCRIPTION, TRUE_WORDS, UNSTORABLE
 from aduan.tracking import tracking_codes
 from geo.cells import cells_of
 from geo.routing import ROUTING_RECORD_SQL
@@ -117,9 +116,6 @@ def _booleans(values: pd.Series, default: bool = True) -> pd.Series:
     return words.isin(TRUE_WORDS).fillna(False).astype(bool).where(known, default)
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def _unstorable(frame: pd.DataFrame) -> pd.Series:
     """Rows with a NUL or a lone surrogate in any text column (PostgreSQL cannot store them). A column is searched
     as one joined string first: clean columns, nearly all of them, then cost one scan instead of one per row."""
@@ -127,8 +123,8 @@ def _unstorable(frame: pd.DataFrame) -> pd.Series:
     for col in frame.columns:
         if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
             values = frame[col].astype("string")
-            if _UNSTORABLE.search("\n".join(values.dropna().tolist())):
-                bad |= values.str.contains(_UNSTORABLE.pattern, regex=True).fillna(False)
+            if UNSTORABLE.search("\n".join(values.dropna().tolist())):
+                bad |= values.str.contains(UNSTORABLE.pattern, regex=True).fillna(False)
     return bad.astype(bool)
 
 

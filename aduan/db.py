@@ -51,12 +51,6 @@ def make_engine(url: str) -> Engine:
 
 
 @dataclass
-class _Health:
-    lag_s: float = math.inf
-    checked_at: float = -math.inf
-
-
-@dataclass
 class ReplicaSet:
     """The replicas of one primary, each used while its lag (checked at most every `ttl_s` per process) is at
     most `max_lag_s`; a replica whose connection fails counts as down until its next check."""
@@ -65,13 +59,13 @@ class ReplicaSet:
     replicas: list[Engine]
     max_lag_s: float
     ttl_s: float = HEALTH_TTL_S
-    _health: dict[Engine, _Health] = field(default_factory=dict, init=False)
+    _lags: dict[Engine, float] = field(default_factory=dict, init=False)  # by the latest check
     _checked_at: float = field(default=-math.inf, init=False)
     _checking: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         for replica in self.replicas:
-            self._health[replica] = _Health()
+            self._lags[replica] = math.inf
             event.listen(replica, "handle_error", self._failed)
 
     def choose(self) -> Engine:
@@ -86,23 +80,23 @@ class ReplicaSet:
                 self._check()
             finally:
                 self._checking.release()
-        return [r for r in self.replicas if self._health[r].lag_s <= self.max_lag_s]
+        return [r for r in self.replicas if self._lags[r] <= self.max_lag_s]
 
     def is_down(self, engine: Engine) -> bool:
         """Whether a replica is out of use now (a request that read it may then read the primary instead)."""
-        return engine in self._health and self._health[engine].lag_s > self.max_lag_s
+        return engine in self._lags and self._lags[engine] > self.max_lag_s
 
     def _check(self) -> None:
         position = _primary_position(self.primary)
         for replica in self.replicas:
-            self._health[replica] = _Health(_lag_s(replica, position), time.monotonic())
+            self._lags[replica] = _lag_s(replica, position)
         self._checked_at = time.monotonic()
 
     def _failed(self, ctx: ExceptionContext) -> None:
-        if isinstance(ctx.sqlalchemy_exception, OperationalError | InterfaceError) and ctx.engine in self._health:
+        if isinstance(ctx.sqlalchemy_exception, OperationalError | InterfaceError) and ctx.engine in self._lags:
             log.warning("replica %s failed (%s): reading elsewhere", ctx.engine.url.host,
                         type(ctx.original_exception).__name__)
-            self._health[ctx.engine] = _Health(math.inf, time.monotonic())
+            self._lags[ctx.engine] = math.inf
 
 
 def _primary_position(primary: Engine) -> str | None:

@@ -29,6 +29,11 @@ FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "off", "tidak"})
 MAX_DESCRIPTION = 5000  # a complaint's text, as the database's check constraint allows
 
 
+# What PostgreSQL cannot store (NUL) and no encoder can write (a lone surrogate): refused in requests
+# (app/guards.py) and in imported files (aduan/bulk_load.py).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def clean_text(value: object, limit: int) -> str | None:
     """Normalised (NFC), control characters but tab and newline dropped, trimmed, at most `limit` characters."""
     if value is None:

@@ -6,19 +6,16 @@ fields, the Idempotency-Key header and JSON bodies — answered in each blueprin
 """
 from __future__ import annotations
 
-import re
-
 from flask import Flask, request
 from werkzeug.exceptions import RequestURITooLarge
 
 from aduan.errors import DomainError
-
-_FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
+from aduan.text import UNSTORABLE
 
 
 def _bad(value: object) -> bool:
     if isinstance(value, str):
-        return _FORBIDDEN.search(value) is not None
+        return UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
         return any(_bad(k) or _bad(v) for k, v in value.items())
     if isinstance(value, list | tuple):

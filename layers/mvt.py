@@ -6,7 +6,7 @@
   mean position of the bin's complaints. Mercator x/y are computed from lon/lat arithmetically.
 - `complaints` below BIN_MIN_ZOOM: one point per H3 cell of the layers' grid at the cell's centre with its
   count, from the per-cell counts (layers/counts.py) — a tile of the whole city without reading its points.
-- `hexbins`: the cached H3 cells near the tile, encoded from arrays by ST_AsMVT.
+- `hexbins`: the H3 cells within two cell edges of the tile (`tile_cells`), encoded from arrays by ST_AsMVT.
 
 Tiles are cached per tile: below BIN_MIN_ZOOM on the city's data version (such a tile shows the whole city),
 from it on a checksum of the count rows of the cells that touch the tile, so a new complaint in one kelurahan
@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Integer, Select, func, select, text
 
 from aduan.models import Category, Complaint
+from geo.cells import cell_names
 from layers.cache import cached_bytes, cached_frame, data_version
 from layers.counts import cell_totals, cells_version
 from layers.filters import LayerFilter
@@ -141,15 +142,11 @@ def complaints_tile(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, 
     return bytes(conn.execute(stmt).scalar() or b"")
 
 
-def hexbins_tile(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int) -> bytes:
-    """The hex-bin cells whose centre lies within a cell's width of the tile."""
-    if cells.empty:
+def hexbins_tile(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int, res: int) -> bytes:
+    """The hex-bin cells of `tile_cells` (those its version follows), as polygons with their counts."""
+    part = cells[cells["cell"].isin(cell_names(tile_cells(z, x, y, res)))]
+    if part.empty:
         return b""
-    w, s, e, n = tile_bounds(z, x, y)
-    pad = 2 * h3.average_hexagon_edge_length(h3.get_resolution(cells["cell"].iloc[0]), unit="km") / 111.0
-    centres = [h3.cell_to_latlng(c) for c in cells["cell"]]
-    keep = [w - pad <= lng <= e + pad and s - pad <= lat <= n + pad for lat, lng in centres]
-    part = cells[keep]
     params = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "cell": part["cell"].tolist(),
               "g": [_geojson_text(c) for c in part["cell"]], "count": part["count"].astype(int).tolist(),
               "count_prev": part["count_prev"].astype(int).tolist(), "change": part["change"].astype(int).tolist(),
@@ -177,8 +174,8 @@ def tile_cells(z: int, x: int, y: int, res: int) -> list[int]:
 
 
 def tile_version(conn: Connection, z: int, x: int, y: int, res: int) -> str:
-    """What a tile depends on: the city's data version below BIN_MIN_ZOOM, from it the checksum of the count rows
-    of the cells it touches (and the boundary generation, which frames the hex-bin grid)."""
+    """What a tile depends on: the city's data version below BIN_MIN_ZOOM, from it the newest change among the
+    cells it touches (and the boundary generation, which frames the hex-bin grid)."""
     if z < BIN_MIN_ZOOM:
         return data_version(conn)
     return cells_version(conn, tile_cells(z, x, y, res))
@@ -191,7 +188,8 @@ def cached_tile(conn: Connection, layer: str, flt: LayerFilter, z: int, x: int, 
     if layer == "complaints":
         return cached_bytes(conn, "tile:complaints", params, lambda: complaints_tile(conn, flt, z, x, y, res),
                             version)
+
     def cells() -> pd.DataFrame:  # a city-scale tile shares the cached layer; a closer one sums its own cells
         return hexbins(conn, flt, res) if z < BIN_MIN_ZOOM else hexbin_table(conn, flt, res, tile_cells(z, x, y, res))
 
-    return cached_bytes(conn, "tile:hexbins", params, lambda: hexbins_tile(conn, cells(), z, x, y), version)
+    return cached_bytes(conn, "tile:hexbins", params, lambda: hexbins_tile(conn, cells(), z, x, y, res), version)
