@@ -47,7 +47,7 @@ _DATA_AS_OF = text("""
 SELECT CASE WHEN NOT pg_is_in_recovery() THEN 'Infinity'::float8
             ELSE coalesce(extract(epoch FROM pg_last_xact_replay_timestamp())::float8, '-Infinity') END
 """)
-_GET = text("SELECT payload FROM layer_cache WHERE key = :k")
+_GET = text("SELECT key, payload FROM layer_cache WHERE key = ANY(CAST(:ks AS text[]))")
 # Entries of other versions of the same parameters go if they were stored before the writer's data was current
 # (`as_of`). Each entry is stamped when it is stored, after its computation, so one stored before the last commit
 # the writer holds was computed from data the writer holds too (the same or older: superseded), while one
@@ -84,35 +84,48 @@ def cached_bytes(conn: Connection, layer: str, params: dict, compute: Callable[[
     """Return the cached payload or compute, store and return it: on `conn` (the caller's transaction commits
     it), or through `CACHE_ENGINE` when set; a cache engine that is away is skipped (computed, not stored)."""
     version = version if version is not None else data_version(conn)
-    params_hash = _hash(layer, params)
-    key = _hash(params_hash, version)
-    row = {"k": key, "layer": layer, "ph": params_hash, "v": version}
+    return cached_many(conn, layer, [(params, version)], lambda missing: [compute()])[0]
+
+
+def cached_many(conn: Connection, layer: str, entries: list[tuple[dict, str]],
+                compute: Callable[[list[int]], list[bytes]]) -> list[bytes]:
+    """`cached_bytes` for many (params, version) entries of one layer, looked up in one query: `compute` gets the
+    positions of the entries not found and returns their payloads in that order (one computation for all of
+    them, e.g. the one cell of a tile that changed)."""
+    rows = []
+    for params, version in entries:
+        params_hash = _hash(layer, params)
+        rows.append({"k": _hash(params_hash, version), "layer": layer, "ph": params_hash, "v": version})
+    keys = [r["k"] for r in rows]
     engine = CACHE_ENGINE.get()
     if engine is None:
-        hit = conn.execute(_GET, {"k": key}).scalar()
-        if hit is not None:
-            return bytes(hit)
-        payload = compute()
-        conn.execute(_PUT, {**row, "payload": payload, "as_of": math.inf})
-        return payload
-    if not _reachable(engine):
-        return compute()
-    try:
-        with engine.connect() as cache_conn:
-            hit = cache_conn.execute(_GET, {"k": key}).scalar()
-    except SQLAlchemyError as err:
-        _went_away(engine, err)
-        return compute()
-    if hit is not None:
-        return bytes(hit)
-    as_of = conn.execute(_DATA_AS_OF).scalar_one()  # read before computing: the data is at least this new
-    payload = compute()
-    try:
-        with engine.begin() as cache_conn:
-            cache_conn.execute(_PUT, {**row, "payload": payload, "as_of": as_of})
-    except SQLAlchemyError as err:
-        _went_away(engine, err)
-    return payload
+        found = dict(conn.execute(_GET, {"ks": keys}).all())
+        as_of = math.inf
+    elif not _reachable(engine):
+        return compute(list(range(len(entries))))
+    else:
+        try:
+            with engine.connect() as cache_conn:
+                found = dict(cache_conn.execute(_GET, {"ks": keys}).all())
+        except SQLAlchemyError as err:
+            _went_away(engine, err)
+            return compute(list(range(len(entries))))
+        as_of = conn.execute(_DATA_AS_OF).scalar_one()  # read before computing: the data is at least this new
+    missing = [i for i, k in enumerate(keys) if k not in found]
+    if not missing:
+        return [bytes(found[k]) for k in keys]
+    made = compute(missing)
+    store = [{**rows[i], "payload": payload, "as_of": as_of} for i, payload in zip(missing, made, strict=True)]
+    if engine is None:
+        conn.execute(_PUT, store)
+    else:
+        try:
+            with engine.begin() as cache_conn:
+                cache_conn.execute(_PUT, store)
+        except SQLAlchemyError as err:
+            _went_away(engine, err)
+    found.update((rows[i]["k"], payload) for i, payload in zip(missing, made, strict=True))
+    return [bytes(found[k]) for k in keys]
 
 
 def _reachable(engine: Engine) -> bool:

@@ -107,17 +107,25 @@ def kelurahan_totals(flt: LayerFilter) -> Select:
     return select(r.c.kelurahan_id, n.label("n")).group_by(r.c.kelurahan_id).having(n > 0)
 
 
-_CELLS_VERSION = text("""
-SELECT concat_ws('|', (SELECT max(id) FROM boundary_generation WHERE active),
-                 (SELECT max(m) FROM unnest(CAST(:cells AS bigint[])) AS c(cell),
-                         LATERAL (SELECT max(id) AS m FROM cell_change WHERE cell_change.cell = c.cell) AS newest))
+_CELL_VERSIONS = text("""
+SELECT (SELECT max(id) FROM boundary_generation WHERE active),
+       ARRAY(SELECT (SELECT max(id) FROM cell_change WHERE cell_change.cell = c.cell)
+               FROM unnest(CAST(:cells AS bigint[])) WITH ORDINALITY AS c(cell, i) ORDER BY c.i)
 """)
 
 
+def cell_versions(conn: Connection, cells: list[int]) -> tuple[int | None, list[int | None]]:
+    """The active boundary generation, and each cell's newest change (None: none recorded), one index lookup per
+    cell: it moves with any complaint written, moved between statuses or re-routed there."""
+    generation, newest = conn.execute(_CELL_VERSIONS, {"cells": cells}).one()
+    return generation, list(newest)
+
+
 def cells_version(conn: Connection, cells: list[int]) -> str:
-    """The newest change among some cells (one index lookup per cell): it moves with any complaint written,
-    moved between statuses or re-routed there, so a tile can stay cached until its own cells change."""
-    return conn.execute(_CELLS_VERSION, {"cells": cells}).scalar_one()
+    """The newest change among some cells (and the boundary generation): a tile stays cached until its own cells
+    change."""
+    generation, newest = cell_versions(conn, cells)
+    return f"{generation}|{max((v for v in newest if v is not None), default='')}"
 
 
 def prune_changes(conn: Connection) -> int:

@@ -9,8 +9,9 @@
 - `hexbins`: the H3 cells within two cell edges of the tile (`tile_cells`), encoded from arrays by ST_AsMVT.
 
 Tiles are cached per tile: below BIN_MIN_ZOOM on the city's data version (such a tile shows the whole city),
-from it on a checksum of the count rows of the cells that touch the tile, so a new complaint in one kelurahan
-leaves the tiles elsewhere cached.
+from it on the newest change among the cells that touch the tile, so a new complaint in one kelurahan leaves
+the tiles elsewhere cached. A binned tile is summed from per-cell parts cached the same way, so the write that
+changes it costs reading the points of its own cell, not of the whole tile.
 """
 from __future__ import annotations
 
@@ -18,13 +19,15 @@ import json
 import math
 
 import h3
+import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Integer, Select, func, select, text
+from sqlalchemy import BigInteger, ColumnElement, Connection, Select, and_, cast, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from aduan.models import Category, Complaint
 from geo.cells import cell_names
-from layers.cache import cached_bytes, cached_frame, data_version
-from layers.counts import cell_totals, cells_version
+from layers.cache import cached_bytes, cached_frame, cached_many, data_version
+from layers.counts import cell_totals, cell_versions, cells_version, check_grid
 from layers.filters import LayerFilter
 from layers.hexbins import cell_polygon, hexbin_table, hexbins
 
@@ -88,25 +91,63 @@ def _raw(flt: LayerFilter, z: int, x: int, y: int) -> Select:
     return _mvt(rows, "complaints")
 
 
-def _binned(flt: LayerFilter, z: int, x: int, y: int) -> Select:
-    """Counts on a BIN-unit grid of the tile, each placed at the mean position of its complaints. Mercator x/y
-    come from lon/lat arithmetically (cheaper than ST_Transform on 400k points); the tile's origin and size too."""
+def _cell_bins(flt: LayerFilter, z: int, x: int, y: int, cells: list[int]) -> Select:
+    """The tile's public complaints of `cells` binned per cell on the tile's BIN grid: (cell, bx, by, n, sx, sy)
+    with the sums of their pixel coordinates. Mercator x/y come from lon/lat arithmetically (cheaper than
+    ST_Transform on many points); the GiST index finds the points in the tile and the cells' bounding box, the
+    cell column keeps exactly those of `cells`."""
     c = Complaint.__table__
     size = 2 * HALF_WORLD / 2**z
     x0, y1 = -HALF_WORLD + x * size, HALF_WORLD - y * size
     mx = func.radians(func.ST_X(c.c.geom)) * EARTH_RADIUS
     my = func.ln(func.tan(func.pi() / 4 + func.radians(func.ST_Y(c.c.geom)) / 2)) * EARTH_RADIUS
     px, py = (mx - x0) / size * EXTENT, (y1 - my) / size * EXTENT
-    m = (select(px.label("px"), py.label("py"))
-         .where(_in_tile(c, z, x, y), flt.condition(c), c.c.public).subquery("m"))
+    w, s, e, n = tile_bounds(z, x, y)
+    corners = [ll for cell in cell_names(cells) for ll in h3.cell_to_boundary(cell)]
+    box = func.ST_MakeEnvelope(max(w, min(b for _, b in corners)), max(s, min(a for a, _ in corners)),
+                               min(e, max(b for _, b in corners)), min(n, max(a for a, _ in corners)), 4326)
+    m = (select(c.c.h3_cell.label("cell"), px.label("px"), py.label("py"))
+         .where(c.c.geom.op("&&")(box), c.c.h3_cell == func.any(cast(cells, ARRAY(BigInteger))), flt.condition(c),
+                c.c.public).subquery("m"))
     bx, by = func.floor(m.c.px / BIN), func.floor(m.c.py / BIN)
-    b = (select(bx.label("bx"), by.label("by"), func.avg(m.c.px).label("px"), func.avg(m.c.py).label("py"),
-                func.count().label("count")).group_by(bx, by).subquery("b"))
     last = EXTENT // BIN - 1
-    rows = (select(func.ST_MakePoint(func.round(b.c.px), func.round(b.c.py)).label("geom"),
-                   b.c["count"].cast(Integer).label("count"))
-            .where(b.c.bx.between(0, last), b.c.by.between(0, last)))
-    return _mvt(rows, "complaints")
+    return (select(m.c.cell, bx, by, func.count(), func.sum(m.c.px), func.sum(m.c.py))
+            .group_by(m.c.cell, bx, by).having(and_(bx.between(0, last), by.between(0, last))))
+
+
+def _bin_parts(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, cells: list[int]) -> list[bytes]:
+    """Each cell's part of the tile (rows of bx, by, n, sx, sy as float64), in one query for all of `cells`."""
+    rows = conn.execute(_cell_bins(flt, z, x, y, cells)).all()
+    of = np.array([r[0] for r in rows], dtype=np.int64)  # cell ids need all 64 bits: not in the float array
+    values = np.array([r[1:] for r in rows], dtype=np.float64).reshape(-1, 5)
+    return [values[of == cell].tobytes() for cell in cells]
+
+
+_BIN_POINTS = """
+SELECT ST_AsMVT(q, 'complaints', :extent, 'geom') FROM (
+  SELECT ST_MakePoint(p.px, p.py) AS geom, p.count
+    FROM unnest(CAST(:px AS float8[]), CAST(:py AS float8[]), CAST(:count AS int[])) AS p(px, py, count)
+) q
+"""
+
+
+def _binned(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, res: int) -> bytes:
+    """Counts on a BIN-unit grid of the tile, each placed at the mean position of its complaints, summed from the
+    tile's per-cell parts: cached per cell, so after a write only the points of the written cell are read again."""
+    check_grid(conn, res, flt.tz)  # the cells stored are the cells asked for
+    cells = tile_cells(z, x, y, res)
+    _, versions = cell_versions(conn, cells)
+    key = flt.key()
+    parts = cached_many(conn, "tile:bins", [({"filter": key, "z": z, "x": x, "y": y, "cell": cell}, str(v))
+                                            for cell, v in zip(cells, versions, strict=True)],
+                        lambda missing: _bin_parts(conn, flt, z, x, y, [cells[i] for i in missing]))
+    bins = np.concatenate([np.frombuffer(p, dtype=np.float64).reshape(-1, 5) for p in parts])
+    if not len(bins):
+        return b""
+    frame = pd.DataFrame(bins, columns=["bx", "by", "n", "sx", "sy"]).groupby(["bx", "by"], sort=True).sum()
+    params = {"extent": EXTENT, "count": frame["n"].astype(int).tolist(),
+              "px": np.round(frame["sx"] / frame["n"]).tolist(), "py": np.round(frame["sy"] / frame["n"]).tolist()}
+    return bytes(conn.execute(text(_BIN_POINTS), params).scalar() or b"")
 
 
 _CELL_POINTS = """
@@ -138,13 +179,21 @@ def complaints_tile(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, 
         totals = cached_frame(conn, "cell_totals", {"filter": flt.key(), "res": res},
                               lambda: cell_totals(conn, flt, res))
         return _cell_points(conn, totals, z, x, y)
-    stmt = _raw(flt, z, x, y) if z >= RAW_MIN_ZOOM else _binned(flt, z, x, y)
-    return bytes(conn.execute(stmt).scalar() or b"")
+    if z < RAW_MIN_ZOOM:
+        return _binned(conn, flt, z, x, y, res)
+    return bytes(conn.execute(_raw(flt, z, x, y)).scalar() or b"")
 
 
 def hexbins_tile(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int, res: int) -> bytes:
-    """The hex-bin cells of `tile_cells` (those its version follows), as polygons with their counts."""
-    part = cells[cells["cell"].isin(cell_names(tile_cells(z, x, y, res)))]
+    """The hex-bin cells near the tile as polygons with their counts: from BIN_MIN_ZOOM `cells` holds exactly
+    `tile_cells` (those its version follows); at city scale the whole city's, kept where their centre lies within
+    the same padded bounds (enumerating every cell of a z2 tile would be millions)."""
+    if z >= BIN_MIN_ZOOM:
+        part = cells
+    else:
+        w, s, e, n = _padded_bounds(z, x, y, res)
+        centres = [h3.cell_to_latlng(c) for c in cells["cell"]]
+        part = cells[[w <= lng <= e and s <= lat <= n for lat, lng in centres]]
     if part.empty:
         return b""
     params = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "cell": part["cell"].tolist(),
@@ -166,11 +215,18 @@ def tile_cells(z: int, x: int, y: int, res: int) -> list[int]:
     layer draws, and a superset of those its points (buffer included) fall in, since a point is never farther
     than one edge from its cell's centre."""
     w, s, e, n = tile_bounds(z, x, y)
-    pad = 2 * h3.average_hexagon_edge_length(res, unit="km") / 111.0  # degrees of latitude
-    wide = pad / max(0.05, math.cos(math.radians(max(abs(s), abs(n)))))  # … and of longitude there
-    ring = [(s - pad, w - wide), (s - pad, e + wide), (n + pad, e + wide), (n + pad, w - wide)]
+    west, south, east, north = _padded_bounds(z, x, y, res)
+    ring = [(south, west), (south, east), (north, east), (north, west)]
     inside = {*h3.polygon_to_cells(h3.LatLngPoly(ring), res), h3.latlng_to_cell((s + n) / 2, (w + e) / 2, res)}
     return sorted(h3.str_to_int(c) for c in inside)
+
+
+def _padded_bounds(z: int, x: int, y: int, res: int) -> tuple[float, float, float, float]:
+    """The tile's bounds grown by two cell edges (in degrees of latitude, and of longitude at its latitude)."""
+    w, s, e, n = tile_bounds(z, x, y)
+    pad = 2 * h3.average_hexagon_edge_length(res, unit="km") / 111.0
+    wide = pad / max(0.05, math.cos(math.radians(max(abs(s), abs(n)))))
+    return w - wide, s - pad, e + wide, n + pad
 
 
 def tile_version(conn: Connection, z: int, x: int, y: int, res: int) -> str:

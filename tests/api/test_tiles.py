@@ -145,3 +145,67 @@ def test_city_scale_tiles_of_one_version_share_one_sum(client, city_data, engine
         assert conn.execute(text("SELECT count(*) FROM layer_cache WHERE layer = 'cell_totals'")).scalar() == 1
     assert sum(f["properties"]["count"] for t in tiles for f in t.get("complaints", {"features": []})["features"]) \
         == city_data["loaded"]
+
+
+_POINT_BINS = text("""
+SELECT floor(p.px / 64) AS bx, floor(p.py / 64) AS by, count(*) AS n, avg(p.px) AS px, avg(p.py) AS py
+  FROM (SELECT (ST_X(g) - ST_XMin(env)) / (ST_XMax(env) - ST_XMin(env)) * 4096 AS px,
+               (ST_YMax(env) - ST_Y(g)) / (ST_YMax(env) - ST_YMin(env)) * 4096 AS py
+          FROM (SELECT ST_Transform(geom, 3857) AS g, ST_TileEnvelope(:z, :x, :y) AS env FROM complaint
+                 WHERE public AND status IN ('new', 'verified', 'in_progress', 'resolved', 'closed')
+                   AND created_at >= :start) c) p
+ WHERE p.px >= 0 AND p.px < 4096 AND p.py >= 0 AND p.py < 4096
+ GROUP BY 1, 2
+""")
+
+
+@pytest.mark.parametrize("z", [13, 14])
+def test_binned_tile_equals_binning_its_points(client, city_data, engine, z):
+    """z13–14 tiles are summed from cached per-cell parts: the same bins, counts and mean positions (to the tile
+    unit) as binning the tile's points directly with PostGIS's own Web Mercator (a write included)."""
+    _post(client, *CENTRE)
+    tile = _tile(z)
+    zz, x, y = map(int, tile.split("/"))
+    r = client.get(f"/tiles/complaints/{tile}.pbf?start=2020-01-01")
+    assert r.status_code == 200
+    feats = mapbox_vector_tile.decode(r.data, default_options={"y_coord_down": True})["complaints"]["features"]
+    with engine.connect() as conn:
+        ref = conn.execute(_POINT_BINS, {"z": zz, "x": x, "y": y, "start": "2019-12-31T16:00:00Z"}).all()
+    assert len(ref) > 3 and len(feats) == len(ref)
+    unmatched = [(f["properties"]["count"], *f["geometry"]["coordinates"]) for f in feats]
+    for _, _, n, px, py in ref:  # each bin once: its count, at its mean position (rounded to the tile unit)
+        match = next(f for f in unmatched if f[0] == n and max(abs(f[1] - px), abs(f[2] - py)) <= 0.5 + 1e-9)
+        unmatched.remove(match)
+    assert unmatched == []
+
+
+def test_a_write_recomputes_only_its_own_cells_part_of_a_binned_tile(client, city_data, engine):
+    """After a new complaint, a z14 tile is rebuilt from the cached parts of its other cells plus one new part
+    (its own cell's), and counts one more."""
+    tile = _tile(14)
+    url = f"/tiles/complaints/{tile}.pbf"
+
+    def total() -> int:
+        return sum(f["properties"]["count"] for f in _decode(client, url)["complaints"]["features"])
+
+    def parts() -> set[str]:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT key FROM layer_cache WHERE layer = 'tile:bins'")).scalars())
+
+    before, stored = total(), parts()
+    assert len(stored) > 1
+    _post(client, *CENTRE)
+    assert total() == before + 1
+    now = parts()
+    assert len(now - stored) == 1 and len(stored - now) == 1  # one part replaced, the others reused
+
+
+def test_world_scale_hexbins_tiles_answer_quickly(client, city_data):
+    """Hex-bin tiles far out (z0–z8, a client zoomed out) pick the city's cells instead of enumerating every cell
+    of a continent (millions at the layers' resolution, minutes and gigabytes): they answer, and once the cells are
+    wider than a tile unit they carry the whole city."""
+    sums = {}
+    for z in range(0, 9):
+        feats = _decode(client, f"/tiles/hexbins/{_tile(z)}.pbf").get("hexbins", {"features": []})["features"]
+        sums[z] = sum(f["properties"]["count"] for f in feats)
+    assert sums[8] == city_data["loaded"], sums

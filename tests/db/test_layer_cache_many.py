@@ -1,0 +1,30 @@
+"""`cached_many`: many cache entries in one lookup; only the missing ones are computed, in one call."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from layers.cache import cached_bytes, cached_many
+
+
+def test_only_missing_entries_are_computed_and_then_served(conn):
+    calls: list[list[int]] = []
+
+    def compute(missing: list[int]) -> list[bytes]:
+        calls.append(missing)
+        return [f"part {i}".encode() for i in missing]
+
+    entries = [({"cell": c}, "v1") for c in range(4)]
+    assert cached_many(conn, "probe", entries[:2], compute) == [b"part 0", b"part 1"]
+    assert cached_many(conn, "probe", entries, lambda missing: [f"new {i}".encode() for i in missing]) == \
+        [b"part 0", b"part 1", b"new 2", b"new 3"]
+    assert cached_many(conn, "probe", entries, compute) == [b"part 0", b"part 1", b"new 2", b"new 3"]
+    assert calls == [[0, 1]]  # the last call found all four
+
+
+def test_a_new_version_of_one_entry_replaces_only_that_entry(conn):
+    entries = [({"cell": 1}, "v1"), ({"cell": 2}, "v1")]
+    cached_many(conn, "probe", entries, lambda missing: [b"old"] * len(missing))
+    newer = [({"cell": 1}, "v2"), ({"cell": 2}, "v1")]
+    assert cached_many(conn, "probe", newer, lambda missing: [b"fresh"] * len(missing)) == [b"fresh", b"old"]
+    assert conn.execute(text("SELECT count(*) FROM layer_cache WHERE layer = 'probe'")).scalar() == 2
+    assert cached_bytes(conn, "probe", {"cell": 1}, lambda: b"never", "v2") == b"fresh"
