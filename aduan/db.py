@@ -28,9 +28,12 @@ log = logging.getLogger(__name__)
 
 # PostgreSQL's JIT compiles expressions for queries it estimates as expensive; PostGIS functions carry high cost
 # estimates, so routing a few thousand points paid ~0.8 s of compilation for ~0.2 s of work. Off per connection.
+# Every execution is planned for its own values (plan_cache_mode): psycopg prepares a statement after its fifth
+# run, and PostgreSQL's generic plan for a prepared tile or layer query cannot see the box or the dates it is
+# for — it doubled a z16 tile (40 → 96 ms) from the sixth request of a connection on.
 # A server that does not answer is given up on after connect_timeout seconds, not the OS's two minutes: a request
 # (or a replica's health check) must not hang on a host that went away.
-CONNECT_OPTIONS = {"options": "-c jit=off", "connect_timeout": 5}
+CONNECT_OPTIONS = {"options": "-c jit=off -c plan_cache_mode=force_custom_plan", "connect_timeout": 5}
 HEALTH_TTL_S = 3.0  # how long a process trusts a replica's health check
 
 _PRIMARY_POSITION = text("SELECT pg_current_wal_flush_lsn()::text")
