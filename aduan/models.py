@@ -278,7 +278,8 @@ class ComplaintCount(_CountKey, Base):
     __tablename__ = "complaint_count"
     cell: Mapped[int] = mapped_column(BigInteger)  # first in the key: a tile reads its cells' rows
     day: Mapped[dt.date] = mapped_column(Date)
-    __table_args__ = (PrimaryKeyConstraint("cell", "day", *_COUNT_KEY),)
+    # the days at the ends of a period are a range of `day`: without this index each end scans the whole table
+    __table_args__ = (PrimaryKeyConstraint("cell", "day", *_COUNT_KEY), Index("complaint_count_day", "day"))
 
 
 class ComplaintCountMonth(_CountKey, Base):
@@ -287,7 +288,8 @@ class ComplaintCountMonth(_CountKey, Base):
     __tablename__ = "complaint_count_month"
     cell: Mapped[int] = mapped_column(BigInteger)
     month: Mapped[dt.date] = mapped_column(Date)
-    __table_args__ = (PrimaryKeyConstraint("cell", "month", *_COUNT_KEY),)
+    __table_args__ = (PrimaryKeyConstraint("cell", "month", *_COUNT_KEY),
+                      Index("complaint_count_month_month", "month"))
 
 
 class CellChange(Base):
@@ -313,7 +315,8 @@ class ComplaintEvent(Base):
     actor_label: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    geom = mapped_column(Geometry("POINT", srid=4326), nullable=True)  # the officer's position
+    # the officer's position, read per ticket, never searched by place: no spatial index (migration 0017)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
     data: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[dt.datetime] = _now()
 
