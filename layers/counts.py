@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, Connection, Select, Table, and_, cast, func, literal, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from aduan.db import plan_for_values
 from aduan.errors import Unavailable
 from aduan.models import ComplaintCount, ComplaintCountMonth
 from geo.cells import cell_names, cells_of
@@ -70,6 +71,7 @@ def _rows(flt: LayerFilter, lo: dt.date, hi: dt.date, cells: list[int] | None = 
 
 
 def _frame(conn: Connection, stmt: Select, columns: list[str]) -> pd.DataFrame:
+    plan_for_values(conn)  # the period's dates decide which count rows to read
     frame = pd.DataFrame(conn.execute(stmt).all(), columns=columns)
     frame["cell"] = cell_names(frame["cell"].to_numpy()) if len(frame) else pd.Series([], dtype=object)
     return frame

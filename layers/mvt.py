@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, ColumnElement, Connection, Select, and_, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from aduan.db import plan_for_values
 from aduan.models import Category, Complaint
 from geo.cells import cell_names
 from layers.cache import cached_bytes, cached_frame, cached_many, data_version
@@ -240,6 +241,7 @@ def tile_version(conn: Connection, z: int, x: int, y: int, res: int) -> str:
 def cached_tile(conn: Connection, layer: str, flt: LayerFilter, z: int, x: int, y: int, res: int,
                 version: str) -> bytes:
     """A tile of `layer`, from the shared cache or built and stored (`version` from `tile_version`)."""
+    plan_for_values(conn)  # a tile's queries are planned for its own box and dates
     params = {"filter": flt.key(), "z": z, "x": x, "y": y, "res": res}
     if layer == "complaints":
         return cached_bytes(conn, "tile:complaints", params, lambda: complaints_tile(conn, flt, z, x, y, res),

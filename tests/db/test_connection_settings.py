@@ -1,18 +1,43 @@
-"""What every connection the app opens is set to (aduan/db.py CONNECT_OPTIONS), checked on the server."""
+"""How the app's statements are planned (aduan/db.py): JIT off on every connection; a plan for the values a
+statement runs with in tile and layer transactions only (the generic plan cannot see a tile's box)."""
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import text
 
 from aduan.db import make_engine
+from layers.counts import cell_totals
+from layers.filters import LayerFilter
+from layers.mvt import cached_tile
+
+FILTER = LayerFilter(dt.date(2026, 1, 1), dt.date(2026, 2, 1))
 
 
-def test_app_connections_plan_each_execution_for_its_values_without_jit(database_url):
+def _mode(conn) -> str:  # noqa: ANN001
+    return conn.execute(text("SELECT current_setting('plan_cache_mode')")).scalar_one()
+
+
+def test_connections_have_no_jit_and_keep_prepared_plans(database_url):
     eng = make_engine(database_url)
     try:
         with eng.connect() as conn:
-            for _ in range(7):  # psycopg prepares a statement from its fifth run; the settings hold after it too
-                mode = conn.execute(text("SELECT current_setting('plan_cache_mode')")).scalar()
-            assert mode == "force_custom_plan"
             assert conn.execute(text("SHOW jit")).scalar() == "off"
+            assert _mode(conn) == "auto"  # submissions keep their prepared plans
+    finally:
+        eng.dispose()
+
+
+def test_tiles_and_count_layers_are_planned_for_their_values_until_their_transaction_ends(database_url):
+    eng = make_engine(database_url)
+    try:
+        with eng.connect() as conn:
+            cached_tile(conn, "complaints", FILTER, 16, 53_634, 33_379, 8, version="probe")
+            assert _mode(conn) == "force_custom_plan"
+            conn.rollback()
+            assert _mode(conn) == "auto"
+            cell_totals(conn, FILTER, 8)
+            assert _mode(conn) == "force_custom_plan"
+            conn.rollback()
     finally:
         eng.dispose()
