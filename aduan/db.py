@@ -83,6 +83,14 @@ class ReplicaSet:
                 self._checking.release()
         return [r for r in self.replicas if self._lags[r] <= self.max_lag_s]
 
+    def report(self) -> list[dict]:
+        """Each replica as a sysadmin reads it: server (host:port/database, no credentials), lag in seconds at
+        the latest check (None: not reachable) and whether reads go to it now."""
+        healthy = self.healthy()
+        return [{"server": f"{r.url.host}:{r.url.port or 5432}/{r.url.database}",
+                 "lag_s": None if math.isinf(self._lags[r]) else round(self._lags[r], 3), "in_use": r in healthy}
+                for r in self.replicas]
+
     def is_down(self, engine: Engine) -> bool:
         """Whether a replica is out of use now (a request that read it may then read the primary instead)."""
         return engine in self._lags and self._lags[engine] > self.max_lag_s

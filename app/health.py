@@ -1,7 +1,7 @@
 """`/healthz`: what a load balancer and a sysadmin need to know, fast."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,11 +21,22 @@ SELECT postgis_lib_version() AS postgis, current_setting('server_version') AS po
 
 @bp.get("/healthz")
 def healthz():
+    """200 while this instance can serve: with the primary down but a replica in use it answers "degraded" (public
+    map, tiles and OGC serve, submissions answer 503) — every instance shares the primary, so a balancer marking
+    them all down for it would stop the map too. 503 when nothing can be read."""
+    replicas = current_app.extensions["db_replicas"].report()
+    extra = {"replicas": replicas} if replicas else {}
     try:
         with get_engine().connect() as conn:
             row = conn.execute(_SQL).mappings().one()
     except SQLAlchemyError as exc:
-        return jsonify(status="error", database="unreachable", error=str(exc.__class__.__name__)), 503
+        if any(r["in_use"] for r in replicas):
+            return jsonify(status="degraded", database="primary_unreachable", error=exc.__class__.__name__,
+                           message="The primary is unreachable: public reads are served from a replica, "
+                                   "submissions and staff pages answer 503.",
+                           message_id="Basis data utama tidak terjangkau: tampilan publik dilayani dari replika, "
+                                      "pengiriman aduan dan halaman petugas menjawab 503.", **extra)
+        return jsonify(status="error", database="unreachable", error=exc.__class__.__name__, **extra), 503
     configured = current_settings().metric_srid
     if row["schema_srid"] != configured:  # distances would be computed in one CRS and stored in another
         return jsonify(status="error", database="ok", error="metric_srid_mismatch",
@@ -34,4 +45,4 @@ def healthz():
                        message_id=f"PETA_METRIC_SRID bernilai {configured}, tetapi basis data dimigrasikan dengan "
                                   f"EPSG:{row['schema_srid']}; kembalikan nilainya."), 503
     return jsonify(status="ok", database="ok", postgresql=row["postgresql"], postgis=row["postgis"],
-                   boundary_generation=row["generation"], metric_srid=configured)
+                   boundary_generation=row["generation"], metric_srid=configured, **extra)

@@ -57,6 +57,8 @@ def ensure_complaints(url: str, n: int, reseed: bool = False) -> int:
                            "service_area, category, skpd RESTART IDENTITY CASCADE"))
         say(f"seeding the demo city with {n:,} complaints (once; kept for later runs) …")
         flask_cli(url, "seed-demo", "--complaints", str(n))
+        say("clustering the complaints by cell, the night job the README names after a large import …")
+        flask_cli(url, "cluster-complaints")
         with eng.connect() as c:
             have = c.execute(text("SELECT count(*) FROM complaint")).scalar()
     with eng.connect() as c:
@@ -66,8 +68,8 @@ def ensure_complaints(url: str, n: int, reseed: bool = False) -> int:
 
 
 def sample_percent(conn, wanted: int) -> float:
-    """A TABLESAMPLE SYSTEM percentage that yields about 3 × `wanted` complaints, whatever the table's size
-    (a fixed 1 % of a small table is a page or two, and sometimes none)."""
+    """A TABLESAMPLE BERNOULLI percentage that yields about 3 × `wanted` complaints, whatever the table's size.
+    Rows, not pages (SYSTEM): once the table is stored in cell order a page sample is a few cells of the city."""
     total = conn.execute(text("SELECT greatest(count(*), 1) FROM complaint")).scalar()
     return min(100.0, max(0.5, 300.0 * wanted / total))
 
@@ -159,23 +161,33 @@ class LiveWrites:
         self.rng = random.Random(seed)
         with self.engine.connect() as c:
             self.places = c.execute(text(
-                "SELECT ST_X(c.geom), ST_Y(c.geom), cat.code FROM complaint c TABLESAMPLE SYSTEM (:pct) "
+                "SELECT ST_X(c.geom), ST_Y(c.geom), cat.code FROM complaint c TABLESAMPLE BERNOULLI (:pct) "
                 "REPEATABLE (:seed) JOIN category cat ON cat.id = c.category_id LIMIT 500"),
                 {"pct": sample_percent(c, 500), "seed": seed}).all()
         self.done = 0
 
     def __call__(self) -> None:
+        self.write()
+
+    def write(self, box: tuple[float, float, float, float] | None = None) -> None:
+        """One new complaint and one status change; with `box` (west, south, east, north, inside the city) both
+        there: a tile's worst case, its own cells changed before every request."""
         from aduan.intake import Submission, submit
 
         lon, lat, category = self.rng.choice(self.places)
+        if box is not None:
+            lon, lat = self.rng.uniform(box[0], box[2]), self.rng.uniform(box[1], box[3])
         with self.sessions() as session:
             submit(session, Submission(category=category, description=f"bench live write {self.done}",
                                        lon=float(lon) + 1e-5, lat=float(lat) + 1e-5), self.settings)
+        where = "TRUE" if box is None else "geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)"
         with self.engine.begin() as c:  # a ticket of the last months moves on: the current layers change
             c.execute(text(
                 "UPDATE complaint SET status = CASE status WHEN 'closed' THEN 'resolved' ELSE 'closed' END, "
-                "updated_at = now() WHERE id = (SELECT id FROM complaint WHERE status IN ('closed', 'resolved') "
-                "AND public ORDER BY id DESC OFFSET :o LIMIT 1)"), {"o": self.rng.randrange(5000)})
+                "updated_at = now() WHERE id = (SELECT id FROM (SELECT id FROM complaint WHERE status IN "
+                f"('closed', 'resolved') AND public AND {where} ORDER BY id DESC LIMIT 5000) recent "  # fixed SQL
+                "ORDER BY id DESC OFFSET :o LIMIT 1)"),
+                {"o": self.rng.randrange(50 if box else 5000), **dict(zip("wsen", box or (0, 0, 0, 0), strict=True))})
         self.done += 1
 
     def close(self) -> None:

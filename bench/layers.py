@@ -7,7 +7,8 @@ measurement is printed beside a reference doing the same work in the same run:
     geopandas (read_postgis + sjoin to the same H3 polygons), libpysal Queen weights from those polygons and
     esda G_Local, i.e. the usual notebook pipeline, and esda on the counts alone;
 (b) complaint and hex-bin vector tiles of the city's centre at z10–z16 over HTTP, live (p50 and p95), with their
-    size — reference: a plain raw-point ST_AsMVT query of the same tile;
+    size — reference: a plain raw-point ST_AsMVT query of the same tile; from z13, where a tile follows only
+    its own cells, also with both live writes inside the tile (its worst case);
 (c) an OGC API items page of 1,000 complaints over HTTP (first page and deep page) — references: the same page
     as a GeoJSON FeatureCollection built by one SQL statement (json_agg), as TiPg does, and TiPg itself
     (bench/tipg_ref.py: its own virtualenv under var/, made on first use; skipped with a note without network)
@@ -49,6 +50,7 @@ from layers.emerging import emerging
 from layers.filters import LayerFilter
 from layers.hexbins import cell_polygon, full_grid, hexbins
 from layers.hotspots import PERMUTATIONS, SEED, hotspots
+from layers.mvt import BIN_MIN_ZOOM, tile_bounds
 
 RES = 8
 
@@ -167,6 +169,9 @@ def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int, writes: Live
             tile = f"{base}/tiles/{layer}/{z}/{x}/{y}.pbf{query}"
             size = len(_get(tile))
             mine = summary(f"z{z} {layer} tile live ({size / 1024:.0f} KiB)", timed(lambda t=tile: _get(t), n, writes))
+            if z >= BIN_MIN_ZOOM:  # such a tile follows its own cells: its worst case is a write inside it
+                summary(f"z{z} {layer} tile live, writes in the tile", timed(
+                    lambda t=tile: _get(t), n, lambda b=tile_bounds(z, x, y): writes.write(b)))
             if layer == "complaints":
                 with eng.connect() as c:
                     plain = c.execute(_PLAIN_MVT, {"z": z, "x": x, "y": y}).scalar() or b""

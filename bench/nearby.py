@@ -51,7 +51,7 @@ def _officer(conn: Connection) -> StaffUser:
 
 def _points(conn: Connection, n: int, seed: int = 11) -> list[tuple[float, float]]:
     """Positions where complaints are (a field officer stands where the problems are), jittered ~10 m."""
-    rows = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM complaint TABLESAMPLE SYSTEM (:pct) "
+    rows = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM complaint TABLESAMPLE BERNOULLI (:pct) "
                              "REPEATABLE (:seed) LIMIT :n"), {"n": n * 3, "seed": seed,
                                                              "pct": sample_percent(conn, n)}).all()
     rnd = random.Random(seed)
