@@ -100,7 +100,6 @@ def cached_many(conn: Connection, layer: str, entries: list[tuple[dict, str]],
     engine = CACHE_ENGINE.get()
     if engine is None:
         found = dict(conn.execute(_GET, {"ks": keys}).all())
-        as_of = math.inf
     elif not _reachable(engine):
         return compute(list(range(len(entries))))
     else:
@@ -110,10 +109,11 @@ def cached_many(conn: Connection, layer: str, entries: list[tuple[dict, str]],
         except SQLAlchemyError as err:
             _went_away(engine, err)
             return compute(list(range(len(entries))))
-        as_of = conn.execute(_DATA_AS_OF).scalar_one()  # read before computing: the data is at least this new
     missing = [i for i, k in enumerate(keys) if k not in found]
     if not missing:
         return [bytes(found[k]) for k in keys]
+    # how new the data is, read before computing (it is at least this new); a hit costs no such query
+    as_of = math.inf if engine is None else conn.execute(_DATA_AS_OF).scalar_one()
     made = compute(missing)
     store = [{**rows[i], "payload": payload, "as_of": as_of} for i, payload in zip(missing, made, strict=True)]
     if engine is None:

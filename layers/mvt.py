@@ -176,6 +176,7 @@ def _cell_points(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int) 
 
 def complaints_tile(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, res: int) -> bytes:
     """Raw public points at high zoom, binned counts below, per-cell counts at city scale."""
+    plan_for_values(conn)  # planned for this tile's box and dates (a cache hit never gets here)
     if z < BIN_MIN_ZOOM:  # the period's counts (not the period before), summed once for all tiles of a version
         totals = cached_frame(conn, "cell_totals", {"filter": flt.key(), "res": res},
                               lambda: cell_totals(conn, flt, res))
@@ -241,7 +242,6 @@ def tile_version(conn: Connection, z: int, x: int, y: int, res: int) -> str:
 def cached_tile(conn: Connection, layer: str, flt: LayerFilter, z: int, x: int, y: int, res: int,
                 version: str) -> bytes:
     """A tile of `layer`, from the shared cache or built and stored (`version` from `tile_version`)."""
-    plan_for_values(conn)  # a tile's queries are planned for its own box and dates
     params = {"filter": flt.key(), "z": z, "x": x, "y": y, "res": res}
     if layer == "complaints":
         return cached_bytes(conn, "tile:complaints", params, lambda: complaints_tile(conn, flt, z, x, y, res),
