@@ -112,8 +112,8 @@ function networkFirst(req, url) {
   });
 }
 
-/* The page asks to keep what it was built from (its first load happened before the worker controlled it) and
-   the tickets it links to, so they can be read offline later. */
+/* The page asks to keep what it was built from (its load may have happened before the worker controlled it, or
+   before the worker knew who is logged in) and the tickets it links to, so they can be read offline later. */
 function keep(urls) {
   return readUser().then(function (user) {
     return Promise.all(urls.map(function (u) {
