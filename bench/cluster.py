@@ -3,8 +3,11 @@
 The same load — clients submitting complaints as fast as they are answered while others refresh the public map
 (`/api/v1/map-points`) and its vector tiles (z14 complaints around the centre) — is run twice in the same process:
 against one gunicorn instance directly, then through HAProxy (deploy/haproxy.cfg, the file a city installs) over
-three instances with the same number of workers each. Printed: sustained submissions/s and the map and tile p50
-and p95 of each run, and the ratios three-behind-HAProxy / one-direct.
+three instances with the same number of workers each, then once more through HAProxy with a streaming replica of
+the database's server (`pg_basebackup -R`, as docs/replicas.md makes one) named in DATABASE_REPLICA_URL, so the
+map and tile reads go to the replica while the submissions stay on the primary. Printed: sustained
+submissions/s and the map and tile p50 and p95 of each run, the transactions the replica served, and the ratios
+three-behind-HAProxy / one-direct and with-replica / without.
 
 What the ratios mean depends on the machine: on the 2-core development machine the instances share the same two
 cores (and the database's), so three instances cannot add throughput there; the run shows what the balancer costs
@@ -12,7 +15,12 @@ and that nothing breaks, not how a city's three app servers scale. Every figure 
 
 The launching helpers (`app_instances`, `haproxy`) are also what tests/deploy/ uses: one way to start the cluster.
 
-    python -m bench.cluster [--complaints 1000000] [--submissions 300] [--clients 4] [--readers 2] [--workers 2]
+The replica copies the whole server the benchmark database lives on (all its databases) into a scratch folder
+under /var/tmp, removed afterwards; a server that refuses the base backup (no replication rights) gets a printed
+reason and no replica run.
+
+    python -m bench.cluster [--complaints 1000000] [--submissions 1000] [--clients 4] [--readers 2] [--workers 2]
+                            [--no-replica]
 """
 from __future__ import annotations
 
@@ -32,7 +40,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from aduan.db import make_engine
 from bench.common import (
@@ -293,6 +301,68 @@ def load(base: str, points: list[tuple[float, float, str]], tiles: list[str], cl
     return run
 
 
+@contextmanager
+def streaming_replica(url: str) -> Iterator[str | None]:
+    """A hot standby of the server holding `url`'s database, caught up with it; yields the database's URL on the
+    replica (None, with the reason printed, when the server refuses a base backup). Stopped and removed after."""
+    from tests.pgkit import base_backup_replica, pg_owned_tempdir
+
+    u = make_url(url)
+    root = pg_owned_tempdir("peta-bench-replica-")
+    replica = None
+    try:
+        say(f"streaming replica: pg_basebackup -R of {u.host}:{u.port} (the whole server) …")
+        t0 = time.perf_counter()
+        try:
+            replica = base_backup_replica(u.port or 5432, root, u.host or "127.0.0.1", u.username or "postgres",
+                                          u.password)
+        except subprocess.CalledProcessError as e:
+            print(f"  (no replica run: pg_basebackup failed: {(e.stderr or '').strip()[-300:]})", flush=True)
+            yield None
+            return
+        replica_url = u.set(host="127.0.0.1", port=replica.port).render_as_string(hide_password=False)
+        _wait_caught_up(url, replica_url)
+        say(f"  replica on 127.0.0.1:{replica.port}, made and caught up in {time.perf_counter() - t0:.0f} s")
+        yield replica_url
+    finally:
+        if replica is not None:
+            replica.stop("fast")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _wait_caught_up(url: str, replica_url: str, timeout: float = 300) -> None:
+    primary, standby = make_engine(url), make_engine(replica_url)
+    try:
+        with primary.connect() as c:
+            target = c.execute(text("SELECT pg_current_wal_flush_lsn()::text")).scalar_one()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with standby.connect() as c:
+                    if c.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:l AS pg_lsn)"),
+                                 {"l": target}).scalar_one():
+                        return
+            except Exception:  # noqa: BLE001 - the standby is still starting
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"replica did not replay up to {target} in {timeout:.0f} s")
+            time.sleep(0.2)
+    finally:
+        primary.dispose()
+        standby.dispose()
+
+
+def _transactions(url: str) -> int:
+    """Transactions the server has finished in this database (pg_stat_database): who served the reads."""
+    eng = make_engine(url)
+    try:
+        with eng.connect() as c:
+            return c.execute(text("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                                  "WHERE datname = current_database()")).scalar_one()
+    finally:
+        eng.dispose()
+
+
 def _report(name: str, run: Run) -> dict[str, float]:
     print(f"({name})")
     summary("POST /api/v1/complaints under load", run.submit)
@@ -306,28 +376,30 @@ def _report(name: str, run: Run) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--complaints", type=int, default=1_000_000)
-    p.add_argument("--submissions", type=int, default=300)
+    p.add_argument("--submissions", type=int, default=1000, help="per run: enough for a p95 of the slow map reads")
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--readers", type=int, default=2)
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
+    p.add_argument("--no-replica", action="store_true", help="skip the run with a streaming replica")
     args, _ = p.parse_known_args(argv)
     url = bench_database_url()
     have = ensure_complaints(url, args.complaints)  # seeds only a database that has far fewer (never the 1M one)
     cores = os.cpu_count() or 1
     print(f"database: {have:,} complaints; {cores} CPU cores shared by the app instances, HAProxy, the load "
           f"and PostgreSQL")
-    points = _points(url, 2 * args.submissions)
+    points = _points(url, 3 * args.submissions)
+    batches = [points[i * args.submissions:(i + 1) * args.submissions] for i in range(3)]
     tiles = _tile_urls(url)
     with app_instances(url, 1, args.workers) as [one]:
         _get(one.base + tiles[0])  # the same warm-up for both runs
         say(f"1 instance directly: {args.submissions} submissions, {args.clients} clients, {args.readers} readers …")
         direct = _report(f"1 instance, {args.workers} workers, directly", load(
-            one.base, points[:args.submissions], tiles, args.clients, args.readers, "direct"))
+            one.base, batches[0], tiles, args.clients, args.readers, "direct"))
     with app_instances(url, 3, args.workers) as three, haproxy([i.address for i in three], args.workers) as lb:
         _get(lb.base + tiles[0])
         say("3 instances behind HAProxy: the same load …")
         spread = _report(f"3 instances × {args.workers} workers behind HAProxy", load(
-            lb.base, points[args.submissions:], tiles, args.clients, args.readers, "haproxy"))
+            lb.base, batches[1], tiles, args.clients, args.readers, "haproxy"))
     print("(3 behind HAProxy / 1 direct)")
     ratio("sustained submissions/s", spread["rate"], direct["rate"])
     ratio("map-points p95", spread["map"], direct["map"])
@@ -337,6 +409,33 @@ def main(argv: list[str] | None = None) -> None:
     if cores <= 2:
         print(f"  note: {cores} cores — the instances share the CPUs with the database and the load, so no CPU-bound "
               "scaling can show here; on separate app servers the app tier scales out.")
+    if not args.no_replica:
+        _with_replica(url, args, batches[2], tiles, spread)
+
+
+def _with_replica(url: str, args: argparse.Namespace, points: list, tiles: list[str],
+                  without: dict[str, float]) -> None:
+    """The HAProxy run again with the public reads on a streaming replica (DATABASE_REPLICA_URL)."""
+    with streaming_replica(url) as replica_url:
+        if replica_url is None:
+            return
+        env = {"DATABASE_REPLICA_URL": replica_url}
+        with app_instances(url, 3, args.workers, env=env) as three, haproxy([i.address for i in three],
+                                                                            args.workers) as lb:
+            _get(lb.base + tiles[0])
+            say("3 instances behind HAProxy, reads on the replica: the same load …")
+            before = _transactions(replica_url), _transactions(url)
+            run = load(lb.base, points, tiles, args.clients, args.readers, "replica")
+            served = _transactions(replica_url) - before[0], _transactions(url) - before[1]
+            both = _report(f"3 instances × {args.workers} workers behind HAProxy, public reads on the replica", run)
+        print(f"  {'transactions served: replica / primary':<44} {served[0]:9d} / {served[1]}", flush=True)
+    print("(with the replica / without, both 3 behind HAProxy)")
+    ratio("sustained submissions/s", both["rate"], without["rate"])
+    ratio("map-points p95", both["map"], without["map"])
+    ratio("tile p95", both["tile"], without["tile"])
+    if (os.cpu_count() or 1) <= 2:
+        print("  note: the replica runs on the same cores as the primary here: it replays every write and serves the "
+              "reads on the same CPUs, so it can only cost; on its own machine it takes the reads off the primary.")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,20 @@ class Cluster:
         self.pg_ctl("-m", "fast", "-l", str(self.data.parent / "log"), "restart")
 
 
+def base_backup_replica(primary_port: int, root: Path, host: str = "127.0.0.1", user: str = "postgres",
+                        password: str | None = None) -> Cluster:
+    """`pg_basebackup -R` of the server at host:primary_port into `root`/replica (a folder the clusters' OS user
+    owns), started on a free loopback port as a hot standby streaming from it, as a city makes its replica."""
+    replica = Cluster(root / "replica", free_port())
+    run_as_pg(str(_bin() / "pg_basebackup"), "-h", host, "-p", str(primary_port), "-U", user,
+              "-D", str(replica.data), "-R", "-X", "stream", "-c", "fast", env={"PGPASSWORD": password} if password
+              else None)
+    with open(replica.data / "postgresql.conf", "a") as conf:  # the copied file names the primary's port, socket
+        conf.write(f"port = {replica.port}\nunix_socket_directories = '{root}'\n")
+    replica.start()
+    return replica
+
+
 def _prepare(root: Path) -> None:
     if os.geteuid() == 0:
         _as_pg("true")  # makes the user if needed

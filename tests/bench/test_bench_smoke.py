@@ -46,6 +46,9 @@ def test_benchmark_runs_at_tiny_size(module, bench_url):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"p50 +[\d.]+ (ms|s)", proc.stdout), proc.stdout
     assert re.search(r"[\d.]+×", proc.stdout), proc.stdout
+    if module == "bench.cluster":  # the run with a streaming replica happened, and the replica took reads
+        served = re.search(r"transactions served: replica / primary +(\d+) / (\d+)", proc.stdout)
+        assert served and int(served[1]) > 0, proc.stdout
 
 
 def test_make_bench_runs_every_module():

@@ -17,8 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from aduan.schema import alembic_config, create_database
 from tests import citykit
-from tests.mailkit import free_port
-from tests.pgkit import Cluster, _as_pg, _bin, temporary_cluster
+from tests.pgkit import Cluster, base_backup_replica, temporary_cluster
 
 DATABASE = "peta_aduan_test_replica"
 
@@ -86,17 +85,6 @@ def _wait(ready, timeout_s: float, message: str) -> None:  # noqa: ANN001 - a pr
         time.sleep(0.05)
 
 
-def base_backup_replica(primary: Cluster) -> Cluster:
-    """`pg_basebackup -R` of the primary, started as a hot standby streaming from it."""
-    replica = Cluster(primary.data.parent / "replica", free_port())
-    _as_pg(str(_bin() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-           "-D", str(replica.data), "-R", "-X", "stream", "-c", "fast")
-    with open(replica.data / "postgresql.conf", "a") as conf:  # the copied file names the primary's port
-        conf.write(f"port = {replica.port}\n")
-    replica.start()
-    return replica
-
-
 @contextmanager
 def primary_and_replica() -> Iterator[Pair]:
     """A migrated test city on a private primary, and its streaming replica; both removed afterwards."""
@@ -106,7 +94,7 @@ def primary_and_replica() -> Iterator[Pair]:
         engine = create_engine(url)
         with engine.begin() as conn:
             citykit.build_city(conn)
-        replica = base_backup_replica(primary)
+        replica = base_backup_replica(primary.port, primary.data.parent)
         replica_url = replica.url(DATABASE)
         pair = Pair(primary, replica, url, replica_url, engine, create_engine(replica_url))
         try:
