@@ -8,7 +8,8 @@ measurement is printed beside a reference doing the same work in the same run:
     esda G_Local, i.e. the usual notebook pipeline, and esda on the counts alone;
 (b) complaint and hex-bin vector tiles of the city's centre at z10–z16 over HTTP, live (p50 and p95), with their
     size — reference: a plain raw-point ST_AsMVT query of the same tile; from z13, where a tile follows only
-    its own cells, also with both live writes inside the tile (its worst case);
+    its own cells, also with both live writes inside the tile (its worst case); at raw-point zooms also the
+    app's own tile query run directly (the same bytes without the HTTP request, versions and cache);
 (c) an OGC API items page of 1,000 complaints over HTTP (first page and deep page) — references: the same page
     as a GeoJSON FeatureCollection built by one SQL statement (json_agg), as TiPg does, and TiPg itself
     (bench/tipg_ref.py: its own virtualenv under var/, made on first use; skipped with a note without network)
@@ -31,7 +32,7 @@ import pandas as pd
 from shapely.geometry import shape
 from sqlalchemy import func, select, text
 
-from aduan.db import make_engine
+from aduan.db import make_engine, plan_for_values, serial_plans
 from aduan.models import Complaint
 from aduan.settings import Settings
 from bench.common import (
@@ -50,7 +51,8 @@ from layers.emerging import emerging
 from layers.filters import LayerFilter
 from layers.hexbins import cell_polygon, full_grid, hexbins
 from layers.hotspots import PERMUTATIONS, SEED, hotspots
-from layers.mvt import BIN_MIN_ZOOM, tile_bounds
+from layers.mvt import BIN_MIN_ZOOM, RAW_MIN_ZOOM, tile_bounds
+from layers.mvt import _raw as raw_tile_query
 
 RES = 8
 
@@ -169,8 +171,9 @@ def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int, writes: Live
             tile = f"{base}/tiles/{layer}/{z}/{x}/{y}.pbf{query}"
             size = len(_get(tile))
             mine = summary(f"z{z} {layer} tile live ({size / 1024:.0f} KiB)", timed(lambda t=tile: _get(t), n, writes))
+            inside = None
             if z >= BIN_MIN_ZOOM:  # such a tile follows its own cells: its worst case is a write inside it
-                summary(f"z{z} {layer} tile live, writes in the tile", timed(
+                inside = summary(f"z{z} {layer} tile live, writes in the tile", timed(
                     lambda t=tile: _get(t), n, lambda b=tile_bounds(z, x, y): writes.write(b)))
             if layer == "complaints":
                 with eng.connect() as c:
@@ -178,6 +181,16 @@ def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int, writes: Live
                     ref = summary(f"reference plain ST_AsMVT raw points ({len(plain) / 1024:.0f} KiB)", timed(
                         lambda z=z, x=x, y=y: c.execute(_PLAIN_MVT, {"z": z, "x": x, "y": y}).scalar(), n))
                 ratio("ours live / reference", mine["p50"], ref["p50"])
+                if inside is not None:
+                    ratio("ours live, writes in the tile / reference", inside["p50"], ref["p50"])
+                if z >= RAW_MIN_ZOOM:  # the same bytes the app serves, by its own query and plan settings
+                    with eng.begin() as c:
+                        plan_for_values(c)
+                        serial_plans(c)
+                        own = raw_tile_query(flt, z, x, y)
+                        same = summary("reference: the app's own tile query, directly", timed(
+                            lambda own=own, c=c: c.execute(own).scalar(), n))
+                    ratio("ours live, writes in the tile / own query", inside["p50"], same["p50"])
         summary(f"z{z} complaints tile cached (quiet city)", timed(lambda t=tile.replace("hexbins", "complaints"):
                                                                    _get(t), n))
     eng.dispose()

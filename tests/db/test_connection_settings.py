@@ -1,5 +1,6 @@
 """How the app's statements are planned (aduan/db.py): JIT off on every connection; a plan for the values a
-statement runs with in tile and layer transactions only (the generic plan cannot see a tile's box)."""
+statement runs with in tile and layer transactions only (the generic plan cannot see a tile's box); a computed
+tile without parallel workers, and only that transaction."""
 from __future__ import annotations
 
 import datetime as dt
@@ -39,5 +40,23 @@ def test_tiles_and_count_layers_are_planned_for_their_values_until_their_transac
             cell_totals(conn, FILTER, 8)
             assert _mode(conn) == "force_custom_plan"
             conn.rollback()
+    finally:
+        eng.dispose()
+
+
+def _workers(conn) -> str:  # noqa: ANN001
+    return conn.execute(text("SELECT current_setting('max_parallel_workers_per_gather')")).scalar_one()
+
+
+def test_a_computed_tile_runs_without_parallel_workers_and_only_its_transaction(database_url):
+    eng = make_engine(database_url)
+    try:
+        with eng.connect() as conn:
+            default = _workers(conn)
+            assert default != "0"  # the server's own setting, for layers and everything else
+            cached_tile(conn, "complaints", FILTER, 14, 13_408, 8_344, 8, version="probe-workers")
+            assert _workers(conn) == "0"
+            conn.rollback()
+            assert _workers(conn) == default
     finally:
         eng.dispose()
