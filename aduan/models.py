@@ -244,6 +244,7 @@ class Complaint(Base):
               postgresql_where=text("channel_ref IS NOT NULL")),  # migration 0011
         Index("complaint_assigned_to", "assigned_to_id",
               postgresql_where=text("assigned_to_id IS NOT NULL")),  # migration 0014
+        Index("complaint_cell", "h3_cell", "created_at"),  # migration 0018: tile parts, CLUSTER
     )
 
 
