@@ -1,13 +1,13 @@
 """Several app instances behind HAProxy (issue 14), on the scratch database with about 1M demo complaints.
 
 The same load — clients submitting complaints as fast as they are answered while others refresh the public map
-(`/api/v1/map-points`) and its vector tiles (z14 complaints around the centre) — is run twice in the same process:
-against one gunicorn instance directly, then through HAProxy (deploy/haproxy.cfg, the file a city installs) over
-three instances with the same number of workers each, then once more through HAProxy with a streaming replica of
-the database's server (`pg_basebackup -R`, as docs/replicas.md makes one) named in DATABASE_REPLICA_URL, so the
-map and tile reads go to the replica while the submissions stay on the primary. Printed: sustained
-submissions/s and the map and tile p50 and p95 of each run, the transactions the replica served, and the ratios
-three-behind-HAProxy / one-direct and with-replica / without.
+(`/api/v1/map-points`) and its vector tiles (z14 complaints around the centre) — is run in the same process
+against one gunicorn instance directly (with the workers of one instance, and with those of three), then through
+HAProxy (deploy/haproxy.cfg, the file a city installs) over three instances, then once more through HAProxy with
+a streaming replica of the database's server (`pg_basebackup -R`, as docs/replicas.md makes one) named in
+DATABASE_REPLICA_URL, so the map and tile reads go to the replica while the submissions stay on the primary.
+Printed: sustained submissions/s and the map and tile p50 and p95 of each run, the transactions the replica
+served, and the ratios three-behind-HAProxy / one-direct and with-replica / without.
 
 What the ratios mean depends on the machine: on the 2-core development machine the instances share the same two
 cores (and the database's), so three instances cannot add throughput there; the run shows what the balancer costs
@@ -387,30 +387,36 @@ def main(argv: list[str] | None = None) -> None:
     cores = os.cpu_count() or 1
     print(f"database: {have:,} complaints; {cores} CPU cores shared by the app instances, HAProxy, the load "
           f"and PostgreSQL")
-    points = _points(url, 3 * args.submissions)
-    batches = [points[i * args.submissions:(i + 1) * args.submissions] for i in range(3)]
+    points = _points(url, 4 * args.submissions)
+    batches = [points[i * args.submissions:(i + 1) * args.submissions] for i in range(4)]
     tiles = _tile_urls(url)
-    with app_instances(url, 1, args.workers) as [one]:
-        _get(one.base + tiles[0])  # the same warm-up for both runs
-        say(f"1 instance directly: {args.submissions} submissions, {args.clients} clients, {args.readers} readers …")
-        direct = _report(f"1 instance, {args.workers} workers, directly", load(
-            one.base, batches[0], tiles, args.clients, args.readers, "direct"))
-    with app_instances(url, 3, args.workers) as three, haproxy([i.address for i in three], args.workers) as lb:
+    w = args.workers
+    say(f"each run: {args.submissions} submissions, {args.clients} clients, {args.readers} readers")
+    runs = {}
+    for key, per in (("direct", w), ("wide", 3 * w)):
+        with app_instances(url, 1, per) as [one]:
+            _get(one.base + tiles[0])  # the same warm-up for every run
+            say(f"1 instance with {per} workers directly …")
+            runs[key] = _report(f"1 instance, {per} workers, directly", load(
+                one.base, batches[len(runs)], tiles, args.clients, args.readers, key))
+    with app_instances(url, 3, w) as three, haproxy([i.address for i in three], w) as lb:
         _get(lb.base + tiles[0])
-        say("3 instances behind HAProxy: the same load …")
-        spread = _report(f"3 instances × {args.workers} workers behind HAProxy", load(
-            lb.base, batches[1], tiles, args.clients, args.readers, "haproxy"))
-    print("(3 behind HAProxy / 1 direct)")
-    ratio("sustained submissions/s", spread["rate"], direct["rate"])
-    ratio("map-points p95", spread["map"], direct["map"])
-    ratio("tile p95", spread["tile"], direct["tile"])
-    print(f"  note: the three instances have 3 × {args.workers} workers against {args.workers}: a gain here is "
-          "submissions no longer waiting behind slow map reads for a free worker, not more CPU")
+        say("3 instances behind HAProxy …")
+        spread = _report(f"3 instances × {w} workers behind HAProxy", load(
+            lb.base, batches[2], tiles, args.clients, args.readers, "haproxy"))
+    for key, name in (("direct", f"1 direct with {w} workers"), ("wide", f"1 direct with {3 * w} workers")):
+        print(f"(3 behind HAProxy / {name})")
+        ratio("sustained submissions/s", spread["rate"], runs[key]["rate"])
+        ratio("map-points p95", spread["map"], runs[key]["map"])
+        ratio("tile p95", spread["tile"], runs[key]["tile"])
+    print(f"  note: against {w} workers a gain is submissions no longer waiting behind slow map reads for a free "
+          f"worker, not more CPU; against one instance with the same {3 * w} workers the ratio is what the balancer "
+          "and the extra processes cost")
     if cores <= 2:
         print(f"  note: {cores} cores — the instances share the CPUs with the database and the load, so no CPU-bound "
               "scaling can show here; on separate app servers the app tier scales out.")
     if not args.no_replica:
-        _with_replica(url, args, batches[2], tiles, spread)
+        _with_replica(url, args, batches[3], tiles, spread)
 
 
 def _with_replica(url: str, args: argparse.Namespace, points: list, tiles: list[str],
