@@ -97,10 +97,20 @@ function fromCache(req, url, user) {
   });
 }
 
+/* Pages answered before the worker knew who is logged in (the first navigation after login can outrun the
+   login page's message): kept as soon as it does, so that page too can be read offline. */
+var unkept = {};
+function takeUnkept() {
+  var urls = Object.keys(unkept);
+  unkept = {};
+  return urls;
+}
+
 function networkFirst(req, url) {
   return readUser().then(function (user) {
     return fetch(req).then(function (res) {
       if (user && cacheable(res)) store(user, keyOf(url), res.clone());
+      else if (!user && req.mode === "navigate" && cacheable(res)) unkept[url.href] = true;
       return res;
     }, function (err) {
       return fromCache(req, url, user).then(function (hit) {
@@ -112,8 +122,8 @@ function networkFirst(req, url) {
   });
 }
 
-/* The page asks to keep what it was built from (its load may have happened before the worker controlled it, or
-   before the worker knew who is logged in) and the tickets it links to, so they can be read offline later. */
+/* The page asks to keep what it was built from (its first load happened before the worker controlled it) and
+   the tickets it links to, so they can be read offline later. */
 function keep(urls) {
   return readUser().then(function (user) {
     return Promise.all(urls.map(function (u) {
@@ -145,8 +155,11 @@ self.addEventListener("activate", function (e) {
 
 self.addEventListener("message", function (e) {
   var m = e.data || {}, done;
-  if (m.type === "user") done = setUser(m.user).then(function () { return keep(m.keep || []); });
-  else if (m.type === "logout") done = setUser("").then(function () { return serial(function () { return dropUserCaches(null); }); });
+  if (m.type === "user") done = setUser(m.user).then(function () { return keep((m.keep || []).concat(takeUnkept())); });
+  else if (m.type === "logout") {
+    unkept = {};
+    done = setUser("").then(function () { return serial(function () { return dropUserCaches(null); }); });
+  }
   if (done) e.waitUntil(done.then(function () {
     if (e.ports && e.ports[0]) e.ports[0].postMessage({done: m.type});
   }));

@@ -79,12 +79,11 @@
 
   function startWorker(url) {
     if (!("serviceWorker" in navigator) || !url) return;
+    var wasControlled = !!navigator.serviceWorker.controller;
     navigator.serviceWorker.register(url, {scope: "/field/"}).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      /* Always this page's own parts: a page the worker fetched before it knew the user (the first navigation
-         after login can outrun the login page's message) was not kept; what is kept already costs a lookup. */
-      var keep = pageParts().concat(navigator.onLine ? ticketLinks() : []);
+      var keep = (wasControlled ? [] : pageParts()).concat(navigator.onLine ? ticketLinks() : []);
       reg.active.postMessage({type: "user", user: user, keep: keep});
     }).catch(function () {});
   }

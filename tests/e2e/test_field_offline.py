@@ -105,6 +105,25 @@ def test_an_offline_resolution_with_photo_waits_on_the_phone_and_arrives_when_on
     assert page.external_requests == []
 
 
+def test_a_page_fetched_before_the_worker_knew_the_officer_is_kept_once_it_does(live_server, page, codes):
+    """The first navigation after login can reach the worker before the login page has told it who is logged in
+    (a CI run saw it): that page is answered without being kept, and kept once the worker learns the user, so
+    it still opens offline."""
+    _login(page, live_server)
+    page.goto(f"{live_server}/field/sekitar")
+    _controlled(page)
+    page.evaluate("""new Promise(ok => { const ch = new MessageChannel(); ch.port1.onmessage = () => ok();
+        navigator.serviceWorker.controller.postMessage({type: 'user', user: ''}, [ch.port2]); })""")  # forgets
+    page.goto(f"{live_server}/field/aduan/{codes[1]}")  # fetched through the worker while it knows nobody
+    page.wait_for_selector("#update-form")
+    _wait(page, f"caches.keys().then(ks => Promise.all(ks.filter(k => k.startsWith('peta-user-')).map(k => "
+                f"caches.open(k).then(c => c.match(location.href))))).then(hits => hits.some(Boolean))")
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#update-form")
+    assert codes[1] in page.content()
+
+
 def test_a_stale_offline_update_becomes_a_conflict_that_keeps_the_officers_text(live_server, page, engine, codes):
     """Someone changes the ticket while the officer is offline: the 409 is shown with their text and a link to
     the ticket's latest state, where the text is back in the form; nothing was applied."""
