@@ -117,6 +117,12 @@ def _primary_position(primary: Engine) -> str | None:
         return None
 
 
+def replica_lag_s(replica: Engine, primary: Engine) -> float:
+    """Seconds `replica` is behind `primary` as the app judges it (0: it has replayed all the primary has
+    written; inf: unreachable) — for tools that wait for a new replica to catch up."""
+    return _lag_s(replica, _primary_position(primary))
+
+
 def _lag_s(replica: Engine, primary_position: str | None) -> float:
     try:
         with replica.connect() as conn:

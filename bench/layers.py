@@ -51,8 +51,7 @@ from layers.emerging import emerging
 from layers.filters import LayerFilter
 from layers.hexbins import cell_polygon, full_grid, hexbins
 from layers.hotspots import PERMUTATIONS, SEED, hotspots
-from layers.mvt import BIN_MIN_ZOOM, RAW_MIN_ZOOM, tile_bounds
-from layers.mvt import _raw as raw_tile_query
+from layers.mvt import BIN_MIN_ZOOM, RAW_MIN_ZOOM, raw_points, tile_bounds
 
 RES = 8
 
@@ -187,7 +186,7 @@ def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int, writes: Live
                     with eng.begin() as c:
                         plan_for_values(c)
                         serial_plans(c)
-                        own = raw_tile_query(flt, z, x, y)
+                        own = raw_points(flt, z, x, y)
                         same = summary("reference: the app's own tile query, directly", timed(
                             lambda own=own, c=c: c.execute(own).scalar(), n))
                     ratio("ours live, writes in the tile / own query", inside["p50"], same["p50"])

@@ -83,7 +83,11 @@ def base_backup_replica(primary_port: int, root: Path, host: str = "127.0.0.1", 
               else None)
     with open(replica.data / "postgresql.conf", "a") as conf:  # the copied file names the primary's port, socket
         conf.write(f"port = {replica.port}\nunix_socket_directories = '{root}'\n")
-    replica.start()
+    try:
+        replica.start()
+    except subprocess.CalledProcessError:
+        replica.stop("immediate")  # pg_ctl gave up waiting: a postmaster may still be coming up
+        raise
     return replica
 
 

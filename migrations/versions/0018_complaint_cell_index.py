@@ -19,8 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("complaint_cell", "complaint", ["h3_cell", "created_at"])
+    with op.get_context().autocommit_block():  # built beside the running city: submissions are not blocked
+        op.create_index("complaint_cell", "complaint", ["h3_cell", "created_at"], postgresql_concurrently=True)
 
 
 def downgrade() -> None:
-    op.drop_index("complaint_cell", "complaint")
+    with op.get_context().autocommit_block():
+        op.drop_index("complaint_cell", "complaint", postgresql_concurrently=True)

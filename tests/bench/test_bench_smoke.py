@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import make_url
 
 from aduan.schema import drop_database
+from tests.pgkit import temporary_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = {
@@ -37,18 +38,29 @@ def bench_url(database_url: str):
                   .render_as_string(hide_password=False))
 
 
+def _run(module: str, url: str) -> subprocess.CompletedProcess:
+    env = os.environ | {"BENCH_DATABASE_URL": url, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "-m", module, *SMALL[module]], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
 @pytest.mark.parametrize("module", list(SMALL))
 def test_benchmark_runs_at_tiny_size(module, bench_url):
-    """The benchmark runs to the end and prints medians and same-run ratios."""
-    env = os.environ | {"BENCH_DATABASE_URL": bench_url, "DATABASE_URL": bench_url}
-    proc = subprocess.run([sys.executable, "-m", module, *SMALL[module]], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    """The benchmark runs to the end and prints medians and same-run ratios. The cluster benchmark makes a
+    replica of the whole server its database is on, so it gets a server of its own: not a copy of the shared
+    test server and whatever benchmark databases a developer keeps there."""
+    if module == "bench.cluster":
+        with temporary_cluster() as server:
+            proc = _run(module, server.url("peta_aduan_benchsmoke"))
+    else:
+        proc = _run(module, bench_url)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"p50 +[\d.]+ (ms|s)", proc.stdout), proc.stdout
     assert re.search(r"[\d.]+×", proc.stdout), proc.stdout
-    if module == "bench.cluster":  # the run with a streaming replica happened, and the replica took reads
-        served = re.search(r"transactions served: replica / primary +(\d+) / (\d+)", proc.stdout)
-        assert served and int(served[1]) > 0, proc.stdout
+    if module == "bench.cluster":  # the run with a streaming replica happened, and the replica served the map
+        scans = re.search(r"complaint-table scans: replica / primary +(\d+) / \d+ +\(map-points reads (\d+)\)",
+                          proc.stdout)
+        assert scans and int(scans[1]) >= int(scans[2]) >= 1, proc.stdout
 
 
 def test_make_bench_runs_every_module():

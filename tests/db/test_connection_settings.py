@@ -52,8 +52,9 @@ def test_a_computed_tile_runs_without_parallel_workers_and_only_its_transaction(
     eng = make_engine(database_url)
     try:
         with eng.connect() as conn:
+            conn.execute(text("SET max_parallel_workers_per_gather = 2"))  # as a server may have it
+            conn.commit()
             default = _workers(conn)
-            assert default != "0"  # the server's own setting, for layers and everything else
             cached_tile(conn, "complaints", FILTER, 14, 13_408, 8_344, 8, version="probe-workers")
             assert _workers(conn) == "0"
             conn.rollback()

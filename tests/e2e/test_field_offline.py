@@ -116,8 +116,8 @@ def test_a_page_fetched_before_the_worker_knew_the_officer_is_kept_once_it_does(
         navigator.serviceWorker.controller.postMessage({type: 'user', user: ''}, [ch.port2]); })""")  # forgets
     page.goto(f"{live_server}/field/aduan/{codes[1]}")  # fetched through the worker while it knows nobody
     page.wait_for_selector("#update-form")
-    _wait(page, f"caches.keys().then(ks => Promise.all(ks.filter(k => k.startsWith('peta-user-')).map(k => "
-                f"caches.open(k).then(c => c.match(location.href))))).then(hits => hits.some(Boolean))")
+    _wait(page, "caches.keys().then(ks => Promise.all(ks.filter(k => k.startsWith('peta-user-')).map(k => "
+                "caches.open(k).then(c => c.match(location.href))))).then(hits => hits.some(Boolean))")
     page.context.set_offline(True)
     page.reload()
     page.wait_for_selector("#update-form")
