@@ -213,9 +213,10 @@ def map_points(args: dict):
     """Non-confidential complaints as GeoJSON for the public map."""
     with read_engine().connect() as conn:
         rows = public.map_points(conn, status=args.get("status"))
+    zone = schemas.city_zone()
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
                  "properties": {k: r[k] for k in ("tracking_code", "status", "category", "name_id", "name_en")}
-                 | {"created_at": schemas.city_iso(r["created_at"])}} for r in rows]
+                 | {"created_at": schemas.city_iso(r["created_at"], zone)}} for r in rows]
     return _geojson({"type": "FeatureCollection", "features": features}, "public, max-age=60")
 
 
