@@ -83,10 +83,12 @@ def free_port() -> int:
 @contextmanager
 def served_app(url: str, workers: int = 2) -> Iterator[str]:
     """The app under gunicorn on a free localhost port; stopped afterwards. Every request comes from one address,
-    so the submission flood limit (meant for the internet) is off for the benchmark's own instance."""
+    so the submission flood limit (meant for the internet) is off for the benchmark's own instance; its access
+    log is dropped (the results are on stdout)."""
     port = free_port()
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers), "--log-level", "warning", "app:create_app()"],
+                             "--workers", str(workers), "--log-level", "warning", "--access-logfile", os.devnull,
+                             "app:create_app()"],
                             env=os.environ | {"DATABASE_URL": url, "SECRET_KEY": "bench", "PETA_SUBMIT_LIMIT": "0"},
                             cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
