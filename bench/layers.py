@@ -32,7 +32,7 @@ import pandas as pd
 from shapely.geometry import shape
 from sqlalchemy import func, select, text
 
-from aduan.db import make_engine, plan_for_values, serial_plans
+from aduan.db import make_engine
 from aduan.models import Complaint
 from aduan.settings import Settings
 from bench.common import (
@@ -51,7 +51,7 @@ from layers.emerging import emerging
 from layers.filters import LayerFilter
 from layers.hexbins import cell_polygon, full_grid, hexbins
 from layers.hotspots import PERMUTATIONS, SEED, hotspots
-from layers.mvt import BIN_MIN_ZOOM, RAW_MIN_ZOOM, raw_points, tile_bounds
+from layers.mvt import BIN_MIN_ZOOM, RAW_MIN_ZOOM, complaints_tile, tile_bounds
 
 RES = 8
 
@@ -183,13 +183,10 @@ def bench_tiles(url: str, base: str, flt: LayerFilter, repeat: int, writes: Live
                 ratio("ours live / reference", mine["p50"], ref["p50"])
                 if inside is not None:
                     ratio("ours live, writes in the tile / reference", inside["p50"], ref["p50"])
-                if z >= RAW_MIN_ZOOM:  # the same bytes the app serves, by its own query and plan settings
+                if z >= RAW_MIN_ZOOM:  # the same bytes the app serves, computed by its own function directly
                     with eng.begin() as c:
-                        plan_for_values(c)
-                        serial_plans(c)
-                        own = raw_points(flt, z, x, y)
                         same = summary("reference: the app's own tile query, directly", timed(
-                            lambda own=own, c=c: c.execute(own).scalar(), n))
+                            lambda c=c, z=z, x=x, y=y: complaints_tile(c, flt, z, x, y, RES), n))
                     ratio("ours live, writes in the tile / own query", inside["p50"], same["p50"])
         summary(f"z{z} complaints tile cached (quiet city)", timed(lambda t=tile.replace("hexbins", "complaints"):
                                                                    _get(t), n))

@@ -80,7 +80,7 @@ def _in_tile(c, z: int, x: int, y: int, margin: float = 0.0) -> ColumnElement[bo
     return c.c.geom.op("&&")(func.ST_Transform(envelope, 4326))
 
 
-def raw_points(flt: LayerFilter, z: int, x: int, y: int) -> Select:
+def _raw(flt: LayerFilter, z: int, x: int, y: int) -> Select:
     """One point per public complaint with a few public fields (the point layer's properties)."""
     c, cat = Complaint.__table__, Category.__table__
     envelope = func.ST_TileEnvelope(z, x, y)
@@ -187,7 +187,7 @@ def complaints_tile(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, 
         return _cell_points(conn, totals, z, x, y)
     if z < RAW_MIN_ZOOM:
         return _binned(conn, flt, z, x, y, res)
-    return bytes(conn.execute(raw_points(flt, z, x, y)).scalar() or b"")
+    return bytes(conn.execute(_raw(flt, z, x, y)).scalar() or b"")
 
 
 def hexbins_tile(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int, res: int) -> bytes:
