@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, func, insert
+from sqlalchemy import Connection, Float, bindparam, func, insert
 
 from aduan.models import Attachment, ComplaintEvent
 from aduan.photos import ProcessedPhoto
@@ -21,11 +21,16 @@ def add_event(conn: Connection, complaint_id: int, kind: str, *, at: dt.datetime
               actor_user_id: int | None = None, actor_label: str | None = None,
               position: tuple[float, float] | None = None, data: dict | None = None) -> int:
     """Append one event (kind: created, status, note, reroute, support, duplicate); returns its id."""
-    geom = None if position is None else func.ST_SetSRID(func.ST_MakePoint(*position), 4326)
-    return conn.execute(insert(EVENT).values(
+    lon, lat = position or (None, None)  # no position: ST_MakePoint(NULL, NULL) is NULL
+    return conn.execute(_INSERT_EVENT, dict(
         complaint_id=complaint_id, kind=kind, from_status=from_status, to_status=to_status,
-        actor_user_id=actor_user_id, actor_label=actor_label, note=note, public=public, geom=geom,
-        data=data or {}, created_at=at).returning(EVENT.c.id)).scalar_one()
+        actor_user_id=actor_user_id, actor_label=actor_label, note=note, public=public, lon=lon, lat=lat,
+        data=data or {}, created_at=at)).scalar_one()
+
+
+# Built once (every step of every ticket writes one); the values are all bound.
+_INSERT_EVENT = insert(EVENT).values(geom=func.ST_SetSRID(func.ST_MakePoint(
+    bindparam("lon", type_=Float), bindparam("lat", type_=Float)), 4326)).returning(EVENT.c.id)
 
 
 def add_photo(conn: Connection, complaint_id: int, event_id: int, photo: ProcessedPhoto, *, role: str,

@@ -170,11 +170,11 @@ def test_large_answers_are_gzipped_for_clients_that_accept_it(officer, engine, s
 
 def _plan(conn, settings, query: NearbyQuery) -> str:
     user = StaffUser(1, "x@t.test", None, "officer", 1, "PUPR")
-    stmt = knn_statement(query, user, settings, dt.datetime.now(dt.UTC))
-    compiled = stmt.compile(conn, compile_kwargs={"render_postcompile": True})
+    stmt, values = knn_statement(query, user, settings, dt.datetime.now(dt.UTC))
+    state = stmt.compile(conn).construct_expanded_state(values)
     for name in KNN_ONLY_SETTINGS:  # as find_nearby runs it
         conn.execute(text(f"SET LOCAL {name} = off"))
-    return "\n".join(conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars())
+    return "\n".join(conn.exec_driver_sql("EXPLAIN " + state.statement, state.parameters).scalars())
 
 
 def test_open_tickets_query_walks_the_partial_knn_index(conn, settings):
