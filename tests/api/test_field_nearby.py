@@ -217,3 +217,19 @@ def test_find_nearby_restores_the_planner_settings(conn, settings):
     before = [conn.execute(text(f"SHOW {name}")).scalar() for name in KNN_ONLY_SETTINGS]
     find_nearby(conn, settings, user, NearbyQuery(*HERE), dt.datetime.now(dt.UTC))
     assert [conn.execute(text(f"SHOW {name}")).scalar() for name in KNN_ONLY_SETTINGS] == before == ["on", "on"]
+
+
+def test_the_kept_statement_takes_each_users_own_values(engine, settings):
+    """The KNN statement is built once per filter shape and kept: a second officer of another SKPD, asking the
+    same way right after the first, sees their own private ticket and not the first officer's."""
+    codes = make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "PUPR rahasia", FRESH, "new"),
+                                            (HERE[0], HERE[1], "sampah", "DLH rahasia", FRESH, "new")])
+    with engine.begin() as c:
+        c.execute(text("UPDATE complaint SET public = false"))
+        ids = dict(c.execute(text("SELECT code, id FROM skpd WHERE code IN ('PUPR', 'DLH')")).all())
+        seen = {}
+        for skpd in ("PUPR", "DLH", "PUPR"):
+            user = StaffUser(1, "x@t.test", None, "officer", ids[skpd], skpd)
+            rows = find_nearby(c, settings, user, NearbyQuery(*HERE, status="all"), dt.datetime.now(dt.UTC))
+            seen.setdefault(skpd, []).append([r["tracking_code"] for r in rows])
+    assert seen == {"PUPR": [[codes[0]], [codes[0]]], "DLH": [[codes[1]]]}
