@@ -219,7 +219,7 @@ def test_find_nearby_restores_the_planner_settings(conn, settings):
     assert [conn.execute(text(f"SHOW {name}")).scalar() for name in KNN_ONLY_SETTINGS] == before == ["on", "on"]
 
 
-def test_the_kept_statement_takes_each_users_own_values(engine, settings):
+def test_the_kept_statement_takes_each_users_own_values(app, engine, settings):
     """The KNN statement is built once per filter shape and kept: a second officer of another SKPD, asking the
     same way right after the first, sees their own private ticket and not the first officer's."""
     codes = make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "PUPR rahasia", FRESH, "new"),
