@@ -7,7 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, text
 
 from aduan import passwords
 from aduan.errors import Conflict, DomainError, NotFound
@@ -34,6 +34,7 @@ SELECT u.id, u.email, u.name, u.role, u.skpd_id, s.code AS skpd_code, u.password
 """
 _BY_EMAIL = text(_SELECT + " WHERE lower(u.email) = lower(:email)")
 _BY_ID = text(_SELECT + " WHERE u.id = :id")
+_BY_SESSION = text(_SELECT + " JOIN staff_session ss ON ss.user_id = u.id WHERE u.id = :id AND ss.id = :sid")
 
 
 def _account(row) -> Account:
@@ -119,12 +120,13 @@ def open_session(conn: Connection, user_id: int, max_age_h: int) -> str:
     return token
 
 
-def session_alive(conn: Connection, token: str | None, user_id: int) -> bool:
-    """Whether the cookie's session still exists on the server for this user."""
+def session_account(conn: Connection, user_id: int, token: str | None) -> Account | None:
+    """The account behind a cookie whose server-side session still exists, or None (account or session gone).
+    One query: every staff request asks it."""
     if not token:
-        return False
-    return conn.execute(select(SESSION.c.id).where(SESSION.c.id == _session_id(token),
-                                                   SESSION.c.user_id == user_id)).first() is not None
+        return None
+    row = conn.execute(_BY_SESSION, {"id": user_id, "sid": _session_id(token)}).first()
+    return _account(row) if row else None
 
 
 def close_session(conn: Connection, token: str | None) -> None:

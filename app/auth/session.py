@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
-from aduan.accounts import Account, close_session, load_account, open_session, session_alive
+from aduan.accounts import Account, close_session, open_session, session_account
 from aduan.errors import Forbidden, SessionExpired, Unauthorized
 from aduan.permissions import StaffUser
 from app import current_settings
@@ -94,10 +94,9 @@ def _load() -> tuple[StaffUser | None, str]:
     too_old = now - float(session.get("iat", 0)) > settings.session_max_hours * 3600
     idle = now - float(session.get("seen", 0)) > settings.session_idle_minutes * 60
     conn = get_session().connection()
-    account = None if (too_old or idle) else load_account(conn, int(uid))
+    account = None if (too_old or idle) else session_account(conn, int(uid), session.get("sid"))
     if account is None or not account.active or not hmac.compare_digest(
-            session.get("pwf", ""), _fingerprint(account.password_hash)) or not session_alive(
-            conn, session.get("sid"), account.user.id):
+            session.get("pwf", ""), _fingerprint(account.password_hash)):
         session.clear()
         return None, "expired"
     if now - float(session["seen"]) > 60:
