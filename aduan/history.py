@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, Float, bindparam, func, insert
+from sqlalchemy import Connection, insert
 
 from aduan.models import Attachment, ComplaintEvent
 from aduan.photos import ProcessedPhoto
+from geo.points import bound_point
 
 EVENT = ComplaintEvent.__table__
 PHOTO = Attachment.__table__
@@ -29,8 +30,7 @@ def add_event(conn: Connection, complaint_id: int, kind: str, *, at: dt.datetime
 
 
 # Built once (every step of every ticket writes one); the values are all bound.
-_INSERT_EVENT = insert(EVENT).values(geom=func.ST_SetSRID(func.ST_MakePoint(
-    bindparam("lon", type_=Float), bindparam("lat", type_=Float)), 4326)).returning(EVENT.c.id)
+_INSERT_EVENT = insert(EVENT).values(geom=bound_point()).returning(EVENT.c.id)
 
 
 def add_photo(conn: Connection, complaint_id: int, event_id: int, photo: ProcessedPhoto, *, role: str,

@@ -20,6 +20,7 @@ from aduan.permissions import StaffUser, can_change
 from aduan.settings import Settings
 from aduan.sla import next_due, sla_of
 from aduan.statuses import OPEN_STATUSES, STATUSES, label, open_condition
+from geo.points import bound_point
 from geo.routing import check_in_city
 
 RADIUS_DEFAULT, RADIUS_MAX = 1000, 10_000
@@ -58,8 +59,7 @@ def _knn_template(see_all: bool, by_skpd: bool, by_category: bool, status: str, 
                   srid: int) -> Select:
     """The walk over complaint alone in distance order, then names joined to its n rows (values bound)."""
     c, cat, s = Complaint.__table__, Category.__table__, Skpd.__table__
-    point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon", type_=Float), bindparam("lat", type_=Float)), 4326)
-    here = select(func.ST_Transform(point, srid).label("g")).subquery("p")
+    here = select(func.ST_Transform(bound_point(), srid).label("g")).subquery("p")
     distance = c.c.geom_m.op("<->", return_type=Float)(here.c.g)
     where = [func.ST_DWithin(c.c.geom_m, here.c.g, bindparam("radius_m", type_=Float))]
     if not see_all:  # what the user may see: other SKPDs' tickets only when public
