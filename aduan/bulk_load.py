@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from aduan import partitions
 from aduan.channels import CHANNELS
 from aduan.clocks import WorkCalendar
+from aduan.partitions import ID_MONTH, PARENTS, month_after, partition_name
 from aduan.settings import Settings
 from aduan.statuses import NOT_A_PROBLEM, STATUSES
 from aduan.text import FALSE_WORDS, MAX_DESCRIPTION, TRUE_WORDS, UNSTORABLE
@@ -59,25 +61,51 @@ def load_complaints(conn: Connection, frame: pd.DataFrame, *, settings: Settings
     _add_clocks_and_codes(clean, categories, WorkCalendar.from_connection(conn, settings.timezone),
                           settings.city_prefix, settings.timezone, settings.h3_resolution)
     clean = clean.sort_values("created_at", kind="stable")
-    clean["id"] = conn.execute(_RESERVE_IDS, {"n": len(clean)}).scalars().all()
+    clean["id"] = clean["month"].to_numpy(np.int64) * ID_MONTH + np.asarray(
+        conn.execute(_RESERVE_IDS, {"n": len(clean)}).scalars().all(), dtype=np.int64)
     _copy_staging(conn, clean)
     _redraw_code_collisions(conn, settings.city_prefix, settings.timezone)
     say("staged", len(clean), len(clean))
-    chunks = _id_ranges(clean["id"].to_numpy(), chunk_size)
-    _route_staging(conn, settings, chunks, say, len(clean))
+    _route_staging(conn, settings, _id_ranges(clean["id"].to_numpy(), chunk_size), say, len(clean))
     outside = conn.execute(text("SELECT s.row_no FROM staging_routed r JOIN staging_complaint s ON s.id = r.key "
                                 "WHERE r.kelurahan_id IS NULL")).scalars().all()
     report.refused += [(int(r), f"outside {settings.city_name} (> {settings.snap_tolerance_m:.0f} m)")
                        for r in outside]
-    for lo, hi in chunks:
-        report.loaded += conn.execute(_INSERT_COMPLAINTS, {"lo": lo, "hi": hi}).rowcount
-        conn.execute(_INSERT_EVENTS, {"lo": lo, "hi": hi, "not_a_problem": list(NOT_A_PROBLEM)})
-        say("inserted", report.loaded, len(clean) - len(outside))
+    report.loaded = _insert_by_month(conn, sorted(set(clean["month"].tolist())), say, len(clean) - len(outside))
     report.flags.update(dict(conn.execute(text(
         "SELECT f, count(*) FROM staging_routed, unnest(flags) f GROUP BY f")).all()))
     conn.execute(text("DROP TABLE staging_routed; DROP TABLE staging_complaint"))
     say("loaded", report.loaded, len(frame))
     return report
+
+
+def _insert_by_month(conn: Connection, months: list[int], say: Progress, total: int) -> int:
+    """Each month's complaints and history: into its partition where the month has one (the insert's keys,
+    triggers and counts as for any write), else into a new table that becomes the month's partition at the end.
+
+    A month that arrives whole (a history import before go-live: all of them) is filled without per-row key
+    checks or index inserts, indexed in one sorted build per index, then attached, which checks its keys in one
+    join each; its counts are recounted from it. The attaching comes last because it stops the city's writers
+    (not its readers) until the import commits."""
+    have = set(partitions.month_keys(conn))
+    new = [m for m in months if m not in have and partitions.detached_month(conn, m)]
+    loaded = 0
+    for month in months:
+        span = {"lo": month * ID_MONTH, "hi": month_after(month) * ID_MONTH, "not_a_problem": list(NOT_A_PROBLEM)}
+        into = {p: _quoted(conn, partition_name(p, month) if month in new else p) for p in PARENTS}
+        loaded += conn.execute(text(_INSERT_COMPLAINTS.format(into=into["complaint"])), span).rowcount
+        conn.execute(text(_INSERT_EVENTS.format(into=into["complaint_event"])), span)
+        say("inserted", loaded, total)
+    for i, month in enumerate(new, 1):
+        partitions.index_month(conn, month)
+        say("indexed", i, len(new))
+    for month in new:
+        partitions.attach_month(conn, month)
+    return loaded
+
+
+def _quoted(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
 
 
 def _refuse(report: LoadReport, frame: pd.DataFrame, bad: pd.Series, reason: str) -> pd.DataFrame:
@@ -177,8 +205,8 @@ def _add_clocks_and_codes(f: pd.DataFrame, categories: pd.DataFrame, cal: WorkCa
     f["followup_due_at"] = cal.due_at_many(f["created_at"], cats["followup_days"].to_numpy())
     f["handling_due_at"] = cal.due_at_many(f["created_at"], cats["handling_days"].to_numpy())
     local = f["created_at"].dt.tz_convert(tz)
-    month = (local.dt.year % 100 * 100 + local.dt.month).to_numpy()
-    names, at = np.unique(month, return_inverse=True)  # a few hundred months: format those, not every row
+    f["month"] = (local.dt.year * 100 + local.dt.month).to_numpy()  # its partition and the month in its id
+    names, at = np.unique(f["month"].to_numpy() % 10000, return_inverse=True)  # a few hundred: format those only
     yymm = np.array([f"{m:04d}" for m in names])[at]
     codes = tracking_codes(prefix, yymm)
     dup = pd.Series(codes).duplicated().to_numpy()
@@ -259,9 +287,10 @@ SELECT r.*
  CROSS JOIN LATERAL peta_route_many(a.k, a.g, a.c, :tol, :nb) r
 """)
 
-# Only a fixed SQL fragment is formatted in (the routing record); values are always bound.
-_INSERT_COMPLAINTS = text("""
-INSERT INTO complaint (id, tracking_code, category_id, description, geom, channel, status, public, anonymous,
+# Only fixed SQL is formatted in (the routing record; the target table, a quoted partition name); values are
+# always bound.
+_INSERT_COMPLAINTS = """
+INSERT INTO {into} (id, tracking_code, category_id, description, geom, channel, status, public, anonymous,
                        generation_id, kelurahan_id, kecamatan_id, service_area_id, skpd_id, routing, routing_flags,
                        created_at, updated_at, followup_due_at, handling_due_at, followed_up_at, resolved_at,
                        closed_at, external_id, h3_cell)
@@ -279,12 +308,12 @@ SELECT s.id, s.tracking_code, s.category_id, s.description, ST_SetSRID(ST_MakePo
   LEFT JOIN kecamatan kc ON kc.id = r.kecamatan_id
   LEFT JOIN service_area sa ON sa.id = r.service_area_id
  WHERE s.id >= :lo AND s.id < :hi
-""".format(routing_record=ROUTING_RECORD_SQL))  # noqa: UP032
+""".replace("{routing_record}", ROUTING_RECORD_SQL)
 
 # History as the old system would have written it: intake, follow-up, resolution, closing; in time order, so
 # the event indexes are appended to rather than written all over.
-_INSERT_EVENTS = text("""
-INSERT INTO complaint_event (complaint_id, kind, from_status, to_status, actor_label, note, public, created_at)
+_INSERT_EVENTS = """
+INSERT INTO {into} (complaint_id, kind, from_status, to_status, actor_label, note, public, created_at)
 SELECT s.id, e.kind, e.from_status, e.to_status, 'impor / import', e.note, true, e.at
   FROM staging_complaint s
   JOIN staging_routed r ON r.key = s.id
@@ -298,4 +327,4 @@ SELECT s.id, e.kind, e.from_status, e.to_status, 'impor / import', e.note, true,
  ) AS e(step, kind, from_status, to_status, note, at)
  WHERE s.id >= :lo AND s.id < :hi AND r.kelurahan_id IS NOT NULL AND e.at IS NOT NULL
  ORDER BY e.at, s.id, e.step
-""")
+"""

@@ -15,16 +15,17 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aduan import history, notifications
+from aduan import history, notifications, partitions
 from aduan.channels import CHANNELS, DESK_CHANNELS, channel_name
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError, NotFound
-from aduan.models import Category, Complaint, Reporter, Skpd, User
+from aduan.models import Category, Complaint, ComplaintKey, Reporter, Skpd, User
 from aduan.photos import ProcessedPhoto, process_photos
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
@@ -161,15 +162,21 @@ def submit(session: Session, sub: Submission, settings: Settings) -> SubmitResul
     photos = process_photos(sub.photos, settings.max_upload_bytes)
     decision = route_point(session.connection(), *point, category.id, city_name=settings.city_name,
                            tolerance_m=settings.snap_tolerance_m, near_border_m=settings.near_border_m)
+    entered = dt.datetime.now(dt.UTC)
+    store = lambda: _store(session.connection(), sub, point, category, description, accuracy,  # noqa: E731
+                           decision, photos, settings, entered)
     try:
-        stored = _store(session.connection(), sub, point, category, description, accuracy, decision, photos, settings)
+        stored = store()
         session.commit()
-    except IntegrityError:
+    except IntegrityError as err:
         session.rollback()
-        if (again := _existing(session, sub)) is not None:
+        if partitions.is_missing_partition(err):  # a month no one made yet (a desk entry dated long ago)
+            partitions.ensure_months(session.connection(), [_month(sub, entered, settings)])
+            session.commit()
+        elif (again := _existing(session, sub)) is not None:
             return again
-        # a tracking-code collision (≈1 in 10⁹): one retry with a fresh code
-        stored = _store(session.connection(), sub, point, category, description, accuracy, decision, photos, settings)
+        # else a tracking-code collision (≈1 in 10⁹): one retry with a fresh code
+        stored = store()
         session.commit()
     complaint_id, code, handling_due_at = stored
     return SubmitResult(complaint_id, code, decision.as_record(), True, decision.skpd_name, handling_due_at)
@@ -185,15 +192,26 @@ def scoped_key(scope: str, key: object) -> str | None:
     return stored if len(stored) <= 100 else f"{scope}:#{hashlib.sha256(cleaned.encode()).hexdigest()}"[:100]
 
 
+def _keys(sub: Submission) -> list[dict[str, str]]:
+    """The keys naming this submission's ticket for good (complaint_key): its idempotency key, its channel
+    reference; in that order of precedence."""
+    keys = [{"kind": "idempotency", "key": sub.idempotency_key}] if sub.idempotency_key else []
+    return keys + ([{"kind": "channel", "key": f"{sub.channel}:{sub.channel_ref}"}] if sub.channel_ref else [])
+
+
 def _existing(session: Session, sub: Submission) -> SubmitResult | None:
     """The ticket this submission already made: by its idempotency key, or by its channel reference."""
-    if sub.idempotency_key:
-        found = _first(session, Complaint.idempotency_key == sub.idempotency_key)
+    for key in _keys(sub):
+        found = _first(session, Complaint.id == select(ComplaintKey.complaint_id).where(
+            ComplaintKey.kind == key["kind"], ComplaintKey.key == key["key"]).scalar_subquery())
         if found is not None:
             return found
-    if sub.channel_ref:
-        return _first(session, Complaint.channel == sub.channel, Complaint.channel_ref == sub.channel_ref)
     return None
+
+
+def _month(sub: Submission, entered: dt.datetime, settings: Settings) -> int:
+    """The city-time month the ticket is dated in: its partition, the month in its id and tracking code."""
+    return partitions.month_key((sub.received_at or entered).astimezone(ZoneInfo(settings.timezone)))
 
 
 def _first(session: Session, *where: object) -> SubmitResult | None:
@@ -210,12 +228,11 @@ def _first(session: Session, *where: object) -> SubmitResult | None:
 
 def _store(conn: Connection, sub: Submission, point: tuple[float, float], category: Row, description: str,
            accuracy: float | None, decision: RoutingDecision, photos: list[ProcessedPhoto],
-           settings: Settings) -> tuple[int, str, dt.datetime]:
-    """Reporter (unless anonymous), complaint with its routing and clocks, the first event, the photos.
+           settings: Settings, entered: dt.datetime) -> tuple[int, str, dt.datetime]:
+    """Reporter (unless anonymous), complaint with its routing and clocks, its keys, the first event, the photos.
 
     A desk entry's complaint is dated when it was received (its clocks and every statistic start then); its
     first event is dated when it was entered, by the clerk."""
-    entered = dt.datetime.now(dt.UTC)
     now = sub.received_at or entered
     cal = WorkCalendar.from_connection(conn, settings.timezone)
     anonymous = sub.anonymous or category.confidential or not (sub.name or sub.phone or sub.email)
@@ -226,7 +243,8 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
     code = tracking_code(settings.city_prefix, now.astimezone(cal.tz))
     handling_due_at = cal.due_at(now, category.handling_days)
     complaint_id = conn.execute(_INSERT_COMPLAINT, dict(
-        lon=point[0], lat=point[1], tracking_code=code, category_id=category.id, description=description,
+        month=_month(sub, entered, settings), lon=point[0], lat=point[1], tracking_code=code,
+        category_id=category.id, description=description,
         address=clean_text(sub.address, 500), h3_cell=cell_of(*point, settings.h3_resolution),
         accuracy_m=accuracy, channel=sub.channel,
         status="new", public=not category.confidential, anonymous=anonymous, reporter_id=reporter_id,
@@ -234,9 +252,11 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
         kecamatan_id=decision.kecamatan_id, service_area_id=decision.service_area_id, skpd_id=decision.skpd_id,
         routing=decision.as_record(), routing_flags=decision.flags, created_at=now, updated_at=now,
         followup_due_at=cal.due_at(now, category.followup_days),
-        handling_due_at=handling_due_at, idempotency_key=sub.idempotency_key,
+        handling_due_at=handling_due_at,
         attributes=sub.attributes or None, channel_ref=sub.channel_ref, received_at=sub.received_at,
         entered_by_id=sub.entered_by_id)).scalar_one()
+    if keys := _keys(sub):  # a second ticket with one of these keys fails here: the caller returns the first
+        conn.execute(insert(ComplaintKey.__table__), [{**k, "complaint_id": complaint_id} for k in keys])
     via = f"{channel_name(sub.channel)} / {channel_name(sub.channel, 'en')}"
     event_id = history.add_event(
         conn, complaint_id, "created", at=entered, to_status="new", actor_user_id=sub.entered_by_id,
@@ -253,8 +273,10 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
     return complaint_id, code, handling_due_at
 
 
-# Built once: constructing a 30-column INSERT per submission cost ~1 ms of Python; the values are all bound.
-_INSERT_COMPLAINT = insert(Complaint.__table__).values(geom=bound_point()).returning(Complaint.id)
+# Built once: constructing a 30-column INSERT per submission cost ~1 ms of Python; the values are all bound. The
+# id carries the ticket's month (aduan/partitions.py).
+_INSERT_COMPLAINT = insert(Complaint.__table__).values(
+    id=func.peta_next_complaint_id(bindparam("month")), geom=bound_point()).returning(Complaint.id)
 
 
 def support(session: Session, code: str) -> int:

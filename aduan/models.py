@@ -15,11 +15,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
+    Sequence,
     SmallInteger,
     String,
     Table,
@@ -180,11 +182,14 @@ class Reporter(Base):
 
 
 class Complaint(Base):
-    """An aduan: the point, what it is, where it was routed and why, and its clocks."""
+    """An aduan: the point, what it is, where it was routed and why, and its clocks.
+
+    Partitioned by month through its id, which carries the city-time month it was created in (aduan/partitions.py,
+    migration 0020); the tracking code carries the same month and is unique within it, hence city-wide."""
 
     __tablename__ = "complaint"
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tracking_code: Mapped[str] = mapped_column(String(32))  # unique per monthly partition (partitions_v1.sql)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(Text)
@@ -218,7 +223,6 @@ class Complaint(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"))
     supporters: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     external_id: Mapped[str | None] = mapped_column(String(100))
     attributes: Mapped[dict | None] = mapped_column(JSONB)  # answers to the category's Open311 attributes
     channel_ref: Mapped[str | None] = mapped_column(String(300))  # message id, post URL, LAPOR! tracking id
@@ -240,12 +244,23 @@ class Complaint(Base):
         Index("complaint_open_geom_m", "geom_m", postgresql_using="gist",
               postgresql_where=text(f"status {OPEN_SQL}")),  # migration 0005
         Index("complaint_resolved_at", "resolved_at", "skpd_id"),  # migration 0006
-        Index("complaint_channel_ref", "channel", "channel_ref", unique=True,
-              postgresql_where=text("channel_ref IS NOT NULL")),  # migration 0011
         Index("complaint_assigned_to", "assigned_to_id",
               postgresql_where=text("assigned_to_id IS NOT NULL")),  # migration 0014
         Index("complaint_cell", "h3_cell", "created_at"),  # migration 0018: tile parts, CLUSTER
+        {"postgresql_partition_by": "RANGE (id)"},  # migration 0020
     )
+
+
+class ComplaintKey(Base):
+    """A key that names one complaint for good, across months: a client's idempotency key (`idempotency`) or a
+    channel's message reference (`channel`, as `channel:reference`). A unique key on the partitioned complaint
+    table would have to hold its id; here the primary key makes the second entry of the same key fail."""
+
+    __tablename__ = "complaint_key"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
+    __table_args__ = (Index("complaint_key_complaint_id", "complaint_id"),)
 
 
 class LayerGrid(Base):
@@ -304,11 +319,12 @@ class CellChange(Base):
 
 
 class ComplaintEvent(Base):
-    """Append-only history: who did what, when, where, with which note."""
+    """Append-only history: who did what, when, where, with which note. Partitioned with its complaint (by
+    complaint_id, the same monthly bounds): a ticket's history is read from one partition."""
 
     __tablename__ = "complaint_event"
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Sequence("complaint_event_id_seq"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))  # created, status, note, reroute, support, duplicate
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
@@ -320,6 +336,14 @@ class ComplaintEvent(Base):
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
     data: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[dt.datetime] = _now()
+    __table_args__ = ({"postgresql_partition_by": "RANGE (complaint_id)"},)
+
+
+def _event_key(table: str) -> ForeignKeyConstraint:
+    """A table's pointer at an event of its own complaint: (complaint_id, event_id), so it is found in that
+    complaint's partition; a deleted event leaves event_id NULL and the complaint_id standing."""
+    return ForeignKeyConstraint(["complaint_id", "event_id"], ["complaint_event.complaint_id", "complaint_event.id"],
+                                name=f"{table}_event_id_fkey", ondelete="SET NULL (event_id)")
 
 
 class Attachment(Base):
@@ -328,7 +352,7 @@ class Attachment(Base):
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), index=True)
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_event.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int] = mapped_column(Integer)
@@ -338,6 +362,7 @@ class Attachment(Base):
     public: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = _now()
+    __table_args__ = (_event_key("attachment"),)
 
 
 class Follower(Base):
@@ -364,7 +389,7 @@ class Outbox(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_event.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
     follower_id: Mapped[int | None] = mapped_column(ForeignKey("follower.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))  # received, followed_up, rerouted, resolved, … follow_confirm
     recipient: Mapped[str] = mapped_column(String(20))  # reporter | follower
@@ -383,6 +408,7 @@ class Outbox(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'retry', 'sent', 'failed', 'unknown')",
                         name="outbox_status"),
+        _event_key("outbox"),
         Index("outbox_complaint_id", "complaint_id"),
         Index("outbox_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'retry')")),
     )
@@ -406,7 +432,7 @@ class RemoteMedia(Base):
     __tablename__ = "remote_media"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_event.id", ondelete="SET NULL"))
+    event_id: Mapped[int | None] = mapped_column(BigInteger)
     url: Mapped[str] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"))
@@ -417,6 +443,7 @@ class RemoteMedia(Base):
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'done', 'failed')", name="remote_media_status"),
+        _event_key("remote_media"),
         Index("remote_media_pending", "id", postgresql_where=text("status = 'pending'")),
     )
 

@@ -1,7 +1,8 @@
 """The worker: a loop beside the web server that sends the outbox and runs the city's scheduled jobs.
 
 Each round: messages claimed longer ago than the stale limit become `unknown`; due messages go out; the scheduled
-jobs run every `jobs_every_s` (resolved tickets silent for N working days close, media_url photos are fetched).
+jobs run every `jobs_every_s` (resolved tickets silent for N working days close, media_url photos are fetched,
+the coming months' partitions are made).
 Between rounds it waits for a NOTIFY on channel `outbox` (sent when a message is written) or the poll interval,
 so a message leaves within a second of the staff action's commit. Several workers may run: rows are claimed with
 SKIP LOCKED and each scheduled job takes a transaction-level advisory lock.
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from aduan import media, outbox, replies
+from aduan import media, outbox, partitions, replies
 from aduan.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ Job = Callable[[Engine, Settings], object]
 SCHEDULED: list[tuple[str, Job]] = [
     ("close resolved tickets without an answer", replies.close_silent),
     ("fetch photos sent as media_url", media.fetch_pending),
+    ("make the coming months' partitions", partitions.ensure_ahead),
 ]
 
 

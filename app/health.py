@@ -1,10 +1,14 @@
 """`/healthz`: what a load balancer and a sysadmin need to know, fast."""
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from aduan import partitions
 from app import current_settings
 from app.db import get_engine
 
@@ -15,7 +19,9 @@ SELECT postgis_lib_version() AS postgis, current_setting('server_version') AS po
        (SELECT json_build_object('id', id, 'name', name, 'synthetic', synthetic,
                                  'activated_at', activated_at)
           FROM boundary_generation WHERE active) AS generation,
-       Find_SRID('public', 'complaint', 'geom_m') AS schema_srid
+       Find_SRID('public', 'complaint', 'geom_m') AS schema_srid,
+       (SELECT max(inhrelid::regclass::text) FROM pg_inherits
+         WHERE inhparent = 'complaint'::regclass) AS last_partition
 """)
 
 
@@ -45,4 +51,18 @@ def healthz():
                        message_id=f"PETA_METRIC_SRID bernilai {configured}, tetapi basis data dimigrasikan dengan "
                                   f"EPSG:{row['schema_srid']}; kembalikan nilainya."), 503
     return jsonify(status="ok", database="ok", postgresql=row["postgresql"], postgis=row["postgis"],
-                   boundary_generation=row["generation"], metric_srid=configured, **extra)
+                   boundary_generation=row["generation"], metric_srid=configured,
+                   **partitions_ahead(row["last_partition"], current_settings().timezone), **extra)
+
+
+def partitions_ahead(last: str | None, tz: str) -> dict:
+    """The last monthly partition and how many months it is ahead; with none ahead, a warning (the worker, which
+    makes them, is not running: a submission then makes its month itself, slower)."""
+    ahead = partitions.months_between(partitions.month_key(dt.datetime.now(ZoneInfo(tz))),
+                                      int(last[-7:-3]) * 100 + int(last[-2:])) if last else -1
+    out: dict = {"partitions": {"last": last, "months_ahead": ahead}}
+    if ahead < 1:
+        out["warning"] = ("No partition for next month: is the worker running? `flask db partitions` makes them.")
+        out["warning_id"] = ("Belum ada partisi untuk bulan depan: apakah worker berjalan? `flask db partitions` "
+                             "membuatnya.")
+    return out

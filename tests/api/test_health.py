@@ -32,3 +32,32 @@ def test_healthz_names_a_metric_crs_other_than_the_schemas(engine, database_url)
     body = resp.get_json()
     assert resp.status_code == 503 and body["error"] == "metric_srid_mismatch"
     assert "32751" in body["message"] and "EPSG:32750" in body["message"]
+
+
+def test_healthz_says_how_far_ahead_the_monthly_partitions_go_and_warns_without_next_month(client, engine,
+                                                                                           settings):
+    """Normally three months ahead; with the worker not running since, no partition for next month: still 200 (a
+    submission then makes its month), with a warning naming the command."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import text
+
+    from aduan import partitions
+
+    body = client.get("/healthz").get_json()
+    assert body["partitions"]["months_ahead"] >= 3 and "warning" not in body
+    coming = partitions.next_months(dt.datetime.now(ZoneInfo(settings.timezone)).date(), 3)[1:]
+    try:
+        with engine.begin() as c:
+            for key in reversed(coming):
+                for parent in ("complaint_event", "complaint"):
+                    name = partitions.partition_name(parent, key)
+                    c.execute(text(f"ALTER TABLE {parent} DETACH PARTITION {name}"))
+                    c.execute(text(f"DROP TABLE {name}"))
+        resp = client.get("/healthz")
+        assert resp.status_code == 200
+        body = resp.get_json()
+        assert body["partitions"]["months_ahead"] == 0 and "flask db partitions" in body["warning"]
+    finally:
+        partitions.ensure_ahead(engine, settings)

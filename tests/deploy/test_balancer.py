@@ -100,8 +100,10 @@ def _submit(base: str, key: str, n: int) -> tuple[int, dict]:
 def _tickets(engine: Engine, key_prefix: str) -> dict[str, int]:
     """Tickets per client key (stored with the JSON API's scope in front: `api:KEY`)."""
     with engine.connect() as c:
-        return dict(c.execute(text("SELECT substr(idempotency_key, 5), count(*) FROM complaint "
-                                   "WHERE idempotency_key LIKE :p GROUP BY 1"), {"p": f"api:{key_prefix}%"}).all())
+        return dict(c.execute(text("SELECT substr(k.key, 5), count(*) FROM complaint_key k "
+                                   "JOIN complaint c ON c.id = k.complaint_id "
+                                   "WHERE k.kind = 'idempotency' AND k.key LIKE :p GROUP BY 1"),
+                              {"p": f"api:{key_prefix}%"}).all())
 
 
 def test_round_robin_reaches_every_instance_and_the_balancer_sets_the_scheme(cluster):

@@ -1,0 +1,123 @@
+"""Monthly partitions of complaints and their history (issue 14; migrations/sql/partitions_v1.sql).
+
+A complaint's id is `yyyymm * 10^10 + n`: the city-time month it was created in, then a number from one
+sequence. `complaint` is partitioned by that id and `complaint_event` by its complaint's id, a partition per
+month, so a lookup by id or a ticket's history reads one partition and a month can be archived whole.
+
+Partitions are made ahead of time by the worker (this month and the next three) and by imports for the months
+they bring; a submission that finds its month missing (a desk entry dated into a month no one made) makes it and
+tries again. Making one attaches a fresh table, which briefly stops writers (not readers): always in a short
+transaction of its own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from aduan.settings import Settings
+
+ID_MONTH = 10**10  # id = yyyymm * ID_MONTH + sequence number (the same factor as partitions_v1.sql)
+MONTHS_AHEAD = 3
+PARENTS = ("complaint", "complaint_event")  # attached in this order: the history's key points at the complaints
+MONTH_LOCK = 72110014  # advisory lock class serialising the making of a month (partitions_v1.sql)
+
+
+def month_key(local: dt.date | dt.datetime) -> int:
+    """yyyymm of a city-time date: the month a complaint created then belongs to."""
+    return local.year * 100 + local.month
+
+
+def month_after(key: int) -> int:
+    """yyyymm of the month after `key`."""
+    return key + 89 if key % 100 == 12 else key + 1
+
+
+def months_between(a: int, b: int) -> int:
+    """Whole months from month `a` to month `b` (yyyymm; negative when b is earlier)."""
+    return (b // 100 - a // 100) * 12 + (b % 100 - a % 100)
+
+
+def partition_name(parent: str, key: int) -> str:
+    """The partition of `parent` (complaint, complaint_event) for month `key`: complaint_y2026m11."""
+    return f"{parent}_y{key // 100}m{key % 100:02d}"
+
+
+def month_of_id(complaint_id: int) -> int:
+    """yyyymm carried by a complaint id."""
+    return complaint_id // ID_MONTH
+
+
+def next_months(start: dt.date, count: int) -> list[int]:
+    """yyyymm of `start`'s month and the `count` months after it."""
+    keys = [month_key(start)]
+    for _ in range(count):
+        keys.append(month_after(keys[-1]))
+    return keys
+
+
+def ensure_months(conn: Connection, keys: Iterable[int]) -> list[int]:
+    """Make the partitions of these months where missing; the months made. Commit soon after: attaching takes
+    locks that stop writers until the transaction ends."""
+    made = [key for key in sorted(set(keys))
+            if conn.execute(text("SELECT peta_ensure_month(:m)"), {"m": key}).scalar_one()]
+    return made
+
+
+def ensure_ahead(engine: Engine, settings: Settings, ahead: int = MONTHS_AHEAD) -> list[int]:
+    """The worker's job: partitions for this month and the next `ahead`, each in its own short transaction."""
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    made: list[int] = []
+    for key in next_months(today, ahead):
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '5s'"))  # behind a long query: next round, not a queue
+            made += ensure_months(conn, [key])
+    return made
+
+
+def month_keys(conn: Connection) -> list[int]:
+    """The months that have partitions."""
+    return list(conn.execute(text("SELECT month_key FROM peta_months()")).scalars())
+
+
+def detached_month(conn: Connection, key: int) -> bool:
+    """Tables shaped like the month's partitions, not attached yet, for a load to fill (bulk_load); False when
+    the month has partitions after all (another load made it meanwhile). The month's lock is held until commit:
+    a submission or a second load dated into it waits for this load instead of making the month."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:c, :m)"), {"c": MONTH_LOCK, "m": key})
+    if key in month_keys(conn):
+        return False
+    for parent in PARENTS:
+        conn.execute(text("SELECT peta_month_table(CAST(:p AS regclass), :m, :t)"),
+                     {"p": parent, "m": key, "t": partition_name(parent, key)})
+    return True
+
+
+def index_month(conn: Connection, key: int) -> None:
+    """The parents' indexes built on a filled detached month (one sorted build each), and its statistics."""
+    for parent in PARENTS:
+        name = partition_name(parent, key)
+        conn.execute(text("SELECT peta_month_indexes(CAST(:p AS regclass), :t)"), {"p": parent, "t": name})
+        conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.quote(name)}"))
+
+
+def attach_month(conn: Connection, key: int) -> None:
+    """Attach a filled, indexed detached month and count its complaints (no insert trigger fired for them).
+    Writers wait from here until the transaction ends: do it last."""
+    for parent in PARENTS:
+        conn.execute(text("SELECT peta_attach_month(CAST(:p AS regclass), :m, :t)"),
+                     {"p": parent, "m": key, "t": partition_name(parent, key)})
+    conn.execute(text("SELECT peta_recount_complaints(:m, :n)"), {"m": key, "n": month_after(key)})
+
+
+def is_missing_partition(err: DBAPIError) -> bool:
+    """The error of a row whose month has no partition yet."""
+    return "no partition of relation" in str(getattr(err, "orig", err))
+
+
+def month_sizes(conn: Connection) -> list[dict]:
+    """The months that have partitions: estimated complaints and events, bytes on disk."""
+    return [dict(r._mapping) for r in conn.execute(text("SELECT * FROM peta_months()"))]
