@@ -227,3 +227,22 @@ def test_two_imports_of_the_same_new_month_both_load(engine, settings, app):
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM complaint WHERE id >= :lo AND id < :hi"),
                          {"lo": 201806 * ID_MONTH, "hi": 201807 * ID_MONTH}).scalar() == 4
+
+
+def test_an_old_month_is_archived_by_the_documented_statements(engine, settings, app):
+    """docs/partitions.md: detach the history, drop it, detach the complaints, drop them, recount: the month is
+    gone from the tables and the layers, and nothing else moved."""
+    with engine.begin() as c:
+        load_complaints(c, _frame(["2017-05-02 09:00", "2017-05-03 09:00"]), settings=settings)
+        load_complaints(c, _frame(["2017-06-02 09:00"]), settings=settings)
+    with engine.begin() as c:
+        for sql in ("ALTER TABLE complaint_event DETACH PARTITION complaint_event_y2017m05",
+                    "DROP TABLE complaint_event_y2017m05",
+                    "ALTER TABLE complaint DETACH PARTITION complaint_y2017m05", "DROP TABLE complaint_y2017m05",
+                    "SELECT peta_recount_complaints()"):
+            c.execute(text(sql))
+    with engine.connect() as c:
+        assert 201705 not in partitions.month_keys(c) and 201706 in partitions.month_keys(c)
+        assert c.execute(text("SELECT count(*) FROM complaint")).scalar() == 1
+        assert c.execute(text("SELECT count(*) FROM complaint_count WHERE day < '2017-06-01'")).scalar() == 0
+        assert drift(c) == []
