@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select, text
 from aduan import history
 from aduan.errors import DomainError, NotFound
 from aduan.models import User
+from aduan.partitions import code_span
 from aduan.permissions import SKPD_ROLES, StaffUser, check_assign
 from aduan.statuses import OPEN_STATUSES
 
@@ -31,7 +32,8 @@ def assign(conn: Connection, actor: StaffUser, code: str, officer_id: int | None
     ticket = conn.execute(text(
         "SELECT c.id, c.status, c.skpd_id, c.assigned_to_id, COALESCE(u.name, u.email) AS current "
         "FROM complaint c LEFT JOIN app_user u ON u.id = c.assigned_to_id "
-        "WHERE c.tracking_code = :code FOR UPDATE OF c"), {"code": code}).mappings().first()
+        "WHERE c.tracking_code = :code AND c.id >= :lo AND c.id < :hi FOR UPDATE OF c"),
+        {"code": code, **code_span(code)}).mappings().first()
     if ticket is None:
         raise NotFound("Aduan tidak ditemukan.", "Ticket not found.", field="code")
     check_assign(actor, ticket)

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from aduan import notifications
 from aduan.errors import DomainError, NotFound
 from aduan.models import Complaint, Follower, Outbox
+from aduan.partitions import of_code
 from aduan.settings import Settings
 
 C, FOLLOWER, OUTBOX = Complaint.__table__, Follower.__table__, Outbox.__table__
@@ -27,7 +28,7 @@ def follow(conn: Connection, code: str, email: str, lang: str, settings: Setting
     address = (email or "").strip().lower()
     if not EMAIL_RE.match(address):
         raise DomainError("Alamat e-mail tidak valid.", "The e-mail address is not valid.", field="email")
-    ticket = conn.execute(select(C.c.id).where(C.c.tracking_code == code, C.c.public)).scalar()
+    ticket = conn.execute(select(C.c.id).where(C.c.tracking_code == code, of_code(C.c.id, code), C.c.public)).scalar()
     if ticket is None:
         raise NotFound("Aduan ini tidak dapat diikuti.", "This complaint cannot be followed.")
     row = conn.execute(insert(FOLLOWER).values(

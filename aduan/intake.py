@@ -282,8 +282,9 @@ _INSERT_COMPLAINT = insert(Complaint.__table__).values(
 def support(session: Session, code: str) -> int:
     """'Me too' on an open, public complaint instead of a duplicate; returns the new supporter count."""
     row = session.execute(text(
-        "UPDATE complaint SET supporters = supporters + 1 WHERE tracking_code = :c AND public "
-        "AND status = ANY(:open) RETURNING id, supporters"), {"c": code, "open": list(OPEN_STATUSES)}).first()
+        "UPDATE complaint SET supporters = supporters + 1 WHERE tracking_code = :c AND id >= :lo AND id < :hi "
+        "AND public AND status = ANY(:open) RETURNING id, supporters"),
+        {"c": code, "open": list(OPEN_STATUSES), **partitions.code_span(code)}).first()
     if row is None:
         raise NotFound("Aduan tidak ditemukan atau sudah ditutup.", "Complaint not found or already closed.")
     history.add_event(session.connection(), row.id, "support", at=dt.datetime.now(dt.UTC),

@@ -238,6 +238,9 @@ class Complaint(Base):
             name="complaint_status",
         ),
         CheckConstraint("char_length(description) BETWEEN 1 AND 5000", name="complaint_description"),
+        # the code names the id's month (BJM-2611-… ↔ 2026110000…): a lookup by code reads one partition
+        CheckConstraint("split_part(tracking_code, '-', 2) = lpad(((id / 10000000000) % 10000)::text, 4, '0')",
+                        name="complaint_code_month"),
         Index("complaint_created_at", "created_at"),
         Index("complaint_open_due", "skpd_id", "handling_due_at",
               postgresql_where=text(f"status {OPEN_SQL}")),

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, text
 
 from aduan import history
 from aduan.errors import DomainError, Forbidden, NotFound
+from aduan.partitions import code_span
 from aduan.permissions import DESK_ROLES, StaffUser
 from aduan.settings import Settings
 from aduan.text import MAX_DESCRIPTION, clean_text
@@ -81,11 +82,11 @@ def moderate(conn: Connection, settings: Settings, actor: StaffUser, code: str, 
 
 _LOCK = text("SELECT c.id, c.tracking_code, c.public, c.public_description, c.description, c.routing_flags, "
              "cat.confidential FROM complaint c JOIN category cat ON cat.id = c.category_id "
-             "WHERE c.tracking_code = :code FOR UPDATE OF c")
+             "WHERE c.tracking_code = :code AND c.id >= :lo AND c.id < :hi FOR UPDATE OF c")
 
 
 def _lock(conn: Connection, code: str) -> dict:
-    row = conn.execute(_LOCK, {"code": code}).mappings().first()
+    row = conn.execute(_LOCK, {"code": code, **code_span(code)}).mappings().first()
     if row is None:
         raise NotFound("Aduan tidak ditemukan.", "Ticket not found.", field="code")
     return dict(row)

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import ColumnElement, Connection, Engine, and_, text
 from sqlalchemy.exc import DBAPIError
 
 from aduan.settings import Settings
@@ -34,6 +34,24 @@ def month_key(local: dt.date | dt.datetime) -> int:
 def month_after(key: int) -> int:
     """yyyymm of the month after `key`."""
     return key + 89 if key % 100 == 12 else key + 1
+
+
+def code_span(code: str | None) -> dict[str, int]:
+    """The ids of the month a tracking code names, as bind values `lo`, `hi`: bounding a lookup by code with them
+    reads one month's partition instead of probing every month's index (a check on the table keeps the code's
+    month and the id's equal). Codes name months of 2000–2099; a code naming no month matches nothing."""
+    parts = (code or "").split("-")
+    yymm = parts[-2] if len(parts) >= 3 else ""
+    if len(yymm) != 4 or not yymm.isdigit() or not 1 <= int(yymm[2:]) <= 12:
+        return {"lo": 0, "hi": 0}
+    key = 200000 + int(yymm)
+    return {"lo": key * ID_MONTH, "hi": month_after(key) * ID_MONTH}
+
+
+def of_code(id_column: ColumnElement, code: str | None) -> ColumnElement:
+    """`code_span` as a condition on a complaint id column (SQLAlchemy)."""
+    span = code_span(code)
+    return and_(id_column >= span["lo"], id_column < span["hi"])
 
 
 def months_between(a: int, b: int) -> int:

@@ -22,6 +22,7 @@ from aduan import history
 from aduan.clocks import WorkCalendar
 from aduan.errors import Conflict, DomainError, NotFound
 from aduan.models import Complaint, Rating, Reporter
+from aduan.partitions import of_code
 from aduan.photos import process_photo
 from aduan.queries import public
 from aduan.settings import Settings
@@ -192,7 +193,7 @@ def client_update(conn: Connection, code: str, client_id: int, client_name: str,
                   ref: str | None, reported_status: str | None, now: dt.datetime) -> tuple[int, bool]:
     """A citizen's update sent by a front end over Open311 (e.g. a comment on FixMyStreet): kept for staff, once
     per (client, its update id); returns (event id, created)."""
-    t = conn.execute(select(C.c.id).where(C.c.tracking_code == code).with_for_update()).scalar()
+    t = conn.execute(select(C.c.id).where(C.c.tracking_code == code, of_code(C.c.id, code)).with_for_update()).scalar()
     if t is None:
         raise NotFound(f"service_request_id tidak ditemukan: {code}.", f"service_request_id not found: {code}.")
     if ref:

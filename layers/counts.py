@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Select, Table, and_, cast, func, literal, select, text, union_all
+from sqlalchemy import BigInteger, Connection, Engine, Select, Table, and_, cast, func, literal, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from aduan.db import plan_for_values
@@ -193,13 +193,30 @@ def recount(conn: Connection, res: int, tz: str, progress: Progress | None = Non
     return total
 
 
-def cluster_by_cell(conn: Connection) -> int:
-    """Rewrite the complaint table in cell order, so a tile's or a box's points lie on few pages (a z14 tile at
-    1M complaints: 0.34 s → 0.18 s). CLUSTER locks the table while it runs (~20 s per million complaints): a
-    night job. It follows the cell index (migration 0018), which the binned tiles read cells by."""
-    conn.execute(text("CLUSTER complaint USING complaint_cell"))
-    conn.execute(text("ANALYZE complaint"))
-    return conn.execute(text("SELECT count(*) FROM complaint")).scalar_one()
+def cluster_by_cell(engine: Engine, progress: Progress | None = None) -> int:
+    """Rewrite the complaints in cell order, so a tile's or a box's points lie on few pages (a z14 tile at 1M
+    complaints: 0.34 s → 0.18 s). A night job: each monthly partition is rewritten in a transaction of its own
+    (CLUSTER locks what it rewrites, ~1 s per 50k complaints), so only that month waits meanwhile. It follows the
+    cell index (migration 0018), which the binned tiles read cells by."""
+    with engine.connect() as conn:
+        parts = conn.execute(_CELL_INDEXES).all()
+    done = 0
+    for i, (table, index) in enumerate(parts, 1):
+        with engine.begin() as conn:  # names from the catalogue, already quoted where needed
+            conn.execute(text(f"CLUSTER {table} USING {index}"))
+            conn.execute(text(f"ANALYZE {table}"))
+            done += conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        if progress:
+            progress(table, i, len(parts))
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE complaint"))  # the parent's own statistics: autovacuum never gathers them
+    return done
+
+
+# Each monthly partition with its piece of the cell index.
+_CELL_INDEXES = text("SELECT x.indrelid::regclass::text, i.inhrelid::regclass::text FROM pg_inherits i "
+                     "JOIN pg_index x ON x.indexrelid = i.inhrelid WHERE i.inhparent = 'complaint_cell'::regclass "
+                     "ORDER BY 1")
 
 
 @contextmanager

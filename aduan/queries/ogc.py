@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Float, Numeric, Select, Table,
 
 from aduan.errors import DomainError
 from aduan.models import BoundaryGeneration, Category, ComplaintCount, Kecamatan, Kelurahan, LayerGrid, Skpd
+from aduan.partitions import of_code
 from aduan.queries import public
 from aduan.queries.public import C
 
@@ -69,9 +70,10 @@ def complaints(conn: Connection, q: ItemsQuery, fid: str | None = None) -> list[
     """One page of public complaints as features (or the one with tracking code `fid`). With a cursor (`after`)
     the page starts past that complaint's id: keyset paging, as fast at the millionth row as at the first,
     where an offset has to walk past every row before it."""
-    where = _complaint_filter(q) if fid is None else and_(_complaint_filter(q), C.c.tracking_code == fid)
+    where = (_complaint_filter(q) if fid is None
+             else and_(_complaint_filter(q), C.c.tracking_code == fid, of_code(C.c.id, fid)))
     if q.after is not None:
-        start = conn.execute(select(C.c.id).where(C.c.tracking_code == q.after)).scalar()
+        start = conn.execute(select(C.c.id).where(C.c.tracking_code == q.after, of_code(C.c.id, q.after))).scalar()
         if start is None:
             raise DomainError("Parameter 'cursor': bukan kode aduan yang dikenal.",
                               "Parameter 'cursor': not a known complaint code.", field="cursor")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, select, text, true
 
+from aduan.partitions import of_code
 from aduan.queries import public
 from aduan.queries.public import CAT, EVENT, PHOTO, C
 from aduan.statuses import OPEN_STATUSES
@@ -82,7 +83,7 @@ def find_request(conn: Connection, code: str) -> dict | None:
 
 def request_exists(conn: Connection, code: str) -> bool:
     """Whether a tracking code is ours (tokens are tracking codes)."""
-    return conn.execute(select(C.c.id).where(C.c.tracking_code == code)).first() is not None
+    return conn.execute(select(C.c.id).where(C.c.tracking_code == code, of_code(C.c.id, code))).first() is not None
 
 
 _UPDATES = text("""

@@ -26,6 +26,7 @@ from sqlalchemy.types import Text, TypeDecorator
 
 from aduan.errors import NotFound
 from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Kecamatan, Kelurahan, Skpd
+from aduan.partitions import of_code
 from aduan.statuses import OPEN_STATUSES
 from aduan.text import mask_contacts
 from geo.metric import metric_pin
@@ -127,7 +128,7 @@ def redact(row: dict) -> dict:
 
 def ticket(conn: Connection, code: str) -> dict:
     """The tracking page's data: status, clocks, public history — never reporter details or staff notes."""
-    row = conn.execute(public_view().where(C.c.tracking_code == code)).mappings().first()
+    row = conn.execute(public_view().where(C.c.tracking_code == code, of_code(C.c.id, code))).mappings().first()
     if row is None:
         raise NotFound("Kode pelacakan tidak ditemukan.", "Tracking code not found.")
     out = dict(row)

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, text
 
 from aduan import assignment, notifications
 from aduan.errors import NotFound
+from aduan.partitions import code_span
 from aduan.permissions import StaffUser, can_assign, can_change, can_view_contact, check_view_private
 from aduan.statuses import OPEN_STATUSES
 from aduan.workflow import legal_actions
@@ -26,7 +27,7 @@ SELECT c.id, c.tracking_code, c.status, c.version, c.description, c.address, c.p
   LEFT JOIN complaint d ON d.id = c.duplicate_of_id
   LEFT JOIN app_user u ON u.id = c.entered_by_id
   LEFT JOIN app_user a ON a.id = c.assigned_to_id
- WHERE c.tracking_code = :code
+ WHERE c.tracking_code = :code AND c.id >= :lo AND c.id < :hi
 """)
 _EVENTS = text("""
 SELECT e.id, e.kind, e.from_status, e.to_status, e.actor_label, e.note, e.public, e.data, e.created_at,
@@ -42,7 +43,7 @@ _CONTACT = text("SELECT name, phone, email FROM reporter WHERE id = :id")
 
 def staff_ticket(conn: Connection, user: StaffUser, code: str) -> dict:
     """Everything the ticket page shows this user; 404 for unknown codes, 403 for another SKPD's officer."""
-    row = conn.execute(_TICKET, {"code": code}).mappings().first()
+    row = conn.execute(_TICKET, {"code": code, **code_span(code)}).mappings().first()
     if row is None:
         raise NotFound("Aduan tidak ditemukan.", "Ticket not found.", field="code")
     check_view_private(user, row)

@@ -28,6 +28,8 @@ SQL = Path(__file__).resolve().parents[1] / "sql"
 MONTH = 10_000_000_000  # id = yyyymm * MONTH + sequence number
 CHILDREN = ("attachment", "follower", "outbox", "rating", "remote_media")  # tables pointing at complaint(id)
 EVENT_CHILDREN = ("attachment", "outbox", "remote_media")  # and at complaint_event(id)
+# The tracking code names the id's month (BJM-2611-… ↔ 2026 11): what lets a lookup by code read one partition.
+CODE_MONTH = "split_part(tracking_code, '-', 2) = lpad(((id / 10000000000) % 10000)::text, 4, '0')"
 
 COMPLAINT_INDEXES = [  # frozen copy of the model's indexes (migrations import no app code)
     ("complaint_assigned_to", "(assigned_to_id) WHERE assigned_to_id IS NOT NULL"),
@@ -88,6 +90,7 @@ def _create_parents() -> None:
     op.execute("CREATE TABLE complaint (LIKE complaint_old INCLUDING DEFAULTS INCLUDING GENERATED "
                "INCLUDING CONSTRAINTS INCLUDING STORAGE) PARTITION BY RANGE (id)")
     op.execute("ALTER TABLE complaint ALTER COLUMN id DROP DEFAULT, DROP COLUMN idempotency_key")
+    op.execute(f"ALTER TABLE complaint ADD CONSTRAINT complaint_code_month CHECK ({CODE_MONTH})")
     op.execute("CREATE TABLE complaint_event (LIKE complaint_event_old INCLUDING DEFAULTS INCLUDING GENERATED "
                "INCLUDING CONSTRAINTS INCLUDING STORAGE) PARTITION BY RANGE (complaint_id)")
     op.execute("ALTER SEQUENCE complaint_id_seq OWNED BY complaint.id")
@@ -102,25 +105,32 @@ def _create_parents() -> None:
     op.create_index("complaint_key_complaint_id", "complaint_key", ["complaint_id"])
 
 
+def _map_ids(tz: str) -> None:
+    """Each complaint's new id: the month its tracking code names (the month it was created in, city time),
+    then its old number. The code decides, not the clock: a lookup by code reads only the code's month."""
+    _x("CREATE TEMP TABLE complaint_id_map ON COMMIT DROP AS SELECT id AS old_id, "
+       "(CASE WHEN split_part(tracking_code, '-', 2) ~ '^[0-9]{4}$' "
+       "THEN 200000 + split_part(tracking_code, '-', 2)::integer "
+       "ELSE (extract(year FROM created_at AT TIME ZONE :tz) * 100 "
+       "+ extract(month FROM created_at AT TIME ZONE :tz))::integer END)::bigint * :month + id AS new_id "
+       "FROM complaint_old", tz=tz, month=MONTH)
+    op.execute("ALTER TABLE complaint_id_map ADD PRIMARY KEY (old_id)")
+    op.execute("ANALYZE complaint_id_map")
+
+
 def _ensure_months(tz: str) -> None:
     """Partitions for every month with complaints, and for this month and the next three."""
-    months = _x("SELECT DISTINCT (extract(year FROM created_at AT TIME ZONE :tz) * 100 "
-                "+ extract(month FROM created_at AT TIME ZONE :tz))::integer FROM complaint_old "
+    months = _x("SELECT DISTINCT (new_id / :month)::integer FROM complaint_id_map "
                 "UNION SELECT (extract(year FROM m) * 100 + extract(month FROM m))::integer "
                 "FROM generate_series(now() AT TIME ZONE :tz, now() AT TIME ZONE :tz + interval '3 months', "
-                "interval '1 month') m", tz=tz).scalars().all()
+                "interval '1 month') m", tz=tz, month=MONTH).scalars().all()
     for month in sorted(months):
         _x("SELECT peta_ensure_month(:m)", m=month)
     _say(f"partitions for {len(months)} months")
 
 
-def _copy_rows(tz: str) -> None:
+def _copy_rows() -> None:
     """Complaints under their new ids, their history, and the tables pointing at them."""
-    _x("CREATE TEMP TABLE complaint_id_map ON COMMIT DROP AS SELECT id AS old_id, "
-       "(extract(year FROM created_at AT TIME ZONE :tz) * 100 + extract(month FROM created_at AT TIME ZONE :tz))"
-       "::bigint * :month + id AS new_id FROM complaint_old", tz=tz, month=MONTH)
-    op.execute("ALTER TABLE complaint_id_map ADD PRIMARY KEY (old_id)")
-    op.execute("ANALYZE complaint_id_map")
     cols = [c for c in _columns("complaint") if c not in ("id", "duplicate_of_id")]
     listed = ", ".join(cols)
     n = _x(f"INSERT INTO complaint (id, duplicate_of_id, {listed}) "  # noqa: S608 - column names only
@@ -172,8 +182,9 @@ def upgrade() -> None:
     op.execute((SQL / "partitions_v1.sql").read_text())
     _set_aside()
     _create_parents()
+    _map_ids(tz)
     _ensure_months(tz)
-    _copy_rows(tz)
+    _copy_rows()
     op.execute("DROP TABLE complaint_event_old, complaint_old")
     _index_and_key()
     op.execute((SQL / "complaint_count_v1.sql").read_text())  # the count triggers, now on the partitioned table
@@ -199,6 +210,7 @@ def downgrade() -> None:
     op.execute("ALTER SEQUENCE complaint_event_id_seq OWNED BY NONE")
     op.execute("CREATE TABLE complaint (LIKE complaint_new INCLUDING DEFAULTS INCLUDING GENERATED "
                "INCLUDING CONSTRAINTS INCLUDING STORAGE)")
+    op.execute("ALTER TABLE complaint DROP CONSTRAINT complaint_code_month")
     op.execute("ALTER TABLE complaint ADD COLUMN idempotency_key varchar(100), "
                "ALTER COLUMN id SET DEFAULT nextval('complaint_id_seq')")
     op.execute("CREATE TABLE complaint_event (LIKE complaint_event_new INCLUDING DEFAULTS INCLUDING GENERATED "

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from aduan import partitions
 from aduan.bulk_load import load_complaints
 from aduan.intake import Submission, submit
-from aduan.partitions import ID_MONTH, month_key, partition_name
+from aduan.partitions import ID_MONTH, month_key, of_code, partition_name
 from layers.counts import drift
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -76,6 +76,23 @@ def test_a_lookup_by_id_and_a_tickets_history_read_one_partition(session, conn, 
     for sql in ("SELECT * FROM complaint WHERE id = :i", "SELECT * FROM complaint_event WHERE complaint_id = :i"):
         plan = "\n".join(conn.execute(text(f"EXPLAIN {sql}"), {"i": res.complaint_id}).scalars())
         assert len(set(re.findall(r"complaint(?:_event)?_y\d{4}m\d{2}\b", plan))) == 1, plan
+
+
+def test_a_lookup_by_tracking_code_reads_its_month_only_and_codes_cannot_lie_about_it(session, conn, settings):
+    """The ticket page's query, bounded by the code's month, reads one partition; a row whose code names another
+    month than its id is refused (the bound would never find it)."""
+    from aduan.queries.public import C as PUBLIC
+    from aduan.queries.public import public_view
+
+    res = submit(session, _sub(), settings)
+    query = public_view().where(PUBLIC.c.tracking_code == res.tracking_code, of_code(PUBLIC.c.id, res.tracking_code))
+    compiled = query.compile(conn, compile_kwargs={"literal_binds": True})
+    plan = "\n".join(conn.execute(text(f"EXPLAIN {compiled}")).scalars())
+    scanned = set(re.findall(r" on (complaint_y\d{4}m\d{2}) complaint\b", plan))  # the ticket, not its original
+    assert scanned == {partition_name("complaint", month_key(dt.datetime.now(WITA)))}, plan
+    with pytest.raises(IntegrityError, match="complaint_code_month"), conn.begin_nested():
+        conn.execute(text("UPDATE complaint SET tracking_code = 'BJM-1901-ABCDEF' WHERE id = :i"),
+                     {"i": res.complaint_id})
 
 
 def test_tracking_codes_are_unique_within_their_month(session, conn, settings):
