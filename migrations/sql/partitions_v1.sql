@@ -47,6 +47,15 @@ BEGIN
                  peta_month_after(month_key)::bigint * 10000000000);
 END $$;
 
+-- A month's piece of a parent's index is named after it: complaint_open_geom_m → complaint_y2026m11_open_geom_m,
+-- idx_complaint_geom_m → idx_complaint_y2026m11_geom_m (plans and \d then say which index a month used).
+CREATE OR REPLACE FUNCTION peta_month_index_name(parent_index text, parent text, name text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN position(parent IN parent_index) > 0
+              THEN overlay(parent_index PLACING name FROM position(parent IN parent_index) FOR length(parent))
+              ELSE name || '_' || parent_index END
+$$;
+
 -- The indexes of `parent` built on a table made by peta_month_table, before it is attached: an import fills the
 -- table first and builds its indexes after (a sorted build, not a million inserts into each index), and the
 -- attach then finds them instead of building them while writers wait.
@@ -56,12 +65,30 @@ DECLARE
   idx record;
   made text;
 BEGIN
-  FOR idx IN SELECT i.indexrelid, i.indisprimary FROM pg_index i WHERE i.indrelid = parent LOOP
-    made := name || '_' || substr(md5(idx.indexrelid::text), 1, 8);
+  FOR idx IN SELECT i.indexrelid, i.indisprimary, c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+              WHERE i.indrelid = parent LOOP
+    made := peta_month_index_name(idx.relname, parent::text, name);
     EXECUTE regexp_replace(pg_get_indexdef(idx.indexrelid), '^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+ ',
                            format('CREATE \1INDEX %I ON %I ', made, name));
     IF idx.indisprimary THEN
-      EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I PRIMARY KEY USING INDEX %I', name, name || '_pkey', made);
+      EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I PRIMARY KEY USING INDEX %I', name, made, made);
+    END IF;
+  END LOOP;
+END $$;
+
+-- The pieces of `parent`'s indexes on the partition `name` renamed by peta_month_index_name (the ones that
+-- ATTACH PARTITION or CREATE INDEX on the parent made carry generated names).
+CREATE OR REPLACE FUNCTION peta_name_month_indexes(parent regclass, name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  idx record;
+BEGIN
+  FOR idx IN SELECT c.relname AS piece, p.relname AS whole FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_inherits h ON h.inhrelid = i.indexrelid
+               JOIN pg_class p ON p.oid = h.inhparent
+              WHERE i.indrelid = name::regclass LOOP
+    IF idx.piece <> peta_month_index_name(idx.whole, parent::text, name) THEN
+      EXECUTE format('ALTER INDEX %I RENAME TO %I', idx.piece, peta_month_index_name(idx.whole, parent::text, name));
     END IF;
   END LOOP;
 END $$;
@@ -79,6 +106,7 @@ BEGIN
   EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I FOR VALUES FROM (%s) TO (%s)', parent, name,
                  month_key::bigint * 10000000000, peta_month_after(month_key)::bigint * 10000000000);
   EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', name, name || '_month');  -- the bound now says it
+  PERFORM peta_name_month_indexes(parent, name);
 END $$;
 
 -- Make the partitions of `month_key` (complaint and complaint_event) unless they exist; true when made.

@@ -187,6 +187,9 @@ def upgrade() -> None:
     _copy_rows()
     op.execute("DROP TABLE complaint_event_old, complaint_old")
     _index_and_key()
+    for (suffix,) in _x("SELECT peta_month_suffix(month_key) FROM peta_months()").all():  # the made pieces named
+        for parent in ("complaint", "complaint_event"):
+            _x("SELECT peta_name_month_indexes(CAST(:p AS regclass), :t)", p=parent, t=f"{parent}_{suffix}")
     op.execute((SQL / "complaint_count_v1.sql").read_text())  # the count triggers, now on the partitioned table
     op.execute((SQL / "recount_v2.sql").read_text())  # and a recount of some months (imports attach months)
     op.execute("ANALYZE complaint")
@@ -257,5 +260,6 @@ def downgrade() -> None:
     op.execute((SQL / "complaint_count_v1.sql").read_text())
     for fn in ("peta_months()", "peta_ensure_month(integer)", "peta_attach_month(regclass, integer, text)",
                "peta_month_table(regclass, integer, text)", "peta_month_indexes(regclass, text)",
+               "peta_name_month_indexes(regclass, text)", "peta_month_index_name(text, text, text)",
                "peta_month_suffix(integer)", "peta_month_after(integer)", "peta_next_complaint_id(integer)"):
         op.execute(f"DROP FUNCTION {fn}")

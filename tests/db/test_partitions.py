@@ -95,6 +95,17 @@ def test_a_lookup_by_tracking_code_reads_its_month_only_and_codes_cannot_lie_abo
                      {"i": res.complaint_id})
 
 
+def test_every_months_indexes_are_named_after_their_month_and_parent(conn, settings):
+    """complaint_open_geom_m's piece of November 2026 is complaint_y2026m11_open_geom_m, in every way a month is
+    made (migration, worker, import): plans name the index they used."""
+    load_complaints(conn, _frame(["2019-08-01 09:00"]), settings=settings)
+    names = conn.execute(text("SELECT tablename, indexname FROM pg_indexes WHERE tablename ~ '_y[0-9]{4}m[0-9]{2}$'"))
+    wrong = [(t, i) for t, i in names if t.rsplit("_", 1)[1] not in i]
+    assert wrong == []
+    assert conn.execute(text("SELECT count(*) FROM pg_indexes WHERE indexname = 'complaint_y2019m08_open_geom_m'")
+                        ).scalar() == 1
+
+
 def test_tracking_codes_are_unique_within_their_month(session, conn, settings):
     """A second ticket with a code already used in its month is refused by the month's unique index."""
     res = submit(session, _sub(), settings)
