@@ -115,7 +115,8 @@ def _write_csv(n: int, path: Path) -> None:
 # psycopg's own placeholders: these run on the raw connection that also does the COPYs
 _STORED_COLUMNS = ("SELECT column_name FROM information_schema.columns WHERE table_name = %(t)s "
                    "AND table_schema = 'public' AND is_generated = 'NEVER' ORDER BY ordinal_position")
-_FOREIGN_KEYS = "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %(t)s::regclass AND contype = 'f'"
+_FOREIGN_KEYS = ("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %(t)s::regclass "
+                 "AND contype = 'f' AND conparentid = 0")  # not PostgreSQL's copies, one per referenced month
 _COUNT_TRIGGER = ("CREATE TRIGGER ref_count AFTER INSERT ON ref_complaint REFERENCING NEW TABLE AS new_rows "
                   "FOR EACH STATEMENT EXECUTE FUNCTION peta_count_complaints()")
 
@@ -136,7 +137,7 @@ def _copy_finished_rows(eng) -> tuple[float, int]:
                     cur.execute(f"ALTER TABLE {ref} ADD {fk}")
                 if table == "complaint":
                     cur.execute(_COUNT_TRIGGER)
-                with cur.copy(f"COPY {table} ({cols}) TO STDOUT (FORMAT binary)") as out:
+                with cur.copy(f"COPY (SELECT {cols} FROM {table}) TO STDOUT (FORMAT binary)") as out:
                     chunks = [bytes(b) for b in out]
                 t = time.perf_counter()
                 with cur.copy(f"COPY {ref} ({cols}) FROM STDIN (FORMAT binary)") as into:

@@ -43,7 +43,8 @@ def make_tickets(engine: Engine, settings, rows: list[tuple]) -> list[str]:
     with engine.begin() as c:
         report = load_complaints(c, frame, settings=settings)
         assert report.refused == [], report.refused
-        loaded = c.execute(text("SELECT description, tracking_code FROM complaint ORDER BY id DESC LIMIT :n"),
+        loaded = c.execute(text("SELECT description, tracking_code FROM complaint "  # newest first: ids carry
+                                "ORDER BY id % 10000000000 DESC LIMIT :n"),  # their month, then the sequence
                            {"n": len(rows)}).all()[::-1]
     # The loader inserts in created_at order; match codes back to the rows by their description.
     codes = []

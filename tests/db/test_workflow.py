@@ -34,7 +34,8 @@ def _ticket(conn, settings, status="new", lon=A[0], lat=A[1], category="jalan-ru
     frame = pd.DataFrame([(lon, lat, category, f"uji {status}", "2026-11-02 09:00", status)],
                          columns=["lon", "lat", "category", "description", "created_at", "status"])
     assert load_complaints(conn, frame, settings=settings).loaded == 1
-    return conn.execute(text("SELECT tracking_code FROM complaint ORDER BY id DESC LIMIT 1")).scalar_one()
+    return conn.execute(text("SELECT tracking_code FROM complaint ORDER BY id % 10000000000 DESC LIMIT 1")  # newest
+                        ).scalar_one()
 
 
 def _user(conn, role="admin", skpd=None) -> StaffUser:
