@@ -93,8 +93,9 @@ def _insert_by_month(conn: Connection, months: list[int], say: Progress, total: 
     for month in months:
         span = {"lo": month * ID_MONTH, "hi": month_after(month) * ID_MONTH, "not_a_problem": list(NOT_A_PROBLEM)}
         into = {p: _quoted(conn, partition_name(p, month) if month in new else p) for p in PARENTS}
+        order = "" if month in new else _EVENT_ORDER
         loaded += conn.execute(text(_INSERT_COMPLAINTS.format(into=into["complaint"])), span).rowcount
-        conn.execute(text(_INSERT_EVENTS.format(into=into["complaint_event"])), span)
+        conn.execute(text(_INSERT_EVENTS.format(into=into["complaint_event"], order=order)), span)
         say("inserted", loaded, total)
     for i, month in enumerate(new, 1):
         partitions.index_month(conn, month)
@@ -310,8 +311,7 @@ SELECT s.id, s.tracking_code, s.category_id, s.description, ST_SetSRID(ST_MakePo
  WHERE s.id >= :lo AND s.id < :hi
 """.replace("{routing_record}", ROUTING_RECORD_SQL)
 
-# History as the old system would have written it: intake, follow-up, resolution, closing; in time order, so
-# the event indexes are appended to rather than written all over.
+# History as the old system would have written it: intake, follow-up, resolution, closing.
 _INSERT_EVENTS = """
 INSERT INTO {into} (complaint_id, kind, from_status, to_status, actor_label, note, public, created_at)
 SELECT s.id, e.kind, e.from_status, e.to_status, 'impor / import', e.note, true, e.at
@@ -326,5 +326,8 @@ SELECT s.id, e.kind, e.from_status, e.to_status, 'impor / import', e.note, true,
         'Ditutup / closed', s.closed_at)
  ) AS e(step, kind, from_status, to_status, note, at)
  WHERE s.id >= :lo AND s.id < :hi AND r.kelurahan_id IS NOT NULL AND e.at IS NOT NULL
- ORDER BY e.at, s.id, e.step
+ {order}
 """
+# Into a partition with its indexes: in time order, so the event indexes are appended to rather than written all
+# over. A new month builds its indexes after the rows are in: no order needed.
+_EVENT_ORDER = "ORDER BY e.at, s.id, e.step"

@@ -326,7 +326,8 @@ class ComplaintEvent(Base):
     complaint_id, the same monthly bounds): a ticket's history is read from one partition."""
 
     __tablename__ = "complaint_event"
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True)
+    # each month's history points at that month's complaints (a key per partition, migration 0020)
+    complaint_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger, Sequence("complaint_event_id_seq"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))  # created, status, note, reroute, support, duplicate
     from_status: Mapped[str | None] = mapped_column(String(20))

@@ -6,7 +6,8 @@ an existing complaint keeps its number behind its month, `yyyymm * 10^10 + id`, 
 follows. Keys that must hold across months move to `complaint_key` (idempotency keys, a channel's message
 reference); tracking codes stay unique by a unique index per partition (the code carries its month). Partitions
 are made for every month with complaints and for this month and the next three; the worker keeps making them
-(aduan/partitions.py). The history's index on complaint_id goes: its primary key (complaint_id, id) serves it.
+(aduan/partitions.py). The history's index on complaint_id goes: its primary key (complaint_id, id) serves it;
+its key to the complaints is one per month, partition to partition (partitions_v1.sql says why).
 
 Runs in one transaction; at 1M complaints it rewrites ~5M rows (a few minutes, progress on stderr).
 
@@ -124,8 +125,11 @@ def _ensure_months(tz: str) -> None:
                 "UNION SELECT (extract(year FROM m) * 100 + extract(month FROM m))::integer "
                 "FROM generate_series(now() AT TIME ZONE :tz, now() AT TIME ZONE :tz + interval '3 months', "
                 "interval '1 month') m", tz=tz, month=MONTH).scalars().all()
-    for month in sorted(months):
-        _x("SELECT peta_ensure_month(:m)", m=month)
+    for month in sorted(months):  # as peta_ensure_month, but keys come after the rows (checked in one join)
+        for parent in ("complaint", "complaint_event"):
+            name = f"{parent}_{_x('SELECT peta_month_suffix(:m)', m=month).scalar_one()}"
+            _x("SELECT peta_month_table(CAST(:p AS regclass), :m, :t)", p=parent, m=month, t=name)
+            _x("SELECT peta_attach_month(CAST(:p AS regclass), :m, :t)", p=parent, m=month, t=name)
     _say(f"partitions for {len(months)} months")
 
 
@@ -163,10 +167,10 @@ def _index_and_key() -> None:
                    f"REFERENCES {target}{action}")
     op.execute("ALTER TABLE complaint_event ADD PRIMARY KEY (complaint_id, id)")
     op.execute("CREATE INDEX complaint_event_created_at ON complaint_event (created_at)")
-    op.execute("ALTER TABLE complaint_event ADD CONSTRAINT complaint_event_complaint_id_fkey FOREIGN KEY "
-               "(complaint_id) REFERENCES complaint(id) ON DELETE CASCADE")
     op.execute("ALTER TABLE complaint_event ADD CONSTRAINT complaint_event_actor_user_id_fkey FOREIGN KEY "
                "(actor_user_id) REFERENCES app_user(id)")
+    for (month,) in _x("SELECT month_key FROM peta_months()").all():  # each month's history → its complaints
+        _x("SELECT peta_month_history_key(:m)", m=month)
     op.execute("ALTER TABLE complaint_key ADD CONSTRAINT complaint_key_complaint_id_fkey FOREIGN KEY "
                "(complaint_id) REFERENCES complaint(id) ON DELETE CASCADE")
     for child in CHILDREN:
@@ -261,5 +265,6 @@ def downgrade() -> None:
     for fn in ("peta_months()", "peta_ensure_month(integer)", "peta_attach_month(regclass, integer, text)",
                "peta_month_table(regclass, integer, text)", "peta_month_indexes(regclass, text)",
                "peta_name_month_indexes(regclass, text)", "peta_month_index_name(text, text, text)",
+               "peta_month_history_key(integer)",
                "peta_month_suffix(integer)", "peta_month_after(integer)", "peta_next_complaint_id(integer)"):
         op.execute(f"DROP FUNCTION {fn}")

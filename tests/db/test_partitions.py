@@ -274,3 +274,19 @@ def test_an_old_month_is_archived_by_the_documented_statements(engine, settings,
         assert c.execute(text("SELECT count(*) FROM complaint")).scalar() == 1
         assert c.execute(text("SELECT count(*) FROM complaint_count WHERE day < '2017-06-01'")).scalar() == 0
         assert drift(c) == []
+
+
+def test_a_months_history_points_at_that_months_complaints(session, conn, settings):
+    """History for a complaint that does not exist is refused; deleting a complaint takes its history along —
+    in a month made with the schema and in one an import attached."""
+    load_complaints(conn, _frame(["2019-11-05 09:00"]), settings=settings)
+    imported = conn.execute(text("SELECT id FROM complaint WHERE id >= :lo AND id < :hi"),
+                            {"lo": 201911 * ID_MONTH, "hi": 201912 * ID_MONTH}).scalar_one()
+    for complaint_id in (submit(session, _sub(), settings).complaint_id, imported):
+        month = complaint_id // ID_MONTH
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            conn.execute(text("INSERT INTO complaint_event (complaint_id, kind) VALUES (:i, 'note')"),
+                         {"i": month * ID_MONTH + 999_999_999})
+        conn.execute(text("DELETE FROM complaint WHERE id = :i"), {"i": complaint_id})
+        assert conn.execute(text("SELECT count(*) FROM complaint_event WHERE complaint_id = :i"),
+                            {"i": complaint_id}).scalar() == 0
