@@ -70,19 +70,20 @@ def _columns(table: str) -> list[str]:
                    "table_name = :t AND is_generated = 'NEVER' ORDER BY ordinal_position", t=table).scalars())
 
 
-def _set_aside() -> None:
-    """The old tables renamed, their triggers and incoming keys gone, their index names freed."""
+def _set_aside(suffix: str) -> None:
+    """The tables as they are renamed to complaint_<suffix> and complaint_event_<suffix>, with their triggers and
+    incoming keys gone and their index names freed, for their rows to be copied into the new shape."""
     for kind in ("insert", "update", "delete", "truncate"):
         op.execute(f"DROP TRIGGER complaint_count_{kind} ON complaint")
     for child in CHILDREN:
-        op.execute(f"ALTER TABLE {child} DROP CONSTRAINT IF EXISTS {child}_complaint_id_fkey")
+        op.execute(f"ALTER TABLE {child} DROP CONSTRAINT {child}_complaint_id_fkey")
     for child in EVENT_CHILDREN:
-        op.execute(f"ALTER TABLE {child} DROP CONSTRAINT IF EXISTS {child}_event_id_fkey")
-    op.execute("ALTER TABLE complaint RENAME TO complaint_old")
-    op.execute("ALTER TABLE complaint_event RENAME TO complaint_event_old")
+        op.execute(f"ALTER TABLE {child} DROP CONSTRAINT {child}_event_id_fkey")
+    op.execute(f"ALTER TABLE complaint RENAME TO complaint_{suffix}")
+    op.execute(f"ALTER TABLE complaint_event RENAME TO complaint_event_{suffix}")
     for (name,) in _x("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid IN "
-                      "('complaint_old'::regclass, 'complaint_event_old'::regclass)").all():
-        op.execute(f"ALTER INDEX {name} RENAME TO {name}_old")
+                      f"('complaint_{suffix}'::regclass, 'complaint_event_{suffix}'::regclass)").all():
+        op.execute(f"ALTER INDEX {name} RENAME TO {name}_{suffix}")
     op.execute("ALTER SEQUENCE complaint_id_seq OWNED BY NONE")
     op.execute("ALTER SEQUENCE complaint_event_id_seq OWNED BY NONE")
 
@@ -157,7 +158,8 @@ def _copy_rows() -> None:
            "WHERE t.complaint_id = m.old_id")
 
 
-def _index_and_key() -> None:
+def _complaint_indexes_and_keys() -> None:
+    """The complaint table's primary key, indexes and keys to other tables (both ways of the migration)."""
     op.execute("ALTER TABLE complaint ADD PRIMARY KEY (id)")
     for name, definition in COMPLAINT_INDEXES:
         using = definition if definition.startswith("USING") else f"USING btree {definition}"
@@ -165,6 +167,10 @@ def _index_and_key() -> None:
     for column, target, action in COMPLAINT_FKS:
         op.execute(f"ALTER TABLE complaint ADD CONSTRAINT complaint_{column}_fkey FOREIGN KEY ({column}) "
                    f"REFERENCES {target}{action}")
+
+
+def _index_and_key() -> None:
+    _complaint_indexes_and_keys()
     op.execute("ALTER TABLE complaint_event ADD PRIMARY KEY (complaint_id, id)")
     op.execute("CREATE INDEX complaint_event_created_at ON complaint_event (created_at)")
     op.execute("ALTER TABLE complaint_event ADD CONSTRAINT complaint_event_actor_user_id_fkey FOREIGN KEY "
@@ -184,7 +190,7 @@ def _index_and_key() -> None:
 def upgrade() -> None:
     tz = str(context.config.attributes["timezone"])
     op.execute((SQL / "partitions_v1.sql").read_text())
-    _set_aside()
+    _set_aside("old")
     _create_parents()
     _map_ids(tz)
     _ensure_months(tz)
@@ -202,19 +208,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Back to plain tables: ids lose their month (the sequence number under it is unique on its own)."""
-    for kind in ("insert", "update", "delete", "truncate"):
-        op.execute(f"DROP TRIGGER complaint_count_{kind} ON complaint")
-    for child in CHILDREN:
-        op.execute(f"ALTER TABLE {child} DROP CONSTRAINT {child}_complaint_id_fkey")
-    for child in EVENT_CHILDREN:
-        op.execute(f"ALTER TABLE {child} DROP CONSTRAINT {child}_event_id_fkey")
-    op.execute("ALTER TABLE complaint RENAME TO complaint_new")
-    op.execute("ALTER TABLE complaint_event RENAME TO complaint_event_new")
-    for (name,) in _x("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid IN "
-                      "('complaint_new'::regclass, 'complaint_event_new'::regclass)").all():
-        op.execute(f"ALTER INDEX {name} RENAME TO {name}_new")
-    op.execute("ALTER SEQUENCE complaint_id_seq OWNED BY NONE")
-    op.execute("ALTER SEQUENCE complaint_event_id_seq OWNED BY NONE")
+    _set_aside("new")
     op.execute("CREATE TABLE complaint (LIKE complaint_new INCLUDING DEFAULTS INCLUDING GENERATED "
                "INCLUDING CONSTRAINTS INCLUDING STORAGE)")
     op.execute("ALTER TABLE complaint DROP CONSTRAINT complaint_code_month")
@@ -236,17 +230,11 @@ def downgrade() -> None:
     for child in CHILDREN:
         _x(f"UPDATE {child} SET complaint_id = complaint_id % :month", month=MONTH)  # noqa: S608
     op.execute("DROP TABLE complaint_key, complaint_event_new, complaint_new")
-    op.execute("ALTER TABLE complaint ADD PRIMARY KEY (id)")
+    _complaint_indexes_and_keys()
     op.execute("ALTER TABLE complaint ADD CONSTRAINT complaint_tracking_code_key UNIQUE (tracking_code)")
     op.execute("ALTER TABLE complaint ADD CONSTRAINT complaint_idempotency_key_key UNIQUE (idempotency_key)")
     op.execute("CREATE UNIQUE INDEX complaint_channel_ref ON complaint (channel, channel_ref) "
                "WHERE channel_ref IS NOT NULL")
-    for name, definition in COMPLAINT_INDEXES:
-        using = definition if definition.startswith("USING") else f"USING btree {definition}"
-        op.execute(f"CREATE INDEX {name} ON complaint {using}")
-    for column, target, action in COMPLAINT_FKS:
-        op.execute(f"ALTER TABLE complaint ADD CONSTRAINT complaint_{column}_fkey FOREIGN KEY ({column}) "
-                   f"REFERENCES {target}{action}")
     op.execute("ALTER TABLE complaint_event ADD PRIMARY KEY (id)")
     op.execute("CREATE INDEX complaint_event_created_at ON complaint_event (created_at)")
     op.execute("CREATE INDEX ix_complaint_event_complaint_id ON complaint_event (complaint_id)")

@@ -173,8 +173,8 @@ def _plan(conn, settings, query: NearbyQuery) -> str:
     user = StaffUser(1, "x@t.test", None, "officer", 1, "PUPR")
     stmt, values = knn_statement(query, user, settings, dt.datetime.now(dt.UTC))
     state = stmt.compile(conn).construct_expanded_state(values)
-    for name in KNN_ONLY_SETTINGS:  # as find_nearby runs it
-        conn.execute(text(f"SET LOCAL {name} = off"))
+    for name, value in KNN_ONLY_SETTINGS.items():  # as find_nearby runs it
+        conn.execute(text(f"SET LOCAL {name} = {value}"))
     return "\n".join(conn.exec_driver_sql("EXPLAIN " + state.statement, state.parameters).scalars())
 
 
@@ -215,11 +215,12 @@ def test_nearby_page_outside_the_city_is_422(officer):
 
 
 def test_find_nearby_restores_the_planner_settings(conn, settings):
-    """Sorts and JIT are switched off only for the KNN statement; the transaction gets them back."""
+    """Sorts and JIT off and a kept plan are only for the KNN statement; the transaction gets them back."""
     user = StaffUser(1, "x@t.test", None, "admin", None, None)
     before = [conn.execute(text(f"SHOW {name}")).scalar() for name in KNN_ONLY_SETTINGS]
     find_nearby(conn, settings, user, NearbyQuery(*HERE), dt.datetime.now(dt.UTC))
-    assert [conn.execute(text(f"SHOW {name}")).scalar() for name in KNN_ONLY_SETTINGS] == before == ["on", "on"]
+    after = [conn.execute(text(f"SHOW {name}")).scalar() for name in KNN_ONLY_SETTINGS]
+    assert after == before == ["on", "on", "auto"]
 
 
 def test_the_kept_statement_takes_each_users_own_values(app, engine, settings):
@@ -236,3 +237,20 @@ def test_the_kept_statement_takes_each_users_own_values(app, engine, settings):
             rows = find_nearby(c, settings, user, NearbyQuery(*HERE, status="all"), dt.datetime.now(dt.UTC))
             seen.setdefault(skpd, []).append([r["tracking_code"] for r in rows])
     assert seen == {"PUPR": [[codes[0]], [codes[0]]], "DLH": [[codes[1]]]}
+
+
+def test_a_read_only_request_keeps_the_connections_prepared_statements(officer, app, engine, settings):
+    """Nearby requests one after another reuse the KNN statement's plan: the request's transaction, which wrote
+    nothing, ends with a commit (psycopg drops every prepared statement on a rollback), so from the sixth request
+    on the statement is prepared on the server instead of planned over every month again."""
+    make_tickets(engine, settings, [(HERE[0], HERE[1], "jalan-rusak", "jalan", FRESH, "new")])
+    for _ in range(7):
+        assert officer.get("/api/v1/nearby", query_string={"lon": HERE[0], "lat": HERE[1]}).status_code == 200
+    pool_conn = app.extensions["db_engine"].raw_connection()
+    try:
+        with pool_conn.cursor() as cur:
+            cur.execute("SELECT statement FROM pg_prepared_statements")
+            kept = [row[0] for row in cur.fetchall()]
+    finally:
+        pool_conn.close()
+    assert any("geom_m <->" in s for s in kept), kept
