@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, ColumnElement, Connection, Select, cast, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from aduan.db import plan_for_values, serial_plans
+from aduan.db import array_literal, plan_for_values, serial_plans
 from aduan.models import Category, Complaint
 from geo.cells import cell_names
 from layers.cache import cached_bytes, cached_frame, cached_many, data_version
@@ -95,8 +95,10 @@ def _raw(flt: LayerFilter, z: int, x: int, y: int) -> Select:
 def _cell_bins(flt: LayerFilter, z: int, x: int, y: int, cells: list[int]) -> Select:
     """The tile's public complaints of `cells` binned per cell on the tile's BIN grid: (cell, bx, by, n, sx, sy)
     with the sums of their pixel coordinates. Mercator x/y come from lon/lat arithmetically (cheaper than
-    ST_Transform on many points); the GiST index finds the points in the tile and the cells' bounding box, the
-    cell column keeps exactly those of `cells`."""
+    ST_Transform on many points). The points are found by the (cell, date) index; the tile's box is a condition
+    only where it cuts the cells. Where it does not it adds nothing but a wrong estimate: the planner takes a
+    cell's points inside their own box for a tenth of them, and then sorted the densest cell's 34,000 points to
+    group them instead of hashing (68 → 50 ms)."""
     c = Complaint.__table__
     size = 2 * HALF_WORLD / 2**z
     x0, y1 = -HALF_WORLD + x * size, HALF_WORLD - y * size
@@ -105,11 +107,12 @@ def _cell_bins(flt: LayerFilter, z: int, x: int, y: int, cells: list[int]) -> Se
     px, py = (mx - x0) / size * EXTENT, (y1 - my) / size * EXTENT
     w, s, e, n = tile_bounds(z, x, y)
     corners = [ll for cell in cell_names(cells) for ll in h3.cell_to_boundary(cell)]
-    box = func.ST_MakeEnvelope(max(w, min(b for _, b in corners)), max(s, min(a for a, _ in corners)),
-                               min(e, max(b for _, b in corners)), min(n, max(a for a, _ in corners)), 4326)
-    m = (select(c.c.h3_cell.label("cell"), px.label("px"), py.label("py"))
-         .where(c.c.geom.op("&&")(box), c.c.h3_cell == func.any(cast(cells, ARRAY(BigInteger))), flt.condition(c),
-                c.c.public).subquery("m"))
+    lats, lngs = [a for a, _ in corners], [b for _, b in corners]
+    where = [c.c.h3_cell == func.any(cast(cells, ARRAY(BigInteger))), flt.condition(c), c.c.public]
+    if min(lngs) < w or max(lngs) > e or min(lats) < s or max(lats) > n:
+        box = func.ST_MakeEnvelope(max(w, min(lngs)), max(s, min(lats)), min(e, max(lngs)), min(n, max(lats)), 4326)
+        where.append(c.c.geom.op("&&")(box))
+    m = select(c.c.h3_cell.label("cell"), px.label("px"), py.label("py")).where(*where).subquery("m")
     bx, by = func.floor(m.c.px / BIN), func.floor(m.c.py / BIN)
     return select(m.c.cell, bx, by, func.count(), func.sum(m.c.px), func.sum(m.c.py)).group_by(m.c.cell, bx, by)
 
@@ -149,8 +152,9 @@ def _binned(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, res: int
     if not len(bins):
         return b""
     frame = pd.DataFrame(bins, columns=["bx", "by", "n", "sx", "sy"]).groupby(["bx", "by"], sort=True).sum()
-    params = {"extent": EXTENT, "count": frame["n"].astype(int).tolist(),
-              "px": np.round(frame["sx"] / frame["n"]).tolist(), "py": np.round(frame["sy"] / frame["n"]).tolist()}
+    params = {"extent": EXTENT, "count": array_literal(frame["n"].astype(int)),
+              "px": array_literal(np.round(frame["sx"] / frame["n"])),
+              "py": array_literal(np.round(frame["sy"] / frame["n"]))}
     return bytes(conn.execute(text(_BIN_POINTS), params).scalar() or b"")
 
 
@@ -173,7 +177,7 @@ def _cell_points(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int) 
         return b""
     lat, lon = zip(*(c for c, k in zip(centres, keep, strict=True) if k), strict=True)
     params = {"z": z, "x": x, "y": y, "extent": EXTENT, "lon": list(lon), "lat": list(lat),
-              "count": part.loc[keep, "count"].astype(int).tolist()}
+              "count": array_literal(part.loc[keep, "count"].astype(int))}
     return bytes(conn.execute(text(_CELL_POINTS), params).scalar() or b"")
 
 
@@ -203,9 +207,9 @@ def hexbins_tile(conn: Connection, cells: pd.DataFrame, z: int, x: int, y: int, 
     if part.empty:
         return b""
     params = {"z": z, "x": x, "y": y, "extent": EXTENT, "buffer": BUFFER, "cell": part["cell"].tolist(),
-              "g": [_geojson_text(c) for c in part["cell"]], "count": part["count"].astype(int).tolist(),
-              "count_prev": part["count_prev"].astype(int).tolist(), "change": part["change"].astype(int).tolist(),
-              "per_km2": part["per_km2"].astype(float).tolist()}
+              "g": [_geojson_text(c) for c in part["cell"]], "count": array_literal(part["count"].astype(int)),
+              "count_prev": array_literal(part["count_prev"].astype(int)),
+              "change": array_literal(part["change"].astype(int)), "per_km2": array_literal(part["per_km2"])}
     return bytes(conn.execute(text(_HEX), params).scalar() or b"")
 
 
