@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 from sqlalchemy import text
 
-from aduan.db import make_engine
+from aduan.db import array_literal, make_engine
 from layers.counts import cell_totals
 from layers.filters import LayerFilter
 from layers.mvt import cached_tile
@@ -61,3 +62,16 @@ def test_a_computed_tile_runs_without_parallel_workers_and_only_its_transaction(
             assert _workers(conn) == default
     finally:
         eng.dispose()
+
+
+def test_array_literal_parameters_arrive_as_the_same_numbers(engine):
+    """Numeric arrays bound as one literal: every value, NaN and infinities included, arrives exactly (floats by
+    their shortest round-trip form), cast to int or float8 arrays."""
+    floats = np.array([0.1, -2.5e-300, 1 / 3, 123456789.0, np.nan, np.inf, -np.inf])
+    ints = np.array([0, -7, 2**62], dtype=np.int64)
+    with engine.connect() as conn:
+        back_f, back_i = conn.execute(text("SELECT CAST(:f AS float8[]), CAST(:i AS bigint[])"),
+                                      {"f": array_literal(floats), "i": array_literal(ints)}).one()
+        assert conn.execute(text("SELECT cardinality(CAST(:e AS int[]))"), {"e": array_literal([])}).scalar() == 0
+    np.testing.assert_array_equal(np.array(back_f), floats)
+    assert back_i == ints.tolist()
