@@ -274,6 +274,9 @@ def _route_staging(conn: Connection, settings: Settings, chunks: list[tuple[int,
         done += conn.execute(_ROUTE_CHUNK, {"lo": lo, "hi": hi, "tol": settings.snap_tolerance_m,
                                             "nb": settings.near_border_m}).rowcount
         say("routed", done, total)
+    # each month's inserts read their own key range: without this index every one of them hashed all the routed
+    # rows (~0.9 s a month at 1M rows; 16 of the 18-month import's 38 s of inserting)
+    conn.execute(text("CREATE UNIQUE INDEX ON staging_routed (key)"))
     conn.execute(text("ANALYZE staging_routed"))
 
 
@@ -308,7 +311,7 @@ SELECT s.id, s.tracking_code, s.category_id, s.description, ST_SetSRID(ST_MakePo
   JOIN skpd sk ON sk.id = r.skpd_id
   LEFT JOIN kecamatan kc ON kc.id = r.kecamatan_id
   LEFT JOIN service_area sa ON sa.id = r.service_area_id
- WHERE s.id >= :lo AND s.id < :hi
+ WHERE s.id >= :lo AND s.id < :hi AND r.key >= :lo AND r.key < :hi
 """.replace("{routing_record}", ROUTING_RECORD_SQL)
 
 # History as the old system would have written it: intake, follow-up, resolution, closing.
@@ -325,7 +328,8 @@ SELECT s.id, e.kind, e.from_status, e.to_status, 'impor / import', e.note, true,
         CASE WHEN s.status = ANY(:not_a_problem) THEN s.status ELSE 'closed' END,
         'Ditutup / closed', s.closed_at)
  ) AS e(step, kind, from_status, to_status, note, at)
- WHERE s.id >= :lo AND s.id < :hi AND r.kelurahan_id IS NOT NULL AND e.at IS NOT NULL
+ WHERE s.id >= :lo AND s.id < :hi AND r.key >= :lo AND r.key < :hi AND r.kelurahan_id IS NOT NULL
+   AND e.at IS NOT NULL
  {order}
 """
 # Into a partition with its indexes: in time order, so the event indexes are appended to rather than written all
