@@ -56,3 +56,35 @@ def test_codes_are_unique_and_formatted(conn, settings):
     codes = conn.execute(text("SELECT tracking_code FROM complaint")).scalars().all()
     assert len(set(codes)) == 500
     assert all(c.startswith("BJM-2603-") and len(c) == 15 for c in codes)
+
+
+def test_text_and_numbers_arrive_exactly_as_given(conn, settings):
+    """Whatever the staging copy has to escape arrives unchanged: backslashes, tabs, line breaks, quotes, commas,
+    a literal \\N, non-Latin text; coordinates to the last bit; a missing external id as NULL, not text."""
+    descriptions = ["C:\\temp\\N \\N\\\\", "tab\there\r\nand\nnewline", 'kutip "ganda", koma; \'satu\'',
+                    "Jalan berlubang 🚧 di depan masjid — ราง", "\\"]
+    df = pd.DataFrame({"lon": [114.51 + i * 1e-7 + 1 / 3 * 1e-9 for i in range(5)], "lat": -3.39,
+                       "category": "jalan-rusak", "description": descriptions,
+                       "created_at": [f"2026-03-0{i + 1} 08:00:00.123456" for i in range(5)],
+                       "external_id": ["lama\t1", None, "", "x\\y", "wa:123"]})
+    assert load_complaints(conn, df, settings=settings).loaded == 5
+    rows = conn.execute(text(
+        "SELECT description, ST_X(geom), external_id, to_char(created_at AT TIME ZONE 'Asia/Makassar', 'US') "
+        "FROM complaint ORDER BY created_at")).all()
+    assert [r[0] for r in rows] == descriptions
+    assert [r[1] for r in rows] == df["lon"].tolist()
+    assert [r[2] for r in rows] == ["lama\t1", None, None, "x\\y", "wa:123"]  # an empty id is no id
+    assert {r[3] for r in rows} == {"123456"}
+
+
+def test_ids_follow_time_and_carry_their_month_whatever_the_file_order(conn, settings):
+    """A file out of time order: each complaint's id carries its city-time month, and ids ascend with time
+    (the sequence is drawn as the rows arrive in time order), so 'newest first' by id means by time."""
+    times = ["2026-03-01 07:59", "2025-12-31 23:30", "2026-01-01 00:10", "2026-02-14 12:00", "2025-12-31 23:00"]
+    df = _frame([(114.51, -3.39, "jalan-rusak", f"aduan {i}", t, "new") for i, t in enumerate(times)])
+    assert load_complaints(conn, df, settings=settings).loaded == 5
+    rows = conn.execute(text("SELECT id, to_char(created_at AT TIME ZONE 'Asia/Makassar', 'YYYYMM')::bigint "
+                             "FROM complaint ORDER BY created_at")).all()
+    assert [i // 10**10 for i, _ in rows] == [m for _, m in rows] == [202512, 202512, 202601, 202602, 202603]
+    sequence = [i % 10**10 for i, _ in rows]
+    assert sequence == sorted(sequence) and len(set(sequence)) == 5
