@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Float, case, func, literal, null, select, tex
 from sqlalchemy.sql.elements import ColumnElement
 
 from aduan.bulk_load import _unstorable as unstorable_rows  # the one NUL/surrogate check for files
+from aduan.db import statement_settings
 from aduan.errors import DomainError
 from aduan.models import BoundaryGeneration, Kecamatan, Kelurahan, Place
 
@@ -102,12 +103,6 @@ def search_statement(q: str, near: tuple[float, float] | None, limit: int):
 # candidates, and it starts parallel workers that cost more than the search. For the search statement only (as
 # aduan.queries.nearby does for its KNN walk): no sequential scan of a table that has an index, no workers, no JIT.
 SEARCH_SETTINGS = {"enable_seqscan": "off", "max_parallel_workers_per_gather": "0", "jit": "off"}
-_SETTINGS = text("WITH b AS MATERIALIZED (SELECT n, current_setting(n) AS was "
-                 "FROM unnest(CAST(:names AS text[]), CAST(:values AS text[])) AS t(n, v)) "
-                 "SELECT n, was FROM b, unnest(CAST(:names AS text[]), CAST(:values AS text[])) AS s(n2, v) "
-                 "WHERE n2 = n AND set_config(n, v, true) IS NOT NULL")  # read, then set (local)
-_SETTINGS_BACK = text("SELECT set_config(n, v, true) FROM unnest(CAST(:names AS text[]), CAST(:values AS text[])) "
-                      "AS t(n, v)")
 
 
 def search(conn: Connection, q: str, near: tuple[float, float] | None = None, limit: int = LIMIT_DEFAULT
@@ -116,10 +111,8 @@ def search(conn: Connection, q: str, near: tuple[float, float] | None = None, li
     q = normalise_query(q)
     if not q:
         return []
-    before = conn.execute(_SETTINGS, {"names": list(SEARCH_SETTINGS), "values": list(SEARCH_SETTINGS.values())}).all()
-    rows = [_hit(r) for r in conn.execute(search_statement(q, near, min(max(limit, 1), LIMIT_MAX))).mappings()]
-    conn.execute(_SETTINGS_BACK, {"names": [n for n, _ in before], "values": [v for _, v in before]})
-    return rows  # (after an error the transaction's rollback restores the settings)
+    with statement_settings(conn, SEARCH_SETTINGS):
+        return [_hit(r) for r in conn.execute(search_statement(q, near, min(max(limit, 1), LIMIT_MAX))).mappings()]
 
 
 def _hit(r) -> dict:

@@ -12,9 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Connection, DateTime, Float, Integer, Select, bindparam, func, or_, select, text, true
+from sqlalchemy import Connection, DateTime, Float, Integer, Select, bindparam, func, or_, select, true
 
 from aduan.clocks import WorkCalendar
+from aduan.db import statement_settings
 from aduan.models import Category, Complaint, Skpd
 from aduan.permissions import StaffUser, can_change
 from aduan.settings import Settings
@@ -89,11 +90,6 @@ def _knn_template(see_all: bool, by_skpd: bool, by_category: bool, status: str, 
 # Planner settings for the KNN statement only (SET LOCAL semantics, restored right after). A generic plan: the walk
 # is the same for every point, and planning it over every monthly partition cost ~8 ms a request (run: ~1 ms).
 KNN_ONLY_SETTINGS = {"enable_sort": "off", "jit": "off", "plan_cache_mode": "force_generic_plan"}
-_SETTINGS_OFF = text("WITH b AS MATERIALIZED (SELECT name, value, current_setting(name) AS was "
-                     "FROM unnest(CAST(:names AS text[]), CAST(:values AS text[])) AS t(name, value)) "
-                     "SELECT name, was FROM b WHERE set_config(name, value, true) IS NOT NULL")  # read, then set
-_SETTINGS_BACK = text("SELECT set_config(n, v, true) FROM unnest(CAST(:names AS text[]), CAST(:values AS text[])) "
-                      "AS t(n, v)")
 
 
 def find_nearby(conn: Connection, settings: Settings, user: StaffUser, q: NearbyQuery,
@@ -107,12 +103,9 @@ def find_nearby(conn: Connection, settings: Settings, user: StaffUser, q: Nearby
     (psycopg prepares the statement after its fifth run on a connection) instead of made for every request.
     """
     check_in_city(conn, q.lon, q.lat, city_name=settings.city_name, tolerance_m=settings.snap_tolerance_m)
-    before = conn.execute(_SETTINGS_OFF, {"names": list(KNN_ONLY_SETTINGS),
-                                          "values": list(KNN_ONLY_SETTINGS.values())}).all()
     stmt, values = knn_statement(q, user, settings, now)
-    rows = [dict(r) for r in conn.execute(stmt, values).mappings()]
-    conn.execute(_SETTINGS_BACK, {"names": [n for n, _ in before], "values": [v for _, v in before]})
-    return rows  # (after an error the transaction's rollback restores the settings)
+    with statement_settings(conn, KNN_ONLY_SETTINGS):
+        return [dict(r) for r in conn.execute(stmt, values).mappings()]
 
 
 def feature(row: dict, user: StaffUser, cal: WorkCalendar, now: dt.datetime, lang: str) -> dict:
