@@ -85,19 +85,3 @@ def test_explanation_names_the_decision(conn, ids):
     rec = _route(conn, ids, 114.51, -3.37990).as_record()
     assert "digeser" in explain(rec, "id") and "Dinas PUPR" in explain(rec, "id")
     assert "snapped" in explain(rec, "en")
-
-
-def test_routing_runs_from_one_kept_plan_and_leaves_the_settings_as_they_were(conn, ids):
-    """Pin after pin on one connection: once psycopg has prepared the routing statement, PostgreSQL reuses one
-    generic plan for it (not one plan per pin), each pin still gets its own answer, and the transaction's
-    plan_cache_mode is what it was before."""
-    from sqlalchemy import text
-
-    mode = conn.execute(text("SHOW plan_cache_mode")).scalar()
-    pins = [(114.51, -3.39, "99.01.01.1001"), (114.53, -3.379, None)] * 5
-    codes = [_route(conn, ids, lon, lat).kelurahan_code for lon, lat, _ in pins]
-    assert codes[0] == "99.01.01.1001" and len(set(codes)) == 2 and codes == codes[:2] * 5
-    generic, custom = conn.execute(text(
-        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%peta_route(%'")).one()
-    assert generic >= 5 and custom == 0
-    assert conn.execute(text("SHOW plan_cache_mode")).scalar() == mode
