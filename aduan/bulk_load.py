@@ -202,8 +202,10 @@ def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_de
     f["channel"] = channel.where(channel.isin(CHANNELS), channel_default)
     confidential = categories.loc[f["category"], "confidential"].to_numpy()
     f["public"] = (_booleans(frame.loc[f.index, "public"]).to_numpy() if "public" in frame else True) & ~confidential
-    external = frame.loc[f.index, "external_id"].astype("string").str.strip() if "external_id" in frame else None
-    f["external_id"] = external.mask(external == "") if external is not None else None  # blank: no reference
+    f["external_id"] = None
+    if "external_id" in frame:
+        external = frame.loc[f.index, "external_id"].astype("string").str.strip()
+        f["external_id"] = external.mask(external == "")  # a blank reference is no reference
     return f
 
 
@@ -257,8 +259,10 @@ def _copy_text(values: pd.Series) -> list[str]:
     """A column in COPY's text format, built a column at a time: pandas' CSV writer, value by value, took 14 s
     of a 1M-row import, this ~5 s. Numbers by repr (exact for float64), text escaped in one pass over the whole
     column joined by NUL, which no stored text holds (`_unstorable` refuses it)."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return np.where(values.isna().to_numpy(), _COPY_NULL, _iso_utc(values)).tolist()
+    if isinstance(values.dtype, pd.DatetimeTZDtype):  # ISO 8601 in UTC ('…Z'), by numpy (~20x strftime)
+        naive = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+        iso = np.char.add(np.datetime_as_string(naive, unit="us"), "Z")
+        return np.where(np.isnat(naive), _COPY_NULL, iso).tolist()
     if pd.api.types.is_bool_dtype(values):
         return np.where(values.to_numpy(), "t", "f").tolist()
     if pd.api.types.is_numeric_dtype(values):
@@ -271,13 +275,6 @@ def _copy_text(values: pd.Series) -> list[str]:
     out = np.full(len(values), _COPY_NULL, dtype=object)
     out[~missing] = joined.split("\0") if present else []
     return out.tolist()
-
-
-def _iso_utc(values: pd.Series) -> np.ndarray:
-    """ISO 8601 UTC strings ('…Z'), empty for missing values."""
-    naive = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
-    text_ = np.char.add(np.datetime_as_string(naive, unit="us"), "Z")
-    return np.where(np.isnat(naive), "", text_)
 
 
 def _redraw_code_collisions(conn: Connection, prefix: str, tz: str) -> None:

@@ -127,8 +127,9 @@ def _ensure_months(tz: str) -> None:
                 "FROM generate_series(now() AT TIME ZONE :tz, now() AT TIME ZONE :tz + interval '3 months', "
                 "interval '1 month') m", tz=tz, month=MONTH).scalars().all()
     for month in sorted(months):  # as peta_ensure_month, but keys come after the rows (checked in one join)
+        suffix = _x("SELECT peta_month_suffix(:m)", m=month).scalar_one()
         for parent in ("complaint", "complaint_event"):
-            name = f"{parent}_{_x('SELECT peta_month_suffix(:m)', m=month).scalar_one()}"
+            name = f"{parent}_{suffix}"
             _x("SELECT peta_month_table(CAST(:p AS regclass), :m, :t)", p=parent, m=month, t=name)
             _x("SELECT peta_attach_month(CAST(:p AS regclass), :m, :t)", p=parent, m=month, t=name)
     _say(f"partitions for {len(months)} months")
