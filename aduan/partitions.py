@@ -54,6 +54,16 @@ def of_code(id_column: ColumnElement, code: str | None) -> ColumnElement:
     return and_(id_column >= span["lo"], id_column < span["hi"])
 
 
+def created_since(id_column: ColumnElement, created_column: ColumnElement, since: dt.datetime,
+                  timezone: str) -> ColumnElement:
+    """`created_column >= since`, with the ids of earlier months ruled out too, so the planner reads only the
+    partitions of the months from `since` on instead of probing every month's index. The bound starts a day
+    early: a complaint's id carries the city-time month of its creation, and a day's margin keeps every row of
+    `since`'s month in even if the city's time zone setting moved."""
+    first = month_key((since - dt.timedelta(days=1)).astimezone(ZoneInfo(timezone)))
+    return and_(created_column >= since, id_column >= first * ID_MONTH)
+
+
 def months_between(a: int, b: int) -> int:
     """Whole months from month `a` to month `b` (yyyymm; negative when b is earlier)."""
     return (b // 100 - a // 100) * 12 + (b % 100 - a % 100)

@@ -10,21 +10,27 @@ measurement is printed beside a reference doing the same work in the same run:
     size — reference: a plain raw-point ST_AsMVT query of the same tile; from z13, where a tile follows only
     its own cells, also with both live writes inside the tile (its worst case); at raw-point zooms also the
     app's own tile query run directly (the same bytes without the HTTP request, versions and cache);
+(d) the public map's 20,000 points (/api/v1/map-points, gzip accepted) over HTTP, live and cached — reference:
+    the same rows read into Python, made into GeoJSON dicts, encoded and gzip-compressed (what the view did
+    before 2026-12-07), and the app's own statement alone;
 (c) an OGC API items page of 1,000 complaints over HTTP (first page and deep page) — references: the same page
     as a GeoJSON FeatureCollection built by one SQL statement (json_agg), as TiPg does, and TiPg itself
     (bench/tipg_ref.py: its own virtualenv under var/, made on first use; skipped with a note without network)
     serving the raw table public.complaint — all columns and all rows, where ours serves public fields only.
 
-    python -m bench.layers [--complaints 1000000] [--repeat 3] [--reseed] [--only layers|tiles|ogc]
+    python -m bench.layers [--complaints 1000000] [--repeat 3] [--reseed] [--only layers|tiles|ogc|map]
 """
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import math
 import time
 import urllib.request
 import warnings
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -33,7 +39,8 @@ from shapely.geometry import shape
 from sqlalchemy import func, select, text
 
 from aduan.db import make_engine
-from aduan.models import Complaint
+from aduan.models import Category, Complaint
+from aduan.queries import public
 from aduan.settings import Settings
 from bench.common import (
     LiveWrites,
@@ -236,12 +243,57 @@ def bench_ogc(url: str, base: str, repeat: int, writes: LiveWrites, tipg: str | 
     eng.dispose()
 
 
+def _map_rows_in_python(conn, timezone: str) -> bytes:
+    """The reference for the public map: its rows read into Python, made into features, encoded, compressed."""
+    c, cat = Complaint.__table__, Category.__table__
+    since = func.now() - text("interval '90 days'")
+    rows = conn.execute(select(c.c.tracking_code, c.c.status, cat.c.code.label("category"), cat.c.name_id,
+                               cat.c.name_en, func.ST_X(c.c.geom).label("lon"), func.ST_Y(c.c.geom).label("lat"),
+                               c.c.created_at)
+                        .join(cat, cat.c.id == c.c.category_id).where(c.c.public, c.c.created_at >= since)
+                        .order_by(c.c.created_at.desc()).limit(20000)).mappings()
+    zone = ZoneInfo(timezone)
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                 "properties": {k: r[k] for k in ("tracking_code", "status", "category", "name_id", "name_en")}
+                 | {"created_at": r["created_at"].astimezone(zone).isoformat(timespec="seconds")}} for r in rows]
+    return gzip.compress(json.dumps({"type": "FeatureCollection", "features": features},
+                                    ensure_ascii=False).encode(), 6)
+
+
+def _get_gzip(url: str) -> bytes:
+    req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return r.read()
+
+
+def bench_public_map(url: str, base: str, repeat: int, writes: LiveWrites) -> None:
+    """The public map over HTTP, live and cached, beside the rows-into-Python reference and its own statement."""
+    eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
+    timezone = Settings(database_url=url).timezone
+    n = max(repeat * 4, 12)
+    page = f"{base}/api/v1/map-points"
+    say("public map …")
+    size = len(_get_gzip(page))
+    live = summary(f"public map live, 20,000 points ({size / 1024:.0f} KiB gzip)", timed(
+        lambda: _get_gzip(page), n, writes))
+    cached = summary("public map cached (quiet city)", timed(lambda: _get_gzip(page), n))
+    with eng.connect() as c:
+        ref = summary("reference: rows into Python, dicts, json.dumps, gzip", timed(
+            lambda: _map_rows_in_python(c, timezone), n))
+        own = summary("the app's statement alone (no cache, no gzip)", timed(
+            lambda: public.map_points(c, timezone=timezone), n))
+    ratio("live / reference", live["p50"], ref["p50"])
+    ratio("cached / reference", cached["p50"], ref["p50"])
+    ratio("own statement / reference", own["p50"], ref["p50"])
+    eng.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--complaints", type=int, default=1_000_000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--reseed", action="store_true")
-    p.add_argument("--only", choices=("layers", "tiles", "ogc"), help="run one part: (a), (b) or (c)")
+    p.add_argument("--only", choices=("layers", "tiles", "ogc", "map"), help="run one part: (a), (b), (c) or (d)")
     p.add_argument("--no-tipg", action="store_true", help="leave out the TiPg reference (no install)")
     args, _ = p.parse_known_args(argv)
     url = bench_database_url()
@@ -251,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     writes = LiveWrites(url)
     if args.only in (None, "layers"):
         bench_layers(url, args.repeat, writes)
-    if args.only in (None, "tiles", "ogc"):
+    if args.only in (None, "tiles", "ogc", "map"):
         with served_app(url, workers=1) as base:
             if args.only in (None, "tiles"):
                 eng = make_engine(url)  # the app's connection settings (jit off) for ours and the references alike
@@ -259,6 +311,8 @@ def main(argv: list[str] | None = None) -> None:
                     flt = _whole_range(conn)
                 eng.dispose()
                 bench_tiles(url, base, flt, args.repeat, writes)
+            if args.only in (None, "map"):
+                bench_public_map(url, base, args.repeat, writes)
             if args.only in (None, "ogc"):
                 if args.no_tipg:
                     bench_ogc(url, base, args.repeat, writes)

@@ -18,7 +18,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Connection, Float, Integer, Select, and_, case, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlalchemy.sql.expression import type_coerce
@@ -26,7 +40,7 @@ from sqlalchemy.types import Text, TypeDecorator
 
 from aduan.errors import NotFound
 from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Kecamatan, Kelurahan, Skpd
-from aduan.partitions import of_code
+from aduan.partitions import created_since, of_code
 from aduan.statuses import OPEN_STATUSES
 from aduan.text import mask_contacts
 from geo.metric import metric_pin
@@ -205,18 +219,60 @@ def nearby_open(conn: Connection, lon: object, lat: object, category_code: str, 
     return [dict(r) | {"radius_m": cat.duplicate_radius_m} for r in conn.execute(stmt).mappings()]
 
 
-def map_points(conn: Connection, *, days: int = 90, status: str | None = None, limit: int = 20000) -> list[dict]:
-    """Non-confidential complaints for the public clustered map (public fields only); status 'open' or 'closed'."""
+def map_points_statement(*, timezone: str, days: int = 90, status: str | None = None,
+                         limit: int = 20000) -> Select:
+    """The public map's document (`map_points`) as one statement; the window is also bounded by id, so only the
+    partitions of its months are read (`partitions.created_since`)."""
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    where = C.c.created_at >= since
+    where = created_since(C.c.id, C.c.created_at, since, timezone)
     if status is not None:
         is_open = C.c.status.in_(OPEN_STATUSES)
         where = and_(where, is_open if status == "open" else ~is_open)
-    stmt = (select(C.c.tracking_code, C.c.status, CAT.c.code.label("category"), CAT.c.name_id, CAT.c.name_en,
-                   func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"), C.c.created_at)
+    rows = (select(C.c.tracking_code, C.c.status, CAT.c.code.label("category"), CAT.c.name_id, CAT.c.name_en,
+                   C.c.geom, C.c.created_at, C.c.id)
             .select_from(C.join(CAT, CAT.c.id == C.c.category_id))
-            .where(listed(where)).order_by(C.c.created_at.desc()).limit(limit))
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+            .where(listed(where)).order_by(C.c.created_at.desc(), C.c.id.desc()).limit(limit).subquery("r"))
+    feature = func.json_build_object(
+        "type", "Feature",
+        "geometry", func.json_build_object(
+            "type", "Point", "coordinates", func.json_build_array(func.ST_X(rows.c.geom), func.ST_Y(rows.c.geom))),
+        "properties", func.json_build_object(
+            "tracking_code", rows.c.tracking_code, "status", rows.c.status, "category", rows.c.category,
+            "name_id", rows.c.name_id, "name_en", rows.c.name_en,
+            "created_at", _city_iso(rows.c.created_at, timezone)))
+    features = func.coalesce(func.json_agg(aggregate_order_by(feature, rows.c.created_at.desc(), rows.c.id.desc())),
+                             func.json_build_array())
+    return select(func.json_build_object("type", "FeatureCollection", "features", features).cast(Text))
+
+
+def map_points(conn: Connection, *, timezone: str, days: int = 90, status: str | None = None,
+               limit: int = 20000) -> bytes:
+    """Non-confidential complaints for the public clustered map (public fields only), newest first, as one
+    GeoJSON FeatureCollection written by PostgreSQL; status 'open' or 'closed'. Reading the 20,000 rows into
+    Python, making dicts and encoding them cost ~0.5 s at 1M complaints, against ~0.2 s for this."""
+    stmt = map_points_statement(timezone=timezone, days=days, status=status, limit=limit)
+    return conn.execute(stmt).scalar_one().encode()
+
+
+_MAP_NAMES = text("SELECT md5(coalesce(string_agg(concat_ws('|', code, name_id, name_en), ',' ORDER BY code), '')) "
+                  "FROM category")
+
+
+def map_names_version(conn: Connection) -> str:
+    """A fingerprint of the category names the public map carries: renaming a category writes no complaint, so
+    the data version alone would not see it."""
+    return conn.execute(_MAP_NAMES).scalar_one()
+
+
+def _city_iso(moment: ColumnElement, timezone: str) -> ColumnElement:
+    """A timestamptz as app/api/schemas.py's `city_iso` writes it (2026-11-05T14:03:09+08:00), in SQL: the time
+    in the zone to the second, then the zone's offset at that moment (tests/api compare the two)."""
+    local = func.timezone(timezone, moment)
+    minutes = cast(func.extract("epoch", local - func.timezone("UTC", moment)), Integer) // 60
+    return func.concat(func.to_char(local, 'YYYY-MM-DD"T"HH24:MI:SS'),
+                       case((minutes < 0, "-"), else_="+"),
+                       func.lpad(cast(func.abs(minutes) // 60, Text), 2, "0"), ":",
+                       func.lpad(cast(func.abs(minutes) % 60, Text), 2, "0"))
 
 
 def photo(conn: Connection, attachment_id: int) -> tuple[bytes, str, str]:

@@ -6,6 +6,7 @@ response schema, so the OpenAPI document flask-smorest writes from those schemas
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 
 from flask import Flask, Response, json, request, url_for
 from flask_smorest import Blueprint
@@ -23,11 +24,13 @@ from app import current_settings
 from app.api import openapi, schemas
 from app.auth.session import csrf, current_user, login_required
 from app.db import get_engine, get_session, read_engine
-from app.http import ROW_ID, photo_response
+from app.http import ROW_ID, not_modified, photo_response, validated, validator
 from app.i18n import current_lang
 from geo.routing import OutsideCityError, check_in_city, explain, route_point
+from layers import public_map
 
 GEOJSON = "application/geo+json"
+MAP_CACHE = "public, max-age=60"  # the public map: a minute old at most, then revalidated (304 while unchanged)
 
 
 class ApiBlueprint(Blueprint):
@@ -210,14 +213,19 @@ def get_photo(attachment_id: int):
 @bp.arguments(schemas.MapPointsQuery, location="query")
 @bp.response(200, schemas.FeatureCollection, content_type=GEOJSON)
 def map_points(args: dict):
-    """Non-confidential complaints as GeoJSON for the public map."""
-    with read_engine().connect() as conn:
-        rows = public.map_points(conn, status=args.get("status"))
-    zone = schemas.city_zone()
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                 "properties": {k: r[k] for k in ("tracking_code", "status", "category", "name_id", "name_en")}
-                 | {"created_at": schemas.city_iso(r["created_at"], zone)}} for r in rows]
-    return _geojson({"type": "FeatureCollection", "features": features}, "public, max-age=60")
+    """Non-confidential complaints as GeoJSON for the public map (sent gzip-compressed when accepted)."""
+    timezone = current_settings().timezone
+    with read_engine().begin() as conn:  # begin: a newly built map is kept when this commits
+        at_version = public_map.version(conn, timezone)
+        etag = validator(at_version)
+        if (unchanged := not_modified(etag, MAP_CACHE)) is not None:
+            return unchanged
+        body = public_map.points_gzip(conn, timezone=timezone, status=args.get("status"), at_version=at_version)
+    if request.accept_encodings["gzip"]:
+        resp = Response(body, mimetype=GEOJSON, headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    else:  # a client that takes no gzip (flask-compress may still choose another coding for it)
+        resp = Response(gzip.decompress(body), mimetype=GEOJSON, headers={"Vary": "Accept-Encoding"})
+    return validated(resp, etag, MAP_CACHE)
 
 
 @bp.get("/kelurahan.geojson")
