@@ -6,18 +6,23 @@
      The nearby API is kept once, without its query: "the last nearby list".
    - Staff pages are never served to another user: the page tells the worker who is logged in (data-user on the
      logout form); when that changes, or on logout, every user cache is deleted. With no known user nothing is
-     served from a user cache.
+     served from a user cache. Every staff answer also names its user (X-Peta-User, app/auth/session.py): a
+     worker that knows nobody yet (the page's message was cut off by a reload, or is still on its way) takes
+     the user from it, and an answer naming anyone but the known user is never kept.
    - POSTs are never touched: offline updates are queued by the page (static/js/field_offline.js), not here. */
 "use strict";
 
 var STATIC = "peta-static-v1", META = "peta-meta", USER_KEY = "/field/__user__", PREFIX = "peta-user-";
+var SIGNED_OUT = "-";  /* kept as the user after a logout */
 var currentUser;  /* undefined: not read yet; "": nobody */
+var signedOut = false;  /* nobody since a logout: an answer naming a user is not taken for a login (a request
+                           that left before the logout may still come back naming the old user) */
 
 function readUser() {
   if (currentUser !== undefined) return Promise.resolve(currentUser);
   return caches.open(META).then(function (c) { return c.match(USER_KEY); })
     .then(function (r) { return r ? r.text() : ""; })
-    .then(function (u) { currentUser = u; return u; });
+    .then(function (u) { signedOut = u === SIGNED_OUT; currentUser = signedOut ? "" : u; return currentUser; });
 }
 
 function dropUserCaches(keep) {
@@ -43,15 +48,31 @@ function store(user, key, res) {
   });
 }
 
-function setUser(user) {
+function remember(user) {
+  return caches.open(META).then(function (c) { return c.put(USER_KEY, new Response(user)); });
+}
+
+function setUser(user, loggingOut) {
   user = user ? String(user) : "";
   return serial(function () {
     return readUser().then(function (was) {
       currentUser = user;
-      return Promise.all([
-        caches.open(META).then(function (c) { return c.put(USER_KEY, new Response(user)); }),
-        was === user ? null : dropUserCaches(PREFIX + user)
-      ]);
+      signedOut = !user && !!loggingOut;
+      return Promise.all([remember(signedOut ? SIGNED_OUT : user), was === user ? null : dropUserCaches(PREFIX + user)]);
+    });
+  });
+}
+
+/* The user an answer was made for (X-Peta-User): the known user; the one it names when the worker knows nobody
+   and no logout came since; otherwise nobody, and the answer is not kept. */
+function ownerOf(res) {
+  var named = res.headers.get("X-Peta-User") || "";
+  return serial(function () {
+    return readUser().then(function (known) {
+      if (!named || named === known) return known;
+      if (known || signedOut) return "";
+      currentUser = named;
+      return Promise.all([remember(named), dropUserCaches(PREFIX + named)]).then(function () { return named; });
     });
   });
 }
@@ -97,20 +118,13 @@ function fromCache(req, url, user) {
   });
 }
 
-/* Pages answered before the worker knew who is logged in (the first navigation after login can outrun the
-   login page's message): kept as soon as it does, so that page too can be read offline. */
-var unkept = {};
-function takeUnkept() {
-  var urls = Object.keys(unkept);
-  unkept = {};
-  return urls;
-}
-
 function networkFirst(req, url) {
   return readUser().then(function (user) {
     return fetch(req).then(function (res) {
-      if (user && cacheable(res)) store(user, keyOf(url), res.clone());
-      else if (!user && req.mode === "navigate" && cacheable(res)) unkept[url.href] = true;
+      if (cacheable(res)) {
+        var copy = res.clone();
+        ownerOf(res).then(function (owner) { if (owner) store(owner, keyOf(url), copy); });
+      }
       return res;
     }, function (err) {
       return fromCache(req, url, user).then(function (hit) {
@@ -155,10 +169,9 @@ self.addEventListener("activate", function (e) {
 
 self.addEventListener("message", function (e) {
   var m = e.data || {}, done;
-  if (m.type === "user") done = setUser(m.user).then(function () { return keep((m.keep || []).concat(takeUnkept())); });
+  if (m.type === "user") done = setUser(m.user).then(function () { return keep(m.keep || []); });
   else if (m.type === "logout") {
-    unkept = {};
-    done = setUser("").then(function () { return serial(function () { return dropUserCaches(null); }); });
+    done = setUser("", true).then(function () { return serial(function () { return dropUserCaches(null); }); });
   }
   if (done) e.waitUntil(done.then(function () {
     if (e.ports && e.ports[0]) e.ports[0].postMessage({done: m.type});

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from aduan.accounts import Account, close_session, open_session, session_account
@@ -31,10 +31,26 @@ from app.db import get_engine, get_session
 csrf = CSRFProtect()
 
 
+USER_HEADER = "X-Peta-User"  # whose answer this is (static/sw.js keeps it in that user's cache only)
+
+
 def init_app(app: Flask) -> None:
-    """CSRF (checked by the staff blueprints, see protect_posts) and the `current_user` template global."""
+    """CSRF (checked by the staff blueprints, see protect_posts), the `current_user` template global, and the
+    header that names a staff answer's user."""
     csrf.init_app(app)
     app.jinja_env.globals["current_user"] = current_user
+    app.after_request(_name_user)
+
+
+def _name_user(resp: Response) -> Response:
+    """An answer made for a logged-in staff member says whose it is, so the field service worker files it in that
+    member's offline cache even when no page has told it yet who is logged in (a message a reload can cut off).
+    Only the member's own id, already in each staff page (data-user); never on an answer to anyone else."""
+    user = g.get("current_user") if g.get("auth_state") == "ok" else None
+    if user is not None:
+        resp.headers[USER_HEADER] = str(user.id)
+        resp.vary.add("Cookie")
+    return resp
 
 
 def wants_json() -> bool:

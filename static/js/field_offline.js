@@ -83,7 +83,8 @@
     navigator.serviceWorker.register(url, {scope: "/field/"}).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      var keep = (wasControlled ? [] : pageParts()).concat(navigator.onLine ? ticketLinks() : []);
+      /* this page itself always: the worker may have answered it before it knew who is logged in */
+      var keep = (wasControlled ? [location.href] : pageParts()).concat(navigator.onLine ? ticketLinks() : []);
       reg.active.postMessage({type: "user", user: user, keep: keep});
     }).catch(function () {});
   }

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.fieldkit import login, make_user
+from tests.fieldkit import csrf_token, login, make_user
 
 
 @pytest.mark.parametrize("path", ["/", "/lacak", "/peta", "/login", "/planner/"])
@@ -127,3 +127,18 @@ def test_a_photo_is_revalidated_so_hiding_it_reaches_every_cache(client, engine)
         c.execute(text("UPDATE attachment SET public = false WHERE id = :i"), {"i": photo_id})
     for path in (f"/api/v1/photos/{photo_id}", f"/open311/v2/media/{photo_id}.jpg"):
         assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 404
+
+
+def test_a_staff_answer_names_its_user_and_no_other_answer_does(client, engine):
+    """X-Peta-User (which the field service worker files answers under) is on what a logged-in member gets, with
+    their own id, and on nothing an anonymous visitor gets."""
+    for path in ("/field/sekitar", "/api/v1/map-points", "/"):
+        assert "X-Peta-User" not in client.get(path).headers, path
+    uid = make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    login(client, "andi@pupr.test")
+    for path in ("/field/sekitar", "/api/v1/nearby?lon=114.51&lat=-3.39"):
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["X-Peta-User"] == str(uid), path
+        assert "Cookie" in r.headers["Vary"]
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")}).status_code in (302, 303)
+    assert "X-Peta-User" not in client.get("/field/sekitar").headers

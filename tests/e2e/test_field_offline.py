@@ -105,10 +105,11 @@ def test_an_offline_resolution_with_photo_waits_on_the_phone_and_arrives_when_on
     assert page.external_requests == []
 
 
-def test_a_page_fetched_before_the_worker_knew_the_officer_is_kept_once_it_does(live_server, page, codes):
-    """The first navigation after login can reach the worker before the login page has told it who is logged in
-    (a CI run saw it): that page is answered without being kept, and kept once the worker learns the user, so
-    it still opens offline."""
+def test_a_page_fetched_before_the_worker_knew_the_officer_is_kept_for_the_officer_it_names(live_server, page,
+                                                                                          codes):
+    """The first navigation after login can reach the worker before the page has told it who is logged in (a CI
+    run saw it, and a reload can cut that message off): the answer names its officer (X-Peta-User), so the worker
+    keeps it in that officer's cache at once, and it opens offline."""
     _login(page, live_server)
     page.goto(f"{live_server}/field/sekitar")
     _controlled(page)
@@ -261,6 +262,20 @@ def test_planner_pages_show_logout_only_when_logged_in(live_server, page, engine
 
 def _login_any(page, live_server, email):
     log_in(page, live_server, email, None)
+
+
+def test_after_a_logout_an_answer_naming_the_old_officer_is_not_kept(live_server, page, codes):
+    """A request that left before the logout can come back naming the officer who just logged out: the worker
+    takes no one's name from an answer after a logout, so nothing of theirs is kept again for the next user."""
+    _login(page, live_server)
+    _open_ticket_online(page, live_server, codes[0])
+    page.evaluate("""new Promise(ok => { const ch = new MessageChannel(); ch.port1.onmessage = () => ok();
+        navigator.serviceWorker.controller.postMessage({type: 'logout'}, [ch.port2]); })""")  # the cookie stays
+    assert page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('peta-user-')))") == []
+    named = page.evaluate(f"fetch('/field/aduan/{codes[1]}').then(r => r.headers.get('X-Peta-User'))")
+    assert named  # the answer did name the officer, through the worker
+    time.sleep(1)  # what the worker would have stored, it stores within milliseconds
+    assert page.evaluate("caches.keys().then(k => k.filter(n => n.startsWith('peta-user-')))") == []
 
 
 def test_another_user_on_the_same_phone_gets_neither_the_cached_pages_nor_the_waiting_updates(live_server, page,
