@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, text
+from sqlalchemy import ColumnElement, Connection, Engine, and_, text, true
 from sqlalchemy.exc import DBAPIError
 
 from aduan.settings import Settings
@@ -54,14 +54,19 @@ def of_code(id_column: ColumnElement, code: str | None) -> ColumnElement:
     return and_(id_column >= span["lo"], id_column < span["hi"])
 
 
-def created_since(id_column: ColumnElement, created_column: ColumnElement, since: dt.datetime,
-                  timezone: str) -> ColumnElement:
-    """`created_column >= since`, with the ids of earlier months ruled out too, so the planner reads only the
-    partitions of the months from `since` on instead of probing every month's index. The bound starts a day
-    early: a complaint's id carries the city-time month of its creation, and a day's margin keeps every row of
-    `since`'s month in even if the city's time zone setting moved."""
-    first = month_key((since - dt.timedelta(days=1)).astimezone(ZoneInfo(timezone)))
-    return and_(created_column >= since, id_column >= first * ID_MONTH)
+def created_between(id_column: ColumnElement, start: dt.datetime | None, end: dt.datetime | None) -> ColumnElement:
+    """Ids of complaints created from `start` to `end` (aware; either may be None: open), as a condition to add to
+    one on the creation time itself, so the planner reads and plans only the partitions of those months instead
+    of every month's (an Open311 search near a point spent 39 ms planning 22 months). An id carries the month of
+    its creation in the city's time (intake and imports draw both from the same moment, and nothing changes
+    created_at afterwards), which is less than a day from UTC in every zone: the months are taken in UTC a day
+    beyond each end, so no city's month is ever cut off, whatever its zone setting was."""
+    parts = []
+    if start is not None:
+        parts.append(id_column >= month_key((start - dt.timedelta(days=1)).astimezone(dt.UTC)) * ID_MONTH)
+    if end is not None:
+        parts.append(id_column < month_after(month_key((end + dt.timedelta(days=1)).astimezone(dt.UTC))) * ID_MONTH)
+    return and_(true(), *parts)
 
 
 def months_between(a: int, b: int) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, select
 
 from aduan.errors import DomainError
 from aduan.models import Category, Complaint, Skpd
+from aduan.partitions import created_between
 from aduan.settings import DEFAULT_TIMEZONE
 from aduan.statuses import NOT_A_PROBLEM, STATUSES
 
@@ -69,7 +70,8 @@ class LayerFilter:
     def condition(self, c: Table = Complaint.__table__) -> ColumnElement[bool]:
         """The filter as one expression over complaint table (or alias) `c`."""
         start, end = self.bounds()
-        return and_(c.c.created_at >= start, c.c.created_at < end, self.kind_condition(c))
+        return and_(c.c.created_at >= start, c.c.created_at < end, created_between(c.c.id, start, end),
+                    self.kind_condition(c))
 
     def kind_condition(self, c: Table) -> ColumnElement[bool]:
         """Status, category, SKPD and visibility over any table with those columns (complaints, their counts)."""

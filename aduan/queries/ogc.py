@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Float, Numeric, Select, Table,
 
 from aduan.errors import DomainError
 from aduan.models import BoundaryGeneration, Category, ComplaintCount, Kecamatan, Kelurahan, LayerGrid, Skpd
-from aduan.partitions import of_code
+from aduan.partitions import created_between, of_code
 from aduan.queries import public
 from aduan.queries.public import C
 
@@ -62,6 +62,7 @@ def _complaint_filter(q: ItemsQuery) -> ColumnElement[bool]:
         parts.append(C.c.created_at >= q.start)
     if q.end:
         parts.append(C.c.created_at < q.end)
+    parts.append(created_between(C.c.id, q.start, q.end))
     parts += [_property(name, value) for name, value in q.props]
     return and_(*parts)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, false, func, select, text, true
 
-from aduan.partitions import of_code
+from aduan.partitions import created_between, of_code
 from aduan.queries import public
 from aduan.queries.public import CAT, EVENT, PHOTO, C
 from aduan.statuses import OPEN_STATUSES
@@ -53,7 +53,7 @@ def _conditions(q: RequestQuery, srid: int) -> ColumnElement[bool]:
     """One expression for the query's filters."""
     if q.ids:
         return C.c.tracking_code.in_(q.ids)
-    parts = [C.c.created_at >= q.start, C.c.created_at <= q.end]
+    parts = [C.c.created_at >= q.start, C.c.created_at <= q.end, created_between(C.c.id, q.start, q.end)]
     if q.service_codes:
         parts.append(CAT.c.code.in_(q.service_codes))
     if q.status:

@@ -40,7 +40,7 @@ from sqlalchemy.types import Text, TypeDecorator
 
 from aduan.errors import NotFound
 from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Kecamatan, Kelurahan, Skpd
-from aduan.partitions import created_since, of_code
+from aduan.partitions import created_between, of_code
 from aduan.statuses import OPEN_STATUSES
 from aduan.text import mask_contacts
 from geo.metric import metric_pin
@@ -214,6 +214,7 @@ def nearby_open(conn: Connection, lon: object, lat: object, category_code: str, 
                    func.round(func.ST_Distance(C.c.geom_m, here)).cast(Integer).label("distance_m"),
                    func.ST_X(C.c.geom).label("lon"), func.ST_Y(C.c.geom).label("lat"))
             .where(listed(and_(C.c.category_id == cat.id, C.c.status.in_(OPEN_STATUSES), C.c.created_at >= since,
+                               created_between(C.c.id, since, None),
                                func.ST_DWithin(C.c.geom_m, here, cat.duplicate_radius_m))))
             .order_by(C.c.geom_m.op("<->", return_type=Float)(here)).limit(limit))
     return [dict(r) | {"radius_m": cat.duplicate_radius_m} for r in conn.execute(stmt).mappings()]
@@ -222,9 +223,9 @@ def nearby_open(conn: Connection, lon: object, lat: object, category_code: str, 
 def map_points_statement(*, timezone: str, days: int = 90, status: str | None = None,
                          limit: int = 20000) -> Select:
     """The public map's document (`map_points`) as one statement; the window is also bounded by id, so only the
-    partitions of its months are read (`partitions.created_since`)."""
+    partitions of its months are read (`partitions.created_between`)."""
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    where = created_since(C.c.id, C.c.created_at, since, timezone)
+    where = and_(C.c.created_at >= since, created_between(C.c.id, since, None))
     if status is not None:
         is_open = C.c.status.in_(OPEN_STATUSES)
         where = and_(where, is_open if status == "open" else ~is_open)

@@ -102,11 +102,3 @@ def test_the_map_reads_only_the_months_of_its_window(conn, settings):
     months = {int(y) * 100 + int(m) for y, m in re.findall(r"complaint_y(\d{4})m(\d{2})\b", plan)}
     assert old not in months and first in months and min(months) == first, plan
 
-
-def test_created_since_keeps_the_whole_first_month_in_the_city_zone():
-    """The id bound is the city month of a day before `since`: 1 December 00:30 WITA is still 30 November in
-    UTC, and the bound names November (a day's margin), never December."""
-    since = dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.UTC)  # 2026-12-01 00:30 WITA
-    cond = partitions.created_since(public.C.c.id, public.C.c.created_at, since, "Asia/Makassar")
-    sql = str(cond.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-    assert f"id >= {202611 * partitions.ID_MONTH}" in sql

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import and_, column, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from aduan import partitions
 from aduan.bulk_load import load_complaints
 from aduan.intake import Submission, submit
 from aduan.partitions import ID_MONTH, month_key, of_code, partition_name
+from aduan.queries import public
 from layers.counts import drift
 
 WITA = ZoneInfo("Asia/Makassar")
@@ -290,3 +292,41 @@ def test_a_months_history_points_at_that_months_complaints(session, conn, settin
         conn.execute(text("DELETE FROM complaint WHERE id = :i"), {"i": complaint_id})
         assert conn.execute(text("SELECT count(*) FROM complaint_event WHERE complaint_id = :i"),
                             {"i": complaint_id}).scalar() == 0
+
+
+@pytest.mark.parametrize("start,end,lo,hi", [
+    ("2026-12-01T00:30:00+08:00", None, 202611, None),  # 30 November 16:30 UTC: a day earlier is November
+    ("2026-12-02T00:00:00+08:00", "2026-12-30T23:00:00+08:00", 202611, 202701),  # a day's margin both ways
+    (None, "2026-12-31T23:30:00+08:00", None, 202702),  # 1 January a day later: January is in
+    ("2027-01-01T05:00:00+14:00", "2027-01-01T05:00:00-11:00", 202612, 202702),  # the zones furthest from UTC
+])
+def test_creation_times_bound_the_ids_a_day_beyond_each_end(start, end, lo, hi):
+    """The id bounds of a creation-time range take in the months a day beyond it, in UTC: every zone's month of
+    the range is inside, so a row the time condition keeps is never pruned away."""
+    cond = partitions.created_between(column("id"), start and dt.datetime.fromisoformat(start),
+                                      end and dt.datetime.fromisoformat(end))
+    sql = str(cond.compile(compile_kwargs={"literal_binds": True}))
+    assert ("id >=" in sql) == (lo is not None) and ("id <" in sql) == (hi is not None), sql
+    assert lo is None or f"id >= {lo * ID_MONTH}" in sql
+    assert hi is None or f"id < {hi * ID_MONTH}" in sql
+
+
+def test_a_time_range_reads_only_its_months_and_keeps_every_row_of_them(session, conn, settings):
+    """Complaints received on the last evening and first morning of months (city time) are all found by a
+    creation-time range with the id bounds, exactly as without them; the plan reads those months only."""
+    c = public.C
+    month_ago = dt.datetime.now(WITA).replace(day=1, hour=0, minute=30, second=0, microsecond=0)
+    edges = [month_ago - dt.timedelta(hours=1), month_ago, month_ago + dt.timedelta(hours=23)]
+    for when in edges:
+        submit(session, _sub(channel="phone", received_at=when), settings)
+    old = month_key(month_ago - dt.timedelta(days=200))
+    partitions.ensure_months(conn, [old])
+    start, end = edges[0] - dt.timedelta(minutes=1), edges[-1] + dt.timedelta(minutes=1)
+    timed = and_(c.c.created_at >= start, c.c.created_at < end)
+    bounded = and_(timed, partitions.created_between(c.c.id, start, end))
+    both = [conn.execute(select(c.c.id).where(w).order_by(c.c.id)).scalars().all() for w in (timed, bounded)]
+    assert len(both[0]) == 3 and both[0] == both[1]
+    sql = str(select(c.c.id).where(bounded).compile(dialect=postgresql.dialect(),
+                                                    compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(conn.execute(text("EXPLAIN " + sql)).scalars())
+    assert partition_name("complaint", old) not in plan and partition_name("complaint", month_key(month_ago)) in plan
