@@ -221,10 +221,11 @@ def map_points(args: dict):
         if (unchanged := not_modified(etag, MAP_CACHE)) is not None:
             return unchanged
         body = public_map.points_gzip(conn, timezone=timezone, status=args.get("status"), at_version=at_version)
-    if request.accept_encodings["gzip"]:
+    if request.accept_encodings["gzip"]:  # the encoding named in the validator, as flask-compress does
         resp = Response(body, mimetype=GEOJSON, headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
-    else:  # a client that takes no gzip (flask-compress may still choose another coding for it)
-        resp = Response(gzip.decompress(body), mimetype=GEOJSON, headers={"Vary": "Accept-Encoding"})
+        return validated(resp, f"{etag}:gzip", MAP_CACHE)
+    # a client that takes no gzip (flask-compress may still choose another coding for it)
+    resp = Response(gzip.decompress(body), mimetype=GEOJSON, headers={"Vary": "Accept-Encoding"})
     return validated(resp, etag, MAP_CACHE)
 
 

@@ -74,6 +74,7 @@ def test_the_map_is_kept_compressed_and_changes_with_the_data(client, engine):
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM layer_cache WHERE layer = 'public_map'")).scalar() >= 1
     etag = zipped.headers["ETag"]
+    assert etag.endswith(':gzip"') and plain.headers["ETag"] == etag.replace(":gzip", "")
     assert client.get("/api/v1/map-points", headers={"If-None-Match": etag}).status_code == 304
 
     second = _report(client, lon=114.512)
