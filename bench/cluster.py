@@ -43,7 +43,7 @@ from pathlib import Path
 
 from sqlalchemy import make_url, text
 
-from aduan.db import make_engine, replica_lag_s
+from aduan.db import make_engine
 from bench.common import (
     ROOT,
     bench_database_url,
@@ -308,7 +308,7 @@ def streaming_replica(url: str) -> Iterator[str | None]:
     """A hot standby of the server holding `url`'s database, caught up with it; yields the database's URL on the
     replica (None, with the reason printed, when it cannot be made: no replication rights, say). Stopped and
     removed afterwards."""
-    from tests.pgkit import base_backup_replica, pg_owned_tempdir
+    from tests.pgkit import base_backup_replica, pg_owned_tempdir, wait_replayed
 
     u = make_url(url)
     root = pg_owned_tempdir("peta-bench-replica-")
@@ -324,26 +324,18 @@ def streaming_replica(url: str) -> Iterator[str | None]:
                   flush=True)
         if replica is not None:
             replica_url = u.set(host="127.0.0.1", port=replica.port).render_as_string(hide_password=False)
-            _wait_caught_up(url, replica_url)
+            primary, standby = make_engine(url), make_engine(replica_url)
+            try:
+                wait_replayed(primary, standby, timeout_s=300)
+            finally:
+                primary.dispose()
+                standby.dispose()
             say(f"  replica on 127.0.0.1:{replica.port}, made and caught up in {time.perf_counter() - t0:.0f} s")
         yield replica_url
     finally:
         if replica is not None:
             replica.stop("fast")
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _wait_caught_up(url: str, replica_url: str, timeout: float = 300) -> None:
-    primary, standby = make_engine(url), make_engine(replica_url)
-    try:
-        deadline = time.monotonic() + timeout
-        while replica_lag_s(standby, primary) > 0:  # inf while it is still starting
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the replica did not catch up in {timeout:.0f} s")
-            time.sleep(0.2)
-    finally:
-        primary.dispose()
-        standby.dispose()
 
 
 _COMPLAINT_SCANS = text("SELECT coalesce(sum(s.seq_scan + coalesce(s.idx_scan, 0)), 0)::bigint "

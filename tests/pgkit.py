@@ -10,10 +10,14 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from tests.mailkit import free_port
 
@@ -89,6 +93,26 @@ def base_backup_replica(primary_port: int, root: Path, host: str = "127.0.0.1", 
         replica.stop("immediate")  # pg_ctl gave up waiting: a postmaster may still be coming up
         raise
     return replica
+
+
+def wait_replayed(primary: Engine, replica: Engine, timeout_s: float = 30.0) -> None:
+    """Until the replica has replayed all the primary had written when this was called (by WAL position): the
+    one way the tests and the benchmarks wait for a replica."""
+    with primary.connect() as conn:
+        target = conn.execute(text("SELECT pg_current_wal_flush_lsn()::text")).scalar_one()
+    deadline = time.monotonic() + timeout_s
+    while not _replayed(replica, target):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the replica did not replay up to {target} in {timeout_s:.0f} s")
+        time.sleep(0.05)
+
+
+def _replayed(replica: Engine, lsn: str) -> bool:
+    try:
+        with replica.connect() as conn:
+            return conn.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:l AS pg_lsn)"), {"l": lsn}).scalar_one()
+    except SQLAlchemyError:  # still starting
+        return False
 
 
 def _prepare(root: Path) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from aduan.schema import alembic_config, create_database
 from tests import citykit
-from tests.pgkit import Cluster, base_backup_replica, temporary_cluster
+from tests.pgkit import Cluster, base_backup_replica, temporary_cluster, wait_replayed
 
 DATABASE = "peta_aduan_test_replica"
 
@@ -39,22 +39,12 @@ class Pair:
 
     def wait_replayed(self, timeout_s: float = 30.0) -> None:
         """Until the replica has replayed everything the primary has written."""
-        with self.engine.connect() as conn:
-            target = conn.execute(text("SELECT pg_current_wal_flush_lsn()::text")).scalar_one()
-        _wait(lambda: self._replica_holds(target), timeout_s, f"replica did not replay up to {target}")
+        wait_replayed(self.engine, self.replica_engine, timeout_s)
 
     def wait_received_not_replayed(self, timeout_s: float = 30.0) -> None:
         """Until the (paused) replica has received WAL it has not replayed: it is behind, not cut off."""
         _wait(lambda: self.replica_sql("SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()"), timeout_s,
               "replica received nothing new")
-
-    def _replica_holds(self, lsn: str) -> bool:
-        try:
-            with self.replica_engine.connect() as conn:
-                return conn.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:l AS pg_lsn)"),
-                                    {"l": lsn}).scalar_one()
-        except Exception:  # noqa: BLE001 - still starting
-            return False
 
     @contextmanager
     def replay_paused(self) -> Iterator[None]:
