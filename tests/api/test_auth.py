@@ -198,3 +198,16 @@ def test_closing_a_users_sessions_ends_them_everywhere(client, engine):
     with engine.begin() as c:
         assert close_sessions(c, uid) == 1
     assert client.get("/field/antrian").status_code == 302
+
+
+def test_the_session_cookie_is_sent_again_only_when_it_changes(client, engine):
+    """A staff answer does not re-sign and resend an unchanged cookie; once its last-seen time is over a minute old
+    the next answer moves it and sends the cookie, so an active session's cookie keeps being renewed."""
+    make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    login(client, "andi@pupr.test")
+    assert client.get("/field/sekitar").status_code == 200
+    assert "Set-Cookie" not in client.get("/field/sekitar").headers
+    with client.session_transaction() as s:
+        s["seen"] = time.time() - 120
+    resp = client.get("/field/sekitar")
+    assert resp.status_code == 200 and "session=" in resp.headers.get("Set-Cookie", "")
