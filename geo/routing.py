@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Float, bindparam, column, exists, func, select, table, text
+from sqlalchemy.sql.elements import ColumnElement
 
 from aduan.errors import Unprocessable
 from geo.errors import GeoError
+from geo.points import bound_point
 
 
 class RoutingError(GeoError):
@@ -135,19 +137,33 @@ def route_point(conn: Connection, lon: object, lat: object, category_id: int, *,
         skpd_rule=row["skpd_rule"], category_code=row["category_code"], flags=list(row["flags"] or []))
 
 
-_IN_CITY = text("""
-SELECT EXISTS (
-  SELECT 1 FROM kelurahan k JOIN boundary_generation g ON g.id = k.generation_id AND g.active
-   WHERE k.geom && ST_Expand(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :deg)
-     AND ST_DWithin(k.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography, :tol))
-""")
+_KELURAHAN = table("kelurahan", column("geom"), column("generation_id"))
+_GENERATION = table("boundary_generation", column("id"), column("active"))
+
+
+def in_city_condition() -> ColumnElement[bool]:
+    """True when the point (:lon, :lat) lies within :city_tol metres of a kelurahan of the active generation —
+    the city as `check_in_city` sees it, for a statement that should return nothing outside it (values from
+    `in_city_values`). A box in degrees (:city_deg) comes first, so the spheroid distance runs on few kelurahan."""
+    k, g, point = _KELURAHAN, _GENERATION, bound_point()
+    return exists().where(
+        g.c.id == k.c.generation_id, g.c.active,
+        k.c.geom.op("&&")(func.ST_Expand(point, bindparam("city_deg", type_=Float))),
+        func.ST_DWithin(func.geography(k.c.geom), func.geography(point), bindparam("city_tol", type_=Float)))
+
+
+def in_city_values(tolerance_m: float) -> dict[str, float]:
+    """The values `in_city_condition` runs with: the snapping tolerance, and a generous box around it."""
+    return {"city_tol": tolerance_m, "city_deg": tolerance_m / 100_000 + 0.001}
+
+
+_IN_CITY = select(in_city_condition())
 
 
 def check_in_city(conn: Connection, lon: float, lat: float, *, city_name: str, tolerance_m: float) -> None:
     """A position (an officer's, a search centre) farther from the city than the snapping tolerance is a mistake
     or a spoof: OutsideCityError (422)."""
-    deg = tolerance_m / 100_000 + 0.001  # a generous bounding box before the exact test
-    if not conn.execute(_IN_CITY, {"lon": lon, "lat": lat, "deg": deg, "tol": tolerance_m}).scalar():
+    if not conn.execute(_IN_CITY, {"lon": lon, "lat": lat, **in_city_values(tolerance_m)}).scalar():
         raise OutsideCityError(f"Posisi berada di luar wilayah {city_name}.", f"The position is outside {city_name}.",
                                "lon")
 

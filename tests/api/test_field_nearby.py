@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from aduan.permissions import StaffUser
 from aduan.queries.nearby import KNN_ONLY_SETTINGS, NearbyQuery, find_nearby, knn_statement
+from geo.routing import OutsideCityError
 from tests.fieldkit import login, make_tickets, make_user
 
 HERE = (114.51, -3.39)  # Kelurahan A
@@ -88,6 +89,21 @@ def test_position_outside_the_city_is_422(officer):
     resp = officer.get("/api/v1/nearby", query_string={"lon": 114.70, "lat": -3.39})
     assert resp.status_code == 422 and resp.json["title"] == "outside_city"
     assert "Kota Banjarmasin" in resp.json["detail"]
+
+
+def test_outside_the_city_is_422_even_with_tickets_within_the_radius(officer, engine, settings):
+    """The city test is part of the search statement: 500 m west of the city (tolerance 250 m) a ticket 110 m
+    inside it is within the 1 km radius, and the answer is still the refusal, not the ticket."""
+    make_tickets(engine, settings, [(114.501, HERE[1], "jalan-rusak", "Di tepi kota", FRESH, "new")])
+    assert _get(officer, lon=114.501).json["numberReturned"] == 1
+    resp = _get(officer, lon=114.50 - 500 / M_PER_DEG_LON)
+    assert resp.status_code == 422 and resp.json["title"] == "outside_city"
+
+
+def test_no_ticket_near_a_point_in_the_city_is_an_empty_collection(officer):
+    """Nothing within the radius is an answer, not an error."""
+    resp = _get(officer)
+    assert resp.status_code == 200 and resp.json["features"] == [] and resp.json["numberReturned"] == 0
 
 
 def test_missing_coordinates_are_400(officer):
@@ -237,6 +253,23 @@ def test_the_kept_statement_takes_each_users_own_values(app, engine, settings):
             rows = find_nearby(c, settings, user, NearbyQuery(*HERE, status="all"), dt.datetime.now(dt.UTC))
             seen.setdefault(skpd, []).append([r["tracking_code"] for r in rows])
     assert seen == {"PUPR": [[codes[0]], [codes[0]]], "DLH": [[codes[1]]]}
+
+
+def test_the_kept_statement_tests_each_point_against_the_city(engine, settings):
+    """The city test inside the kept (prepared, generic) statement is made for each run's point: after runs in
+    the city, a point outside it is refused, and one inside is answered again."""
+    make_tickets(engine, settings, [(114.501, HERE[1], "jalan-rusak", "Di tepi kota", FRESH, "new")])
+    user = StaffUser(1, "x@t.test", None, "admin", None, None)
+    now = dt.datetime.now(dt.UTC)
+    with engine.connect() as c:
+        for _ in range(7):  # psycopg prepares the statement on its fifth run
+            assert len(find_nearby(c, settings, user, NearbyQuery(114.501, HERE[1]), now)) == 1
+        kept = c.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+        assert any("geom_m <->" in s for s in kept), kept
+        with pytest.raises(OutsideCityError):
+            find_nearby(c, settings, user, NearbyQuery(114.50 - 500 / M_PER_DEG_LON, HERE[1]), now)
+        c.rollback()
+        assert len(find_nearby(c, settings, user, NearbyQuery(114.501, HERE[1]), now)) == 1
 
 
 def test_a_read_only_request_keeps_the_connections_prepared_statements(officer, app, engine, settings):
