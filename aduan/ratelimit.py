@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
 
 from aduan.errors import TooManyRequests
 
@@ -35,11 +36,14 @@ def hit(conn: Connection, key: str, *, limit: int, window_s: int) -> None:
                               f"Too many attempts. Please try again within {minutes} minutes.")
 
 
-def check_submission(engine: Engine, client_address: str | None, limit: int, key: str = "submit") -> None:
+def check_submission(session: Session, client_address: str | None, limit: int, key: str = "submit") -> None:
     """At most `limit` requests of kind `key` (a complaint, a photo's pin suggestion) per client address per 10
-    minutes, counted in its own transaction."""
-    with engine.begin() as conn:
-        hit(conn, f"{key}:{client_address or 'unknown'}", limit=limit, window_s=600)
+    minutes. The count is committed at once, on the request's own session, so a request that then fails still
+    counts; no second connection is taken from the pool for it (a checkout and its liveness ping per request)."""
+    if limit <= 0:
+        return
+    hit(session.connection(), f"{key}:{client_address or 'unknown'}", limit=limit, window_s=600)
+    session.commit()
 
 
 LOGIN_WINDOW_S = 900

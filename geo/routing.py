@@ -7,7 +7,7 @@ This module validates the input, calls it, names the result and explains it in I
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import Connection, Float, bindparam, column, exists, func, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
@@ -67,7 +67,8 @@ class RoutingDecision:
 
     def as_record(self) -> dict:
         """The JSON stored in complaint.routing: the structured decision (the explanation is derived)."""
-        rec = asdict(self)
+        rec = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict() deep-copies every value
+        rec["flags"] = list(self.flags)
         rec["snapped_m"] = None if self.snapped_m is None else round(self.snapped_m, 1)
         rec["depth_m"] = None if self.depth_m is None else round(self.depth_m, 1)
         return rec

@@ -76,7 +76,7 @@ def create_complaint(body: dict):
     settings = current_settings()
     clerk = _clerk() if schemas.has_desk_fields(body) else None
     if clerk is None:  # the desk and gateways are known; the flood limit is for anonymous senders
-        check_submission(get_engine(), request.remote_addr, settings.submit_limit)
+        check_submission(get_session(), request.remote_addr, settings.submit_limit)
     sub = schemas.submission(body, _photos_from_request(), "api", clerk)
     sub.idempotency_key = sub.idempotency_key or request.headers.get("Idempotency-Key")
     result = intake.submit(get_session(), sub, settings)
@@ -194,7 +194,7 @@ def photo_location():
     if not files:
         raise DomainError("Tidak ada foto.", "No photo sent.", field="photos")
     settings = current_settings()
-    check_submission(get_engine(), request.remote_addr, settings.submit_limit * 5, key="photo-location")
+    check_submission(get_session(), request.remote_addr, settings.submit_limit * 5, key="photo-location")
     gps = read_gps(files[0], settings.max_upload_bytes)
     return {"lon": gps[0], "lat": gps[1]} if gps else {"lon": None, "lat": None}
 

@@ -51,7 +51,7 @@ def submit():
     """The form posts here (works without JavaScript too); errors re-show the form with what was typed."""
     photos = [f.read() for f in request.files.getlist("photos") if f and f.filename]
     try:
-        check_submission(get_engine(), request.remote_addr, current_settings().submit_limit)
+        check_submission(get_session(), request.remote_addr, current_settings().submit_limit)
         body = schemas.load(schemas.NewComplaint, request.form) | {"lang": current_lang()}
         sub = schemas.submission(body, photos, "web")
         sub.idempotency_scope = "web"

@@ -28,6 +28,14 @@ def test_submission_flood_gets_429_after_the_limit(strict_client):
     assert "Terlalu banyak" in body["detail"] and "Too many" in body["detail_en"]
 
 
+def test_refused_submissions_count_too(strict_client):
+    """The count is committed before the submission is checked: three refused ones (outside the city, rolled
+    back) use up the allowance as well, so a flood of bad requests is stopped like any other."""
+    codes = [strict_client.post("/api/v1/complaints", json=GOOD | {"lon": 120.0}).status_code for _ in range(3)]
+    assert codes == [422, 422, 422]
+    assert strict_client.post("/api/v1/complaints", json=GOOD).status_code == 429
+
+
 def test_other_addresses_are_not_affected(strict_client):
     """A different client address has its own allowance."""
     for i in range(3):
