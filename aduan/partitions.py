@@ -54,6 +54,13 @@ def of_code(id_column: ColumnElement, code: str | None) -> ColumnElement:
     return and_(id_column >= span["lo"], id_column < span["hi"])
 
 
+# What created_between relies on, as the check on complaint (migration 0021): created_at lies in the id's month,
+# taken in UTC, a day beyond each end. An id carries its city-time month, and every zone is less than a day from UTC.
+_MONTH_START = "make_timestamp((id / 1000000000000)::integer, ((id / 10000000000) % 100)::integer, 1, 0, 0, 0)"
+CREATED_MONTH_SQL = (f"created_at AT TIME ZONE 'UTC' >= {_MONTH_START} - interval '1 day' "
+                     f"AND created_at AT TIME ZONE 'UTC' < {_MONTH_START} + interval '1 month 1 day'")
+
+
 def created_between(id_column: ColumnElement, start: dt.datetime | None, end: dt.datetime | None) -> ColumnElement:
     """Ids of complaints created from `start` to `end` (aware; either may be None: open), as a condition to add to
     one on the creation time itself, so the planner reads and plans only the partitions of those months instead

@@ -103,7 +103,7 @@ def test_layers_from_counts_equal_the_layers_from_points(conn, settings, loaded,
     assert {k: v for k, v in kel.items() if v} == truth
 
 
-def test_updates_of_every_counted_column_keep_the_counts(conn, loaded, ids):
+def test_updates_of_every_counted_column_keep_the_counts(conn, settings, loaded, ids):
     """Status, SKPD, category, visibility, kelurahan and dates changed by one statement over many rows, swaps
     between keys included, then deletes: the counts follow each statement."""
     conn.execute(text("UPDATE complaint SET status = CASE status WHEN 'new' THEN 'verified' "
@@ -111,7 +111,9 @@ def test_updates_of_every_counted_column_keep_the_counts(conn, loaded, ids):
     conn.execute(text("UPDATE complaint SET skpd_id = :s WHERE id % 3 = 0"), {"s": ids["skpd"]["DISHUB"]})
     conn.execute(text("UPDATE complaint SET category_id = :c WHERE id % 5 = 0"), {"c": ids["category"]["sampah"]})
     conn.execute(text("UPDATE complaint SET public = NOT public WHERE id % 7 = 0"))
-    conn.execute(text("UPDATE complaint SET created_at = created_at - interval '20 hours' WHERE id % 11 = 0"))
+    conn.execute(text("UPDATE complaint SET created_at = created_at - interval '20 hours' WHERE id % 11 = 0 "  # a day
+                      "AND extract(day FROM created_at AT TIME ZONE :tz) > 1"),  # back, still in the id's month
+                 {"tz": settings.timezone})
     conn.execute(text("UPDATE complaint SET kelurahan_id = :k WHERE id % 13 = 0"),
                  {"k": ids["kelurahan"]["99.01.02.1001"]})
     conn.execute(text("UPDATE complaint SET updated_at = now()"))  # a statement that changes no count

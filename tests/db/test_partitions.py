@@ -97,6 +97,34 @@ def test_a_lookup_by_tracking_code_reads_its_month_only_and_codes_cannot_lie_abo
                      {"i": res.complaint_id})
 
 
+def test_a_creation_time_moved_out_of_its_ids_month_is_refused(session, conn, settings):
+    """created_at must stay in the month its id names, give or take a day in UTC (migration 0021): a query by time
+    bounds the id by it, so a row moved out of its month would silently drop out of time-range answers."""
+    res = submit(session, _sub(), settings)
+    for shift in ("-40 days", "40 days"):
+        with pytest.raises(IntegrityError, match="complaint_created_month"), conn.begin_nested():
+            conn.execute(text("UPDATE complaint SET created_at = created_at + CAST(:s AS interval) WHERE id = :i"),
+                         {"s": shift, "i": res.complaint_id})
+    conn.execute(text("UPDATE complaint SET created_at = created_at + interval '1 minute' WHERE id = :i"),
+                 {"i": res.complaint_id})
+
+
+def test_the_check_leaves_a_day_of_margin_in_utc_so_every_zones_month_fits(session, conn, settings):
+    """A city month's first and last minutes lie within 14 hours of a UTC month's edge in every zone (UTC+14 to
+    UTC-12): the check accepts a day beyond each UTC edge and refuses what lies farther."""
+    res = submit(session, _sub(), settings)
+    month = res.complaint_id // ID_MONTH
+    first = dt.datetime(month // 100, month % 100, 1, tzinfo=dt.UTC)
+    after = dt.datetime(partitions.month_after(month) // 100, partitions.month_after(month) % 100, 1, tzinfo=dt.UTC)
+    day, minute = dt.timedelta(days=1), dt.timedelta(minutes=1)
+    move = text("UPDATE complaint SET created_at = :t WHERE id = :i")
+    for kept in (first - day, first - dt.timedelta(hours=14), after + dt.timedelta(hours=14), after + day - minute):
+        conn.execute(move, {"t": kept, "i": res.complaint_id})
+    for refused in (first - day - minute, after + day):
+        with pytest.raises(IntegrityError, match="complaint_created_month"), conn.begin_nested():
+            conn.execute(move, {"t": refused, "i": res.complaint_id})
+
+
 def test_every_months_indexes_are_named_after_their_month_and_parent(conn, settings):
     """complaint_open_geom_m's piece of November 2026 is complaint_y2026m11_open_geom_m, in every way a month is
     made (migration, worker, import): plans name the index they used."""
