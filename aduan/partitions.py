@@ -55,10 +55,15 @@ def of_code(id_column: ColumnElement, code: str | None) -> ColumnElement:
 
 
 # What created_between relies on, as the check on complaint (migration 0021): created_at lies in the id's month,
-# taken in UTC, a day beyond each end. An id carries its city-time month, and every zone is less than a day from UTC.
-_MONTH_START = "make_timestamp((id / 1000000000000)::integer, ((id / 10000000000) % 100)::integer, 1, 0, 0, 0)"
-CREATED_MONTH_SQL = (f"created_at AT TIME ZONE 'UTC' >= {_MONTH_START} - interval '1 day' "
-                     f"AND created_at AT TIME ZONE 'UTC' < {_MONTH_START} + interval '1 month 1 day'")
+# taken in UTC, 24 hours beyond each end. An id carries its city-time month, and every zone is less than a day from
+# UTC. The bounds are made with make_timestamptz in UTC and moved by hours, not days or months, so they do not
+# depend on the session's time zone. Its price is planning: the planner reads each month's checks, ~0.4 ms more for
+# a query over all 22 months of the 1M bench database in a warm session (1.45 -> 1.9 ms); a query by time reads
+# only its months.
+_Y, _M = "(id / 1000000000000)::integer", "((id / 10000000000) % 100)::integer"
+CREATED_MONTH_SQL = (f"created_at >= make_timestamptz({_Y}, {_M}, 1, 0, 0, 0, 'UTC') - interval '24 hours' "
+                     f"AND created_at < make_timestamptz({_Y} + {_M} / 12, {_M} % 12 + 1, 1, 0, 0, 0, 'UTC') "
+                     "+ interval '24 hours'")
 
 
 def created_between(id_column: ColumnElement, start: dt.datetime | None, end: dt.datetime | None) -> ColumnElement:

@@ -9,7 +9,8 @@ complaint was received) instead of letting it drop silently out of time-range an
 
 Adding it checks every complaint once (about a second per million rows, under a lock that holds writers); new
 month tables carry it from the parent (partitions_v1.sql copies the parent's checks), so attaching them needs
-no scan.
+no scan. Each insert pays ~0.3 µs for it; planning a query over every month ~0.4 ms (the planner reads each
+month's checks).
 
 Revision ID: 0021
 Revises: 0020
@@ -21,11 +22,13 @@ down_revision = "0020"
 branch_labels = None
 depends_on = None
 
-# Frozen copy of aduan/models.py's complaint_created_month (migrations import no app code): the id's month is
-# id / 10^10 = yyyymm; its first instant in UTC, less a day, up to the next month's first instant, plus a day.
-_MONTH_START = "make_timestamp((id / 1000000000000)::integer, ((id / 10000000000) % 100)::integer, 1, 0, 0, 0)"
-CREATED_MONTH = (f"created_at AT TIME ZONE 'UTC' >= {_MONTH_START} - interval '1 day' "
-                 f"AND created_at AT TIME ZONE 'UTC' < {_MONTH_START} + interval '1 month 1 day'")
+# Frozen copy of aduan/partitions.py's CREATED_MONTH_SQL (migrations import no app code; it says how the bounds are
+# made and what the check costs): the id's month is id / 10^10 = yyyymm; its first instant in UTC less 24 hours, up
+# to the next month's first instant plus 24 hours.
+_Y, _M = "(id / 1000000000000)::integer", "((id / 10000000000) % 100)::integer"
+CREATED_MONTH = (f"created_at >= make_timestamptz({_Y}, {_M}, 1, 0, 0, 0, 'UTC') - interval '24 hours' "
+                 f"AND created_at < make_timestamptz({_Y} + {_M} / 12, {_M} % 12 + 1, 1, 0, 0, 0, 'UTC') "
+                 "+ interval '24 hours'")
 
 
 def upgrade() -> None:
