@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import Connection, Float, bindparam, column, exists, func, select, table, text
+from sqlalchemy import Connection, Float, bindparam, exists, func, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from aduan.errors import Unprocessable
+from aduan.models import BoundaryGeneration, Kelurahan
 from geo.errors import GeoError
 from geo.points import bound_point
 
@@ -138,19 +139,15 @@ def route_point(conn: Connection, lon: object, lat: object, category_id: int, *,
         skpd_rule=row["skpd_rule"], category_code=row["category_code"], flags=list(row["flags"] or []))
 
 
-_KELURAHAN = table("kelurahan", column("geom"), column("generation_id"))
-_GENERATION = table("boundary_generation", column("id"), column("active"))
-
-
 def in_city_condition() -> ColumnElement[bool]:
     """True when the point (:lon, :lat) lies within :city_tol metres of a kelurahan of the active generation —
     the city as `check_in_city` sees it, for a statement that should return nothing outside it (values from
     `in_city_values`). A box in degrees (:city_deg) comes first, so the spheroid distance runs on few kelurahan."""
-    k, g, point = _KELURAHAN, _GENERATION, bound_point()
+    k, g, point = Kelurahan, BoundaryGeneration, bound_point()
     return exists().where(
-        g.c.id == k.c.generation_id, g.c.active,
-        k.c.geom.op("&&")(func.ST_Expand(point, bindparam("city_deg", type_=Float))),
-        func.ST_DWithin(func.geography(k.c.geom), func.geography(point), bindparam("city_tol", type_=Float)))
+        g.id == k.generation_id, g.active,
+        k.geom.op("&&")(func.ST_Expand(point, bindparam("city_deg", type_=Float))),
+        func.ST_DWithin(func.geography(k.geom), func.geography(point), bindparam("city_tol", type_=Float)))
 
 
 def in_city_values(tolerance_m: float) -> dict[str, float]:
