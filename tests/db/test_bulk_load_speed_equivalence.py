@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from aduan.bulk_load import load_complaints
+from geo.routing import route_point
 
 COLUMNS = ["generation_id", "kelurahan_id", "kecamatan_id", "kelurahan_rule", "overlap_count", "snapped_m",
            "depth_m", "service_area_id", "skpd_id", "skpd_rule", "service_area_depth_m", "flags"]
@@ -105,3 +106,21 @@ def test_import_routes_like_single_submissions(conn, settings):
     assert len(rows) == report.loaded
     for row in rows:
         assert (row.skpd_id, row.kelurahan_id, list(row.routing_flags)) == (row[7], row[8], list(row[9]))
+
+
+def test_import_stores_the_record_a_submission_stores(conn, settings):
+    """One definition of the stored routing record: what an import stores for a pin is, key for key and to the
+    decimetre, what a single submission at the same pin would store (edge cases included: snapped, overlap,
+    near a border)."""
+    pins = [p for p in _pins(120, seed=8) if 114.4 < p[0] < 114.7]
+    frame = pd.DataFrame({"lon": [p[0] for p in pins], "lat": [p[1] for p in pins],
+                          "category": (["sampah", "jalan-rusak", "lampu-jalan"] * len(pins))[:len(pins)],
+                          "description": "uji", "created_at": "2026-03-02 08:00"})
+    report = load_complaints(conn, frame, settings=settings)
+    rows = conn.execute(text("SELECT ST_X(geom) AS x, ST_Y(geom) AS y, category_id, routing FROM complaint")).all()
+    assert len(rows) == report.loaded > 100
+    assert {f for r in rows for f in r.routing["flags"]} >= {"snapped", "near_border"}
+    for row in rows:
+        single = route_point(conn, row.x, row.y, row.category_id, city_name=settings.city_name,
+                             tolerance_m=settings.snap_tolerance_m, near_border_m=settings.near_border_m)
+        assert row.routing == single.as_record()
