@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from aduan.partitions import CREATED_MONTH_SQL
+from aduan.partitions import CODE_MONTH_SQL, CREATED_MONTH_SQL
 from aduan.permissions import ROLES
 from aduan.settings import metric_srid_from_env
 from aduan.statuses import ALL_SQL, OPEN_SQL
@@ -239,9 +239,8 @@ class Complaint(Base):
             name="complaint_status",
         ),
         CheckConstraint("char_length(description) BETWEEN 1 AND 5000", name="complaint_description"),
-        # the code names the id's month (BJM-2611-… ↔ 2026110000…): a lookup by code reads one partition
-        CheckConstraint("split_part(tracking_code, '-', 2) = lpad(((id / 10000000000) % 10000)::text, 4, '0')",
-                        name="complaint_code_month"),
+        # the code names the id's month: a lookup by code reads one partition (aduan/partitions.py, code_span)
+        CheckConstraint(CODE_MONTH_SQL, name="complaint_code_month"),
         # created_at lies in the id's month, a day's margin each way in UTC (migration 0021): what lets a query by
         # time read only its months (aduan/partitions.py, created_between)
         CheckConstraint(CREATED_MONTH_SQL, name="complaint_created_month"),

@@ -66,6 +66,11 @@ CREATED_MONTH_SQL = (f"created_at >= make_timestamptz({_Y}, {_M}, 1, 0, 0, 0, 'U
                      "+ interval '24 hours'")
 
 
+# The tracking code names the id's month (BJM-2611-… ↔ 2026110000…), as the check on complaint (migration 0020):
+# what lets a lookup by code read one month's partition (code_span).
+CODE_MONTH_SQL = f"split_part(tracking_code, '-', 2) = lpad(((id / {ID_MONTH}) % 10000)::text, 4, '0')"
+
+
 def created_between(id_column: ColumnElement, start: dt.datetime | None, end: dt.datetime | None) -> ColumnElement:
     """Ids of complaints created from `start` to `end` (aware; either may be None: open), as a condition to add to
     one on the creation time itself, so the planner reads and plans only the partitions of those months instead
