@@ -80,9 +80,8 @@ class RoutingDecision:
 
 # The stored routing record, built by PostgreSQL for every path (a submission, an import, a re-route) as the type
 # migration 0022 declares: one definition of its fields and of how its metres are rounded (to 0.1 m, half away from
-# zero). A row cast to the type is turned into JSON in one pass over typed fields: faster than the 20-argument
-# jsonb_build_object it replaced (1M-row import: 18.3 -> 17.5 s of complaint inserts). Only this fixed fragment is
-# formatted into statements. Expects aliases: r (peta_route row), k (kelurahan), kc (kecamatan), sa (service_area),
+# zero); what it replaced and what it saves are in the migration. Only this fixed fragment is formatted into
+# statements. Expects aliases: r (peta_route row), k (kelurahan), kc (kecamatan), sa (service_area),
 # sk (skpd), c (category).
 ROUTING_RECORD_SQL = """to_jsonb(ROW(
     r.generation_id, r.kelurahan_id, k.code, k.name, r.kecamatan_id, kc.code, kc.name, r.kelurahan_rule,
@@ -90,7 +89,7 @@ ROUTING_RECORD_SQL = """to_jsonb(ROW(
     r.skpd_id, sk.code, sk.name, r.skpd_rule, c.code, r.flags)::routing_record)"""
 
 _ROUTE_SQL = text("""
-SELECT r.kelurahan_id, {record} AS record
+SELECT {record} AS record
   FROM peta_route(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :category_id, :tolerance_m, :near_border_m) r
   JOIN category c ON c.id = :category_id
   LEFT JOIN kelurahan k ON k.id = r.kelurahan_id
@@ -119,15 +118,15 @@ def route_point(conn: Connection, lon: object, lat: object, category_id: int, *,
                 tolerance_m: float = 250.0, near_border_m: float = 10.0) -> RoutingDecision:
     """Decide where a complaint goes; raise OutsideCityError when the point is not in the city."""
     x, y = check_lon_lat(lon, lat)
-    row = conn.execute(_ROUTE_SQL, {"lon": x, "lat": y, "category_id": category_id,
-                                    "tolerance_m": tolerance_m, "near_border_m": near_border_m}).mappings().first()
-    if row is None:
+    record = conn.execute(_ROUTE_SQL, {"lon": x, "lat": y, "category_id": category_id,
+                                       "tolerance_m": tolerance_m, "near_border_m": near_border_m}).scalar()
+    if record is None:
         raise RoutingError("Kategori tidak dikenal.", "Unknown category.", "category")
-    if row["kelurahan_id"] is None:
+    if record["kelurahan_id"] is None:
         raise OutsideCityError(
             f"Lokasi berada di luar wilayah {city_name} (lebih dari {tolerance_m:.0f} m dari batas kota).",
             f"The location is outside {city_name} (more than {tolerance_m:.0f} m from the city boundary).", "lon")
-    return RoutingDecision.from_record(row["record"])
+    return RoutingDecision.from_record(record)
 
 
 def in_city_condition() -> ColumnElement[bool]:
