@@ -315,13 +315,15 @@ class ComplaintCountMonth(_CountKey, Base):
 
 
 class CellChange(Base):
-    """Append-only: a row per cell whose counts a statement changed; a tile's version is the newest id among its
-    cells (layers/mvt.py), so tiles elsewhere stay cached."""
+    """Append-only: a row per (cell, city-time month) whose counts a statement changed; a tile's version is the
+    newest id among its cells, a binned tile's part per cell and month the newest of that pair (layers/mvt.py),
+    so tiles elsewhere and the other months' parts stay cached."""
 
     __tablename__ = "cell_change"
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     cell: Mapped[int] = mapped_column(BigInteger)
-    __table_args__ = (Index("cell_change_cell", "cell", "id"),)
+    month: Mapped[dt.date] = mapped_column(Date)
+    __table_args__ = (Index("cell_change_cell", "cell", "id"), Index("cell_change_cell_month", "cell", "month", "id"))
 
 
 class ComplaintEvent(Base):

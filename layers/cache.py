@@ -52,12 +52,18 @@ _GET = text("SELECT key, payload FROM layer_cache WHERE key = ANY(CAST(:ks AS te
 # (`as_of`). Each entry is stamped when it is stored, after its computation, so one stored before the last commit
 # the writer holds was computed from data the writer holds too (the same or older: superseded), while one
 # computed from newer data (the primary's, while the writing replica lags) stays. Both clocks are the primary's.
-_PUT = text("""
-WITH gone AS (DELETE FROM layer_cache WHERE params_hash = :ph AND data_version <> :v
-                                      AND created_at < to_timestamp(CAST(:as_of AS float8)))
+# All entries of one computation go in one statement (a binned tile stores hundreds of parts at once), its payloads
+# sent as one binary bytea[] (`%(payload)b`: psycopg quotes a bytea[] in text form in Python, 100 ms for the 2.3 MB
+# of a new z14 tile's parts against 3 ms in binary). Run with `exec_driver_sql`, which passes the placeholders on.
+_PUT = """
+WITH new AS (SELECT * FROM unnest(CAST(%(k)s AS text[]), CAST(%(ph)s AS text[]), CAST(%(v)s AS text[]),
+                                  %(payload)b) AS n(key, params_hash, data_version, payload)),
+gone AS (DELETE FROM layer_cache c USING new WHERE c.params_hash = new.params_hash
+                                             AND c.data_version <> new.data_version
+                                             AND c.created_at < to_timestamp(CAST(%(as_of)s AS float8)))
 INSERT INTO layer_cache (key, layer, params_hash, data_version, payload, created_at)
-VALUES (:k, :layer, :ph, :v, :payload, clock_timestamp()) ON CONFLICT (key) DO NOTHING
-""")
+SELECT key, %(layer)s, params_hash, data_version, payload, clock_timestamp() FROM new ON CONFLICT (key) DO NOTHING
+"""
 
 
 @contextmanager
@@ -115,13 +121,14 @@ def cached_many(conn: Connection, layer: str, entries: list[tuple[dict, str]],
     # how new the data is, read before computing (it is at least this new); a hit costs no such query
     as_of = math.inf if engine is None else conn.execute(_DATA_AS_OF).scalar_one()
     made = compute(missing)
-    store = [{**rows[i], "payload": payload, "as_of": as_of} for i, payload in zip(missing, made, strict=True)]
+    store = {"layer": layer, "as_of": as_of, "payload": made,
+             **{name: [rows[i][name] for i in missing] for name in ("k", "ph", "v")}}
     if engine is None:
-        conn.execute(_PUT, store)
+        conn.exec_driver_sql(_PUT, store)
     else:
         try:
             with engine.begin() as cache_conn:
-                cache_conn.execute(_PUT, store)
+                cache_conn.exec_driver_sql(_PUT, store)
         except SQLAlchemyError as err:
             _went_away(engine, err)
     found.update((rows[i]["k"], payload) for i, payload in zip(missing, made, strict=True))

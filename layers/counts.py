@@ -1,11 +1,11 @@
 """The layers' input: complaint counts per H3 cell and local day, read from `complaint_count`.
 
 `complaint_count` is kept equal to the complaint table by triggers in the writing transaction
-(migrations/sql/complaint_count_v1.sql), so a layer over a million complaints sums a few hundred thousand
-count rows in PostgreSQL instead of fetching a million points into Python. Every complaint's cell
-(`complaint.h3_cell`) is computed when it is written, at the resolution recorded in `layer_grid`; the days are
-local days in the time zone recorded there. `recount` rebuilds both (after the city changes
-PETA_H3_RESOLUTION or PETA_TIMEZONE) and `drift` compares the counts with a recount from the points.
+(migrations/sql/complaint_count_v1.sql; their functions now complaint_count_v2.sql), so a layer over a million
+complaints sums a few hundred thousand count rows in PostgreSQL instead of fetching a million points into
+Python. Every complaint's cell (`complaint.h3_cell`) is computed when it is written, at the resolution recorded
+in `layer_grid`; the days are local days in the time zone recorded there. `recount` rebuilds both (after the city
+changes PETA_H3_RESOLUTION or PETA_TIMEZONE) and `drift` compares the counts with a recount from the points.
 """
 from __future__ import annotations
 
@@ -109,31 +109,39 @@ def kelurahan_totals(flt: LayerFilter) -> Select:
     return select(r.c.kelurahan_id, n.label("n")).group_by(r.c.kelurahan_id).having(n > 0)
 
 
-_CELL_VERSIONS = text("""
+_CELLS_VERSION = text("""
 SELECT (SELECT max(id) FROM boundary_generation WHERE active),
-       ARRAY(SELECT (SELECT max(id) FROM cell_change WHERE cell_change.cell = c.cell)
-               FROM unnest(CAST(:cells AS bigint[])) WITH ORDINALITY AS c(cell, i) ORDER BY c.i)
+       (SELECT max((SELECT max(id) FROM cell_change WHERE cell_change.cell = c.cell))
+          FROM unnest(CAST(:cells AS bigint[])) AS c(cell))
+""")
+_CELL_MONTH_VERSIONS = text("""
+SELECT (SELECT max(id) FROM cell_change WHERE cell_change.cell = c.cell AND cell_change.month = m.month)
+  FROM unnest(CAST(:cells AS bigint[])) WITH ORDINALITY AS c(cell, i),
+       unnest(CAST(:months AS date[])) WITH ORDINALITY AS m(month, j)
+ ORDER BY c.i, m.j
 """)
 
 
-def cell_versions(conn: Connection, cells: list[int]) -> tuple[int | None, list[int | None]]:
-    """The active boundary generation, and each cell's newest change (None: none recorded), one index lookup per
-    cell: it moves with any complaint written, moved between statuses or re-routed there."""
-    generation, newest = conn.execute(_CELL_VERSIONS, {"cells": cells}).one()
-    return generation, list(newest)
-
-
 def cells_version(conn: Connection, cells: list[int]) -> str:
-    """The newest change among some cells (and the boundary generation): a tile stays cached until its own cells
-    change."""
-    generation, newest = cell_versions(conn, cells)
-    return f"{generation}|{max((v for v in newest if v is not None), default='')}"
+    """The newest change among some cells, any month (and the boundary generation), one index lookup per cell: a
+    tile stays cached until its own cells change."""
+    generation, newest = conn.execute(_CELLS_VERSION, {"cells": cells}).one()
+    return f"{generation}|{'' if newest is None else newest}"
+
+
+def cell_month_versions(conn: Connection, cells: list[int], months: list[dt.date]) -> list[int | None]:
+    """The newest change of each (cell, month), cells outer and months inner, one index lookup each: it moves with
+    any complaint of that month written, moved between statuses or re-routed in that cell. None: no change
+    recorded, so no complaint there (every function that counts records the pairs it counts,
+    migrations/sql/complaint_count_v2.sql)."""
+    return list(conn.execute(_CELL_MONTH_VERSIONS, {"cells": cells, "months": months}).scalars())
 
 
 def prune_changes(conn: Connection) -> int:
-    """Forget all but each cell's newest change (the versions read only that); returns rows deleted."""
+    """Forget all but the newest change of each (cell, month) (the versions read only those, and a cell's newest
+    is among them); returns rows deleted."""
     return conn.execute(text("DELETE FROM cell_change c WHERE id < (SELECT max(id) FROM cell_change n "
-                             "WHERE n.cell = c.cell)")).rowcount
+                             "WHERE n.cell = c.cell AND n.month = c.month)")).rowcount
 
 
 _DRIFT = text("""
@@ -187,7 +195,7 @@ def recount(conn: Connection, res: int, tz: str, progress: Progress | None = Non
     with _counting_paused(conn):
         conn.execute(text("UPDATE complaint c SET h3_cell = r.cell FROM recount_cell r "
                           "WHERE r.id = c.id AND c.h3_cell IS DISTINCT FROM r.cell"))
-        conn.execute(text("SELECT peta_recount_complaints()"))  # migrations/sql/complaint_count_v1.sql
+        conn.execute(text("SELECT peta_recount_complaints()"))  # migrations/sql/complaint_count_v2.sql
     conn.execute(text("DROP TABLE recount_cell"))
     say("counted", total, total)
     return total

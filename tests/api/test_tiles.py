@@ -179,25 +179,47 @@ def test_binned_tile_equals_binning_its_points(client, city_data, engine, z):
     assert unmatched == []
 
 
+def _parts(engine, layer: str) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(text("SELECT key FROM layer_cache WHERE layer = :l"), {"l": layer}).scalars())
+
+
 def test_a_write_recomputes_only_its_own_cells_part_of_a_binned_tile(client, city_data, engine):
     """After a new complaint, a z14 tile is rebuilt from the cached parts of its other cells plus one new part
-    (its own cell's), and counts one more."""
-    tile = _tile(14)
-    url = f"/tiles/complaints/{tile}.pbf"
+    (its own cell's), summed from the cached parts of that cell's other months plus one new (this month's), and
+    counts one more."""
+    url = f"/tiles/complaints/{_tile(14)}.pbf"
 
     def total() -> int:
         return sum(f["properties"]["count"] for f in _decode(client, url)["complaints"]["features"])
 
-    def parts() -> set[str]:
-        with engine.connect() as conn:
-            return set(conn.execute(text("SELECT key FROM layer_cache WHERE layer = 'tile:bins'")).scalars())
-
-    before, stored = total(), parts()
-    assert len(stored) > 1
+    before, cells, months = total(), _parts(engine, "tile:bins"), _parts(engine, "tile:bins:month")
+    assert len(cells) > 1 and len(months) > len(cells)
     _post(client, *CENTRE)
     assert total() == before + 1
-    now = parts()
-    assert len(now - stored) == 1 and len(stored - now) == 1  # one part replaced, the others reused
+    cells_now, months_now = _parts(engine, "tile:bins"), _parts(engine, "tile:bins:month")
+    assert len(cells_now - cells) == 1 and len(cells - cells_now) == 1  # one cell's part replaced, the others reused
+    assert len(months_now - months) == 1 and len(months - months_now) <= 1  # this month's part, new or replaced
+
+
+def test_a_status_change_recomputes_only_its_months_part(client, city_data, engine):
+    """A status change of an older ticket replaces the part of its own cell and month only; the tile still equals
+    binning its points (the ticket leaves the default statuses: one fewer)."""
+    url = f"/tiles/complaints/{_tile(14)}.pbf"
+    z, x, y = map(int, _tile(14).split("/"))
+    total = sum(f["properties"]["count"] for f in _decode(client, url)["complaints"]["features"])
+    cells, months = _parts(engine, "tile:bins"), _parts(engine, "tile:bins:month")
+    with engine.begin() as conn:  # the oldest public ticket of the tile's centre, months before this one
+        conn.execute(text(
+            "UPDATE complaint SET status = 'rejected' WHERE id = (SELECT id FROM complaint WHERE public AND "
+            "status <> 'rejected' AND created_at < now() - interval '60 days' AND "
+            "geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) ORDER BY created_at LIMIT 1)"),
+            {"z": z, "x": x, "y": y})
+    feats = _decode(client, url)["complaints"]["features"]
+    assert sum(f["properties"]["count"] for f in feats) == total - 1
+    cells_now, months_now = _parts(engine, "tile:bins"), _parts(engine, "tile:bins:month")
+    assert len(cells_now - cells) == 1 and len(cells - cells_now) == 1
+    assert len(months_now - months) == 1 and len(months - months_now) == 1
 
 
 def test_world_scale_hexbins_tiles_answer_quickly(client, city_data):

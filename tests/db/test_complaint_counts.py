@@ -21,7 +21,7 @@ from aduan.bulk_load import load_complaints
 from aduan.errors import Unavailable
 from aduan.queries import ogc, public
 from layers.choropleth import choropleth_table
-from layers.counts import cells_version, drift, prune_changes, recount
+from layers.counts import cell_month_versions, cells_version, drift, prune_changes, recount
 from layers.emerging import emerging_table
 from layers.filters import DEFAULT_STATUSES, LayerFilter
 from layers.hexbins import full_grid, hexbin_table
@@ -169,20 +169,51 @@ def test_concurrent_writers_of_one_count_row_both_count(engine, settings, app):
         assert drift(c) == []
 
 
-def test_cell_versions_move_with_their_cells_only_and_survive_pruning(conn, loaded):
-    """A status change bumps its cell's version and no other; an update of uncounted columns bumps none;
-    pruning keeps every version as it was."""
-    a, b = conn.execute(text("SELECT DISTINCT h3_cell FROM complaint ORDER BY 1 LIMIT 2")).scalars().all()
-    before = (cells_version(conn, [a]), cells_version(conn, [b]))
+_PAIRS = text("""
+SELECT DISTINCT c.h3_cell, date_trunc('month', c.created_at AT TIME ZONE g.tz)::date FROM complaint c, layer_grid g
+""")
+
+
+def test_cell_versions_move_with_their_cells_and_months_only_and_survive_pruning(conn, loaded):
+    """A status change bumps its cell's version and, among that cell's months, only its ticket's month's; an
+    update of uncounted columns bumps none; pruning keeps every version as it was."""
+    a, m1, m2 = conn.execute(text("SELECT h3_cell, min(month), max(month) FROM (" + _PAIRS.text + ") p(h3_cell, month) "
+                                  "GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1")).one()
+    b = conn.execute(text("SELECT min(h3_cell) FROM complaint WHERE h3_cell <> :a"), {"a": a}).scalar()
+
+    def versions() -> tuple:
+        return cells_version(conn, [a]), cells_version(conn, [b]), *cell_month_versions(conn, [a], [m1, m2])
+
+    before = versions()
+    assert None not in before
     conn.execute(text("UPDATE complaint SET updated_at = now(), supporters = supporters + 1"))
-    assert (cells_version(conn, [a]), cells_version(conn, [b])) == before
-    conn.execute(text("UPDATE complaint SET status = 'closed' WHERE id = (SELECT min(id) FROM complaint "
-                      "WHERE h3_cell = :a AND status <> 'closed')"), {"a": a})
-    after = (cells_version(conn, [a]), cells_version(conn, [b]))
+    assert versions() == before
+    conn.execute(text("UPDATE complaint SET status = CASE status WHEN 'closed' THEN 'resolved' ELSE 'closed' END "
+                      "WHERE id = (SELECT min(c.id) FROM complaint c, layer_grid g WHERE c.h3_cell = :a "
+                      "AND date_trunc('month', c.created_at AT TIME ZONE g.tz)::date = :m)"), {"a": a, "m": m1})
+    after = versions()
     assert after[0] != before[0] and after[1] == before[1]
+    assert after[2] != before[2] and after[3] == before[3]  # the ticket's month's part changes, not the other's
     assert prune_changes(conn) > 0
-    assert (cells_version(conn, [a]), cells_version(conn, [b])) == after
-    assert conn.execute(text("SELECT count(*) = count(DISTINCT cell) FROM cell_change")).scalar()
+    assert versions() == after
+    assert conn.execute(text("SELECT count(*) = count(DISTINCT (cell, month)) FROM cell_change")).scalar()
+
+
+def test_every_cell_month_with_complaints_has_a_change(conn, loaded, settings):
+    """What a binned tile relies on to skip a (cell, month) without a version: it holds no complaint. After an
+    import, a submission, a status change, pruning and a recount, every pair that holds complaints has a change."""
+
+    def unchanged() -> list:
+        return conn.execute(text("SELECT * FROM (" + _PAIRS.text + ") p(cell, month) WHERE NOT EXISTS "
+                                 "(SELECT FROM cell_change c WHERE c.cell = p.cell AND c.month = p.month)")).all()
+
+    assert len(conn.execute(_PAIRS).all()) > 10
+    assert unchanged() == []
+    conn.execute(text("UPDATE complaint SET status = 'closed' WHERE id IN (SELECT id FROM complaint LIMIT 50)"))
+    prune_changes(conn)
+    assert unchanged() == []
+    recount(conn, settings.h3_resolution, settings.timezone)
+    assert unchanged() == []
 
 
 @pytest.mark.parametrize("query", [
