@@ -23,7 +23,7 @@ from aduan.db import plan_for_values
 from aduan.errors import Unavailable
 from aduan.models import ComplaintCount, ComplaintCountMonth
 from geo.cells import cell_names, cells_of
-from layers.filters import LayerFilter
+from layers.filters import LayerFilter, next_month
 
 Progress = Callable[[str, int, int], None]
 
@@ -41,15 +41,11 @@ def check_grid(conn: Connection, res: int | None, tz: str) -> None:
             "IT: run `flask --app app recount-layers`.")
 
 
-def _month_after(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
 def _spans(lo: dt.date, hi: dt.date) -> list[tuple[Table, str, dt.date, dt.date]]:
     """[lo, hi) as (table, its date column, from, to): whole calendar months from the monthly counts (a month's
     rows are ~1/20 of its days'), the days before and after them from the daily ones."""
     daily, monthly = ComplaintCount.__table__, ComplaintCountMonth.__table__
-    first = lo if lo.day == 1 else _month_after(lo)
+    first = lo if lo.day == 1 else next_month(lo)
     last = hi.replace(day=1)
     if first >= last:
         return [(daily, "day", lo, hi)]

@@ -25,6 +25,11 @@ MAX_RANGE_DAYS = 3660
 FILTER_PARAMS = ("start", "end", "category", "skpd", "status")
 
 
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after `day`'s (the monthly counts, partitions of tiles and reports step by it)."""
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
 @dataclass(frozen=True)
 class LayerFilter:
     """A time range [start, end) of local dates plus code lists; empty lists mean "all"."""
@@ -59,7 +64,7 @@ class LayerFilter:
         out, m = [], self.start.replace(day=1)
         while m < self.end:
             out.append(m)
-            m = (m + dt.timedelta(days=32)).replace(day=1)
+            m = next_month(m)
         return out
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:

@@ -45,7 +45,7 @@ from aduan.partitions import created_between
 from geo.cells import cell_names
 from layers.cache import cached_bytes, cached_frame, cached_many, data_version
 from layers.counts import cell_month_versions, cell_totals, cells_version, check_grid
-from layers.filters import LayerFilter
+from layers.filters import LayerFilter, next_month
 from layers.hexbins import cell_polygon, hexbin_table, hexbins
 
 EXTENT = 4096  # tile coordinate space
@@ -108,14 +108,6 @@ def _raw(flt: LayerFilter, z: int, x: int, y: int) -> Select:
     return _mvt(rows, "complaints")
 
 
-def _month_start(month: dt.date, zone: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(month, dt.time(0), zone)
-
-
-def _month_after(month: dt.date) -> dt.date:
-    return (month + dt.timedelta(days=32)).replace(day=1)
-
-
 def _cell_bins(flt: LayerFilter, z: int, x: int, y: int, cells: list[int], months: list[dt.date]) -> Select:
     """The tile's public complaints of `cells` created in the consecutive city-time `months`, binned per cell and
     month on the tile's BIN grid: a row per (cell, month's position in `months` from 1) with its bins (bx, by, n,
@@ -135,7 +127,7 @@ def _cell_bins(flt: LayerFilter, z: int, x: int, y: int, cells: list[int], month
     corners = [ll for cell in cell_names(cells) for ll in h3.cell_to_boundary(cell)]
     lats, lngs = [a for a, _ in corners], [b for _, b in corners]
     zone = ZoneInfo(flt.tz)
-    starts = [_month_start(m, zone) for m in [*months, _month_after(months[-1])]]
+    starts = [dt.datetime.combine(m, dt.time(0), zone) for m in [*months, next_month(months[-1])]]
     where = [c.c.h3_cell == func.any(cast(cells, ARRAY(BigInteger))), c.c.created_at >= starts[0],
              c.c.created_at < starts[-1], created_between(c.c.id, starts[0], starts[-1]), flt.condition(c), c.c.public]
     if min(lngs) < w or max(lngs) > e or min(lats) < s or max(lats) > n:
@@ -168,7 +160,7 @@ def _bin_parts(conn: Connection, flt: LayerFilter, z: int, x: int, y: int,
     wanted = sorted({month for _, month in parts})
     runs = [[wanted[0]]]
     for month in wanted[1:]:
-        if month == _month_after(runs[-1][-1]):
+        if month == next_month(runs[-1][-1]):
             runs[-1].append(month)
         else:
             runs.append([month])

@@ -26,7 +26,7 @@ from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError
 from aduan.models import Complaint, ComplaintEvent, Kelurahan, Skpd
 from layers.cache import cached_bytes
-from layers.filters import LayerFilter
+from layers.filters import LayerFilter, next_month
 from layers.performance import working_days
 
 STANDARD_FOLLOWUP, STANDARD_HANDLING = 5, 15  # the city's service standard (a category may set its own)
@@ -148,7 +148,7 @@ def monthly_report(conn: Connection, start: dt.date, tz: str, lang: str, city_na
     """The mayor's monthly report: the month's statement, the last twelve months' trend, the worst-served
     kelurahan (lowest share handled on time, at least WORST_MIN_TICKETS judged) and the SKPD figures."""
     now = now or dt.datetime.now(dt.UTC)
-    end = (start + dt.timedelta(days=32)).replace(day=1)
+    end = next_month(start)
     first = start
     for _ in range(11):
         first = (first - dt.timedelta(days=1)).replace(day=1)
@@ -161,7 +161,7 @@ def monthly_report(conn: Connection, start: dt.date, tz: str, lang: str, city_na
     trend = []
     m = first
     while m < end:
-        nxt = (m + dt.timedelta(days=32)).replace(day=1)
+        nxt = next_month(m)
         trend.append((m.strftime("%Y-%m"), figures(per[per["month"] == m.strftime("%Y-%m")])))
         m = nxt
     worst = []
@@ -188,7 +188,7 @@ def month_of(raw: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
         if first > today or first.year < today.year - 5:
             raise DomainError("Bulan di luar rentang (lima tahun terakhir).",
                               "The month is out of range (the last five years).", field="bulan")
-    return first, (first + dt.timedelta(days=32)).replace(day=1)
+    return first, next_month(first)
 
 
 def public_statement(conn: Connection, start: dt.date, end: dt.date, tz: str, lang: str, city_name: str) -> dict:
