@@ -110,11 +110,15 @@ SELECT (SELECT max(id) FROM boundary_generation WHERE active),
        (SELECT max((SELECT max(id) FROM cell_change WHERE cell_change.cell = c.cell))
           FROM unnest(CAST(:cells AS bigint[])) AS c(cell))
 """)
+# Each cell's months are probed only within the first and last month it has changes for (two index lookups): a
+# planner's ten-year filter at z13 probed 69 cells × 121 months (27-42 ms) where 19 months hold complaints.
 _CELL_MONTH_VERSIONS = text("""
-SELECT (SELECT max(id) FROM cell_change WHERE cell_change.cell = c.cell AND cell_change.month = m.month)
-  FROM unnest(CAST(:cells AS bigint[])) WITH ORDINALITY AS c(cell, i),
-       unnest(CAST(:months AS date[])) WITH ORDINALITY AS m(month, j)
- ORDER BY c.i, m.j
+SELECT c.cell, m.month,
+       (SELECT max(id) FROM cell_change WHERE cell_change.cell = c.cell AND cell_change.month = m.month)
+  FROM unnest(CAST(:cells AS bigint[])) AS c(cell),
+       LATERAL (SELECT min(month) AS lo, max(month) AS hi FROM cell_change WHERE cell_change.cell = c.cell) span,
+       unnest(CAST(:months AS date[])) AS m(month)
+ WHERE m.month BETWEEN span.lo AND span.hi
 """)
 
 
@@ -125,12 +129,13 @@ def cells_version(conn: Connection, cells: list[int]) -> str:
     return f"{generation}|{'' if newest is None else newest}"
 
 
-def cell_month_versions(conn: Connection, cells: list[int], months: list[dt.date]) -> list[int | None]:
-    """The newest change of each (cell, month), cells outer and months inner, one index lookup each: it moves with
-    any complaint of that month written, moved between statuses or re-routed in that cell. None: no change
-    recorded, so no complaint there (every function that counts records the pairs it counts,
+def cell_month_versions(conn: Connection, cells: list[int], months: list[dt.date]) -> dict[tuple[int, dt.date], int]:
+    """The newest change of each (cell, month) that has one, one index lookup each: it moves with any complaint of
+    that month written, moved between statuses or re-routed in that cell. A pair left out has no change recorded,
+    so no complaint (every function that counts records the pairs it counts,
     migrations/sql/complaint_count_v2.sql)."""
-    return list(conn.execute(_CELL_MONTH_VERSIONS, {"cells": cells, "months": months}).scalars())
+    rows = conn.execute(_CELL_MONTH_VERSIONS, {"cells": cells, "months": months})
+    return {(cell, month): v for cell, month, v in rows if v is not None}
 
 
 def prune_changes(conn: Connection) -> int:

@@ -203,9 +203,9 @@ def _binned(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, res: int
     check_grid(conn, res, flt.tz)  # the cells and months stored are the cells and months asked for
     cells, months = tile_cells(z, x, y, res), flt.months()
     versions = cell_month_versions(conn, cells, months)
-    held = {cell: [(month, v) for month, v in zip(months, versions[i * len(months):(i + 1) * len(months)],
-                                                  strict=True) if v is not None] for i, cell in enumerate(cells)}
-    held = {cell: pairs for cell, pairs in held.items() if pairs}
+    held: dict[int, list[tuple[dt.date, int]]] = {}
+    for (cell, month), v in sorted(versions.items()):
+        held.setdefault(cell, []).append((month, v))
     tile = {"filter": flt.key(), "z": z, "x": x, "y": y}
 
     def cell_parts(wanted: list[int]) -> list[bytes]:  # from the months' parts, the missing ones from the points
