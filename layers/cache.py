@@ -101,7 +101,7 @@ def cached_many(conn: Connection, layer: str, entries: list[tuple[dict, str]],
     rows = []
     for params, version in entries:
         params_hash = _hash(layer, params)
-        rows.append({"k": _hash(params_hash, version), "layer": layer, "ph": params_hash, "v": version})
+        rows.append({"k": _hash(params_hash, version), "ph": params_hash, "v": version})
     keys = [r["k"] for r in rows]
     engine = CACHE_ENGINE.get()
     if engine is None:

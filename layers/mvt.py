@@ -133,8 +133,7 @@ def _cell_bins(flt: LayerFilter, z: int, x: int, y: int, cells: list[int], month
     if min(lngs) < w or max(lngs) > e or min(lats) < s or max(lats) > n:
         box = func.ST_MakeEnvelope(max(w, min(lngs)), max(s, min(lats)), min(e, max(lngs)), min(n, max(lats)), 4326)
         where.append(c.c.geom.op("&&")(box))
-    month = (func.width_bucket(c.c.created_at, cast(starts[1:-1], ARRAY(DateTime(timezone=True)))) + 1
-             if len(months) > 1 else literal(1))
+    month = func.width_bucket(c.c.created_at, cast(starts[1:-1], ARRAY(DateTime(timezone=True)))) + 1
     m = select(c.c.h3_cell.label("cell"), month.label("month"), px.label("px"), py.label("py")).where(*where)
     m = m.subquery("m")
     bx, by = func.floor(m.c.px / BIN), func.floor(m.c.py / BIN)
