@@ -1,21 +1,22 @@
 """Set-based loading of many complaints (history imports, demo data, benchmarks).
 
-Rows are checked in pandas (vectorised), COPYed into a staging table in the order they were received (their ids,
-reserved from the complaint sequence, follow that order), routed in PostGIS by `peta_route_many()` — one spatial
-join with exactly the rules of the `peta_route()` a single submission uses (tests/db/
-test_bulk_load_speed_equivalence.py) — and inserted a chunk at a time with their history. Rows that cannot be
-loaded are reported with a reason; the rest go in. The caller owns the transaction.
+The rows arrive in chunks. A thread reads and checks the next chunk in pandas (vectorised) while PostgreSQL
+stages and routes the one before: each chunk is COPYed into a staging table and routed there by
+`peta_route_many()`, one spatial join with exactly the rules of the `peta_route()` a single submission uses
+(tests/db/test_bulk_load_speed_equivalence.py). Once all are routed, the complaints get their ids in time order and
+are inserted a month at a time with their history. Rows that cannot be loaded are reported with a reason; the rest
+go in. Memory holds a chunk or two, not the file. The caller owns the transaction.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
 
 from aduan import partitions
@@ -29,10 +30,12 @@ from aduan.tracking import tracking_codes
 from geo.cells import cells_of
 from geo.routing import ROUTING_RECORD_SQL
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, int], None]  # stage, rows done, rows in all (0 when not known in advance)
 STAGING_COLUMNS = ["month", "row_no", "lon", "lat", "category_id", "description", "created_at", "status",
                    "followed_up_at", "resolved_at", "closed_at", "channel", "public", "tracking_code",
                    "followup_due_at", "handling_due_at", "external_id", "h3_cell"]
+CHUNK_ROWS = 25_000  # checked in Python (~0.45 s) while PostgreSQL stages and routes the one before (~0.55 s)
+PROGRESS_ROWS = 100_000  # a progress line each time this many more rows have been read
 
 
 @dataclass
@@ -47,33 +50,66 @@ class LoadReport:
         return Counter(reason for _, reason in self.refused)
 
 
-def load_complaints(conn: Connection, frame: pd.DataFrame, *, settings: Settings, channel_default: str = "import",
-                    progress: Progress | None = None, chunk_size: int = 250_000) -> LoadReport:
-    """Load a frame of complaints (columns: lon, lat, category, description, created_at, and optionally status,
-    followed_up_at, resolved_at, closed_at, channel, public, external_id)."""
+@dataclass
+class _Checked:
+    """One chunk, checked and turned into COPY text by the reading thread."""
+
+    rows_in: int
+    refused: list[tuple[int, str]]
+    copy_text: str = ""
+    rows: int = 0
+    months: frozenset[int] = frozenset()
+
+
+def load_complaints(conn: Connection, rows: pd.DataFrame | Iterable[pd.DataFrame], *, settings: Settings,
+                    channel_default: str = "import", progress: Progress | None = None, total: int = 0,
+                    chunk_rows: int = CHUNK_ROWS) -> LoadReport:
+    """Load complaints (columns: lon, lat, category, description, created_at, and optionally status,
+    followed_up_at, resolved_at, closed_at, channel, public, external_id): one frame, or its chunks in file order
+    (a chunk's index holds the rows' numbers in the file, which refusals name). `total` is the number of rows
+    for progress when known; a frame's own length otherwise."""
     report = LoadReport()
     say = progress or (lambda stage, done, total: None)
+    if isinstance(rows, pd.DataFrame):
+        frame = rows.reset_index(drop=True)
+        total = total or len(frame)
+        rows = (frame.iloc[i:i + chunk_rows] for i in range(0, len(frame), chunk_rows))
     categories = pd.read_sql_query(
         text("SELECT code, id, followup_days, handling_days, confidential FROM category"), conn).set_index("code")
-    clean = _validate(frame.reset_index(drop=True), categories, settings.timezone, channel_default, report)
-    say("checked", len(clean), len(frame))
-    if clean.empty:
-        return report
-    _add_clocks_and_codes(clean, categories, WorkCalendar.from_connection(conn, settings.timezone),
-                          settings.city_prefix, settings.timezone, settings.h3_resolution)
-    _copy_staging(conn, clean.sort_values("created_at", kind="stable"))
-    _redraw_code_collisions(conn, settings.city_prefix, settings.timezone)
-    say("staged", len(clean), len(clean))
-    _route_staging(conn, settings, chunk_size, say, len(clean))
-    outside = conn.execute(text("SELECT s.row_no FROM staging_routed r JOIN staging_complaint s ON s.id = r.key "
-                                "WHERE r.kelurahan_id IS NULL")).scalars().all()
-    report.refused += [(int(r), f"outside {settings.city_name} (> {settings.snap_tolerance_m:.0f} m)")
-                       for r in outside]
-    report.loaded = _insert_by_month(conn, sorted(set(clean["month"].tolist())), say, len(clean) - len(outside))
-    report.flags.update(dict(conn.execute(text(
-        "SELECT f, count(*) FROM staging_routed, unnest(flags) f GROUP BY f")).all()))
-    conn.execute(text("DROP TABLE staging_routed; DROP TABLE staging_complaint"))
-    say("loaded", report.loaded, len(frame))
+    check = _Checker(categories, WorkCalendar.from_connection(conn, settings.timezone), settings, channel_default)
+    _create_staging(conn)
+    seen = staged = 0
+    months: set[int] = set()
+    chunks = iter(rows)
+    # One chunk ahead: the thread reads and checks chunk k+1 (Python, GIL held) while this one waits on PostgreSQL
+    # staging and routing chunk k (libpq releases the GIL). Only this thread touches the connection.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check") as pool:
+        ahead = pool.submit(check.next, chunks)
+        while (part := ahead.result()) is not None:
+            ahead = pool.submit(check.next, chunks)
+            report.refused += part.refused
+            if part.rows:
+                _copy_chunk(conn, part.copy_text)
+                _route_chunk(conn, staged + 1, staged + part.rows + 1, settings)
+                staged += part.rows
+                months |= part.months
+            if (seen + part.rows_in) // PROGRESS_ROWS > seen // PROGRESS_ROWS:
+                say("routed", staged, total)
+            seen += part.rows_in
+    say("routed", staged, total)
+    if staged:
+        _redraw_code_collisions(conn, settings.city_prefix, settings.timezone, check.codes)
+        outside = conn.execute(text("SELECT s.row_no FROM staging_routed r JOIN staging_complaint s ON s.key = r.key "
+                                    "WHERE r.kelurahan_id IS NULL")).scalars().all()
+        report.refused += [(int(r), f"outside {settings.city_name} (> {settings.snap_tolerance_m:.0f} m)")
+                           for r in outside]
+        conn.execute(text("CREATE UNIQUE INDEX ON staging_routed (key); ANALYZE staging_complaint; "
+                          "ANALYZE staging_routed"))  # each month's insert reads its own key range by index
+        report.loaded = _insert_by_month(conn, sorted(months), say, staged - len(outside))
+        report.flags.update(dict(conn.execute(text(
+            "SELECT f, count(*) FROM staging_routed, unnest(flags) f GROUP BY f")).all()))
+    conn.execute(text("DROP TABLE staging_routed, staging_complaint; DROP SEQUENCE staging_seq"))
+    say("loaded", report.loaded, total or seen)
     return report
 
 
@@ -92,8 +128,7 @@ def _insert_by_month(conn: Connection, months: list[int], say: Progress, total: 
         span = {"lo": month * ID_MONTH, "hi": month_after(month) * ID_MONTH, "not_a_problem": list(NOT_A_PROBLEM)}
         into = {p: _quoted(conn, partition_name(p, month) if month in new else p) for p in PARENTS}
         order = "" if month in new else _EVENT_ORDER
-        loaded += conn.execute(text(_INSERT_COMPLAINTS.format(into=into["complaint"])), span).rowcount
-        conn.execute(text(_INSERT_EVENTS.format(into=into["complaint_event"], order=order)), span)
+        loaded += conn.execute(text(_INSERT_MONTH.format(**into, order=order)), span).scalar_one()
         say("inserted", loaded, total)
     for i, month in enumerate(new, 1):
         partitions.index_month(conn, month)
@@ -209,46 +244,100 @@ def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_de
     return f
 
 
-def _add_clocks_and_codes(f: pd.DataFrame, categories: pd.DataFrame, cal: WorkCalendar, prefix: str,
-                          tz: str, res: int) -> None:
-    """Due dates by the category's clocks; tracking codes unique within the frame; the layers' H3 cell."""
-    cats = categories.loc[f["category"]]
-    f["category_id"] = cats["id"].to_numpy()
-    f["followup_due_at"] = cal.due_at_many(f["created_at"], cats["followup_days"].to_numpy())
-    f["handling_due_at"] = cal.due_at_many(f["created_at"], cats["handling_days"].to_numpy())
-    local = f["created_at"].dt.tz_convert(tz)
-    f["month"] = (local.dt.year * 100 + local.dt.month).to_numpy()  # its partition and the month in its id
-    names, at = np.unique(f["month"].to_numpy() % 10000, return_inverse=True)  # a few hundred: format those only
-    yymm = np.array([f"{m:04d}" for m in names])[at]
+class _Checker:
+    """The reading thread's work: the next chunk checked, given clocks, codes and cells, as COPY text. It alone
+    holds the codes drawn so far, unique across chunks, until the load reads them after the last chunk."""
+
+    def __init__(self, categories: pd.DataFrame, cal: WorkCalendar, settings: Settings, channel_default: str):
+        self.categories, self.cal, self.settings, self.channel_default = categories, cal, settings, channel_default
+        self.codes: set[str] = set()
+
+    def next(self, chunks: Iterator[pd.DataFrame]) -> _Checked | None:
+        """None after the last chunk."""
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None
+        part = LoadReport()
+        clean = _validate(chunk, self.categories, self.settings.timezone, self.channel_default, part)
+        out = _Checked(rows_in=len(chunk), refused=part.refused)
+        if not clean.empty:
+            self._add_clocks_and_codes(clean)
+            out.copy_text = _copy_block(clean)
+            out.rows, out.months = len(clean), frozenset(clean["month"].tolist())
+        return out
+
+    def _add_clocks_and_codes(self, f: pd.DataFrame) -> None:
+        """Due dates by the category's clocks; tracking codes unique within the load; the layers' H3 cell."""
+        s = self.settings
+        cats = self.categories.loc[f["category"]]
+        f["category_id"] = cats["id"].to_numpy()
+        f["followup_due_at"] = self.cal.due_at_many(f["created_at"], cats["followup_days"].to_numpy())
+        f["handling_due_at"] = self.cal.due_at_many(f["created_at"], cats["handling_days"].to_numpy())
+        local = f["created_at"].dt.tz_convert(s.timezone)
+        f["month"] = (local.dt.year * 100 + local.dt.month).to_numpy()  # its partition and the month in its id
+        names, at = np.unique(f["month"].to_numpy() % 10000, return_inverse=True)  # a few: format those only
+        yymm = np.array([f"{m:04d}" for m in names])[at]
+        f["tracking_code"] = _fresh_codes(s.city_prefix, yymm, self.codes)
+        f["row_no"] = f.index
+        f["h3_cell"] = cells_of(f["lon"].to_numpy(), f["lat"].to_numpy(), s.h3_resolution)
+
+
+def _fresh_codes(prefix: str, yymm: np.ndarray, taken: set[str]) -> np.ndarray:
+    """Codes for these months, none twice and none in `taken` (which then holds them too): ~1.5 a month collide
+    by chance among 55,000 (10⁹ codes a month), so a few are drawn again."""
     codes = tracking_codes(prefix, yymm)
-    dup = pd.Series(codes).duplicated().to_numpy()
-    while dup.any():
-        codes[dup] = tracking_codes(prefix, yymm[dup])
-        dup = pd.Series(codes).duplicated().to_numpy()
-    f["tracking_code"] = codes
-    f["row_no"] = f.index
-    f["h3_cell"] = cells_of(f["lon"].to_numpy(), f["lat"].to_numpy(), res)
+    while True:
+        listed = codes.tolist()
+        again = pd.Series(listed).duplicated().to_numpy() | np.fromiter(
+            (c in taken for c in listed), dtype=bool, count=len(listed))
+        if not again.any():
+            taken.update(listed)
+            return codes
+        codes[again] = tracking_codes(prefix, yymm[again])
 
 
-def _copy_staging(conn: Connection, f: pd.DataFrame, chunk: int = 100_000) -> None:
-    """The rows into a staging table, where each gets its id from the complaint sequence as it arrives: in the
-    frame's order, and without sending a million numbers to Python and back (4 s of a 1M-row import)."""
+def _copy_block(f: pd.DataFrame) -> str:
+    """The chunk's rows in COPY's text format, built a column at a time."""
+    columns = [_copy_text(f[col]) for col in STAGING_COLUMNS]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
+def _create_staging(conn: Connection) -> None:
+    """Where chunks wait to be routed and inserted. A row's key is its month and its place in the file; its id is
+    drawn as it is inserted, in time order (`_INSERT_MONTH`)."""
     conn.execute(text(
-        "CREATE TEMP TABLE staging_complaint (month integer, seq bigint UNIQUE DEFAULT nextval('complaint_id_seq'), "
-        f"id bigint GENERATED ALWAYS AS (month::bigint * {ID_MONTH} + seq) STORED PRIMARY KEY, "
+        "CREATE TEMP SEQUENCE staging_seq; "
+        "CREATE TEMP TABLE staging_complaint (month integer, seq bigint UNIQUE DEFAULT nextval('staging_seq'), "
+        f"key bigint GENERATED ALWAYS AS (month::bigint * {ID_MONTH} + seq) STORED PRIMARY KEY, "
         "row_no integer, lon float8, lat float8, "
         "category_id integer, description text, created_at timestamptz, status text, followed_up_at timestamptz, "
         "resolved_at timestamptz, closed_at timestamptz, channel text, public boolean, tracking_code text, "
-        "followup_due_at timestamptz, handling_due_at timestamptz, external_id text, h3_cell bigint)"))
+        "followup_due_at timestamptz, handling_due_at timestamptz, external_id text, h3_cell bigint); "
+        "CREATE TEMP TABLE staging_routed AS SELECT * FROM peta_route_many(NULL, NULL, NULL, 0, 0) WITH NO DATA"))
+
+
+def _copy_chunk(conn: Connection, copy_text: str) -> None:
     raw = conn.connection.driver_connection
-    # a writer thread sends each chunk while the next is built: PostgreSQL parses one while Python makes the other
-    with raw.cursor() as cur, cur.copy(f"COPY staging_complaint ({', '.join(STAGING_COLUMNS)}) FROM STDIN",
-                                       writer=QueuedLibpqWriter(cur)) as copy:
-        for start in range(0, len(f), chunk):
-            rows = f.iloc[start:start + chunk]
-            columns = [_copy_text(rows[col]) for col in STAGING_COLUMNS]
-            copy.write("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n")
-    conn.execute(text("ANALYZE staging_complaint"))
+    with raw.cursor() as cur, cur.copy(f"COPY staging_complaint ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
+        copy.write(copy_text)
+
+
+def _route_chunk(conn: Connection, lo: int, hi: int, settings: Settings) -> None:
+    """Route the staged rows numbered lo..hi-1 (one chunk: the staging sequence is this load's alone)."""
+    conn.execute(_ROUTE_CHUNK, {"lo": lo, "hi": hi, "tol": settings.snap_tolerance_m, "nb": settings.near_border_m})
+
+
+def _redraw_code_collisions(conn: Connection, prefix: str, tz: str, taken: set[str]) -> None:
+    """Codes already used by earlier tickets are drawn again (rare: ~10⁹ codes a month)."""
+    while True:
+        rows = conn.execute(text(
+            "SELECT s.key, to_char(s.created_at AT TIME ZONE :tz, 'YYMM') FROM staging_complaint s "
+            "JOIN complaint c ON c.tracking_code = s.tracking_code"), {"tz": tz}).all()
+        if not rows:
+            return
+        new = _fresh_codes(prefix, np.array([r[1] for r in rows]), taken)
+        conn.execute(text("UPDATE staging_complaint SET tracking_code = :c WHERE key = :k"),
+                     [{"c": c, "k": r[0]} for c, r in zip(new, rows, strict=True)])
 
 
 _COPY_NULL = "\\N"
@@ -277,87 +366,60 @@ def _copy_text(values: pd.Series) -> list[str]:
     return out.tolist()
 
 
-def _redraw_code_collisions(conn: Connection, prefix: str, tz: str) -> None:
-    """Codes already used by earlier tickets are drawn again (rare: ~10⁹ codes a month)."""
-    while True:
-        rows = conn.execute(text(
-            "SELECT s.id, to_char(s.created_at AT TIME ZONE :tz, 'YYMM') FROM staging_complaint s "
-            "JOIN complaint c ON c.tracking_code = s.tracking_code"), {"tz": tz}).all()
-        if not rows:
-            return
-        new = tracking_codes(prefix, np.array([r[1] for r in rows]))
-        conn.execute(text("UPDATE staging_complaint SET tracking_code = :c WHERE id = :r"),
-                     [{"c": c, "r": r[0]} for c, r in zip(new, rows, strict=True)])
-
-
-def _route_staging(conn: Connection, settings: Settings, chunk_size: int, say: Progress, total: int) -> None:
-    """Route the staged rows in chunks of about `chunk_size`, by ranges of their sequence numbers (consecutive
-    but for the few a concurrent submission took)."""
-    conn.execute(text("CREATE TEMP TABLE staging_routed AS SELECT * FROM peta_route_many("
-                      "NULL, NULL, NULL, 0, 0) WITH NO DATA"))
-    first, end = conn.execute(text("SELECT min(seq), max(seq) + 1 FROM staging_complaint")).one()
-    done = 0
-    for lo in range(first, end, chunk_size):
-        hi = min(lo + chunk_size, end)
-        done += conn.execute(_ROUTE_CHUNK, {"lo": lo, "hi": hi, "tol": settings.snap_tolerance_m,
-                                            "nb": settings.near_border_m}).rowcount
-        say("routed", done, total)
-    # each month's inserts read their own key range: without this index every one of them hashed all the routed
-    # rows (~0.9 s a month at 1M rows; 16 of the 18-month import's 38 s of inserting)
-    conn.execute(text("CREATE UNIQUE INDEX ON staging_routed (key)"))
-    conn.execute(text("ANALYZE staging_routed"))
-
-
 _ROUTE_CHUNK = text("""
 INSERT INTO staging_routed
 SELECT r.*
-  FROM (SELECT array_agg(id) AS k, array_agg(ST_SetSRID(ST_MakePoint(lon, lat), 4326)) AS g,
+  FROM (SELECT array_agg(key) AS k, array_agg(ST_SetSRID(ST_MakePoint(lon, lat), 4326)) AS g,
                array_agg(category_id) AS c
           FROM staging_complaint WHERE seq >= :lo AND seq < :hi) a
  CROSS JOIN LATERAL peta_route_many(a.k, a.g, a.c, :tol, :nb) r
 """)
 
-# Only fixed SQL is formatted in (the routing record; the target table, a quoted partition name); values are
-# always bound.
-_INSERT_COMPLAINTS = """
-INSERT INTO {into} (id, tracking_code, category_id, description, geom, channel, status, public, anonymous,
+# One statement a month: its complaints, with ids drawn from the complaint sequence in time order whatever the
+# file's order (PostgreSQL evaluates a select list after the query's ORDER BY), so 'newest first' by id is by time;
+# their history from the rows the insert returns, as the old system would have written it: intake, follow-up,
+# resolution, closing. Only fixed SQL is formatted in (the routing record; the target tables, quoted partition
+# names); values are always bound.
+_INSERT_MONTH = """
+WITH complaint_rows AS (
+INSERT INTO {complaint} (id, tracking_code, category_id, description, geom, channel, status, public, anonymous,
                        generation_id, kelurahan_id, kecamatan_id, service_area_id, skpd_id, routing, routing_flags,
                        created_at, updated_at, followup_due_at, handling_due_at, followed_up_at, resolved_at,
                        closed_at, external_id, h3_cell)
-SELECT s.id, s.tracking_code, s.category_id, s.description, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.channel,
+SELECT s.month::bigint * {id_month} + nextval('complaint_id_seq'), s.tracking_code, s.category_id, s.description,
+       ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), s.channel,
        s.status, s.public, true, r.generation_id, r.kelurahan_id, r.kecamatan_id, r.service_area_id, r.skpd_id,
        {routing_record},
        r.flags, s.created_at, GREATEST(s.created_at, s.followed_up_at, s.resolved_at, s.closed_at),
        s.followup_due_at, s.handling_due_at, s.followed_up_at, s.resolved_at, s.closed_at, s.external_id,
        s.h3_cell
   FROM staging_complaint s
-  JOIN staging_routed r ON r.key = s.id
+  JOIN staging_routed r ON r.key = s.key
   JOIN kelurahan k ON k.id = r.kelurahan_id
   JOIN category c ON c.id = s.category_id
   JOIN skpd sk ON sk.id = r.skpd_id
   LEFT JOIN kecamatan kc ON kc.id = r.kecamatan_id
   LEFT JOIN service_area sa ON sa.id = r.service_area_id
- WHERE s.id >= :lo AND s.id < :hi AND r.key >= :lo AND r.key < :hi
-""".replace("{routing_record}", ROUTING_RECORD_SQL)
-
-# History as the old system would have written it: intake, follow-up, resolution, closing.
-_INSERT_EVENTS = """
-INSERT INTO {into} (complaint_id, kind, from_status, to_status, actor_label, note, public, created_at)
-SELECT s.id, e.kind, e.from_status, e.to_status, 'impor / import', e.note, true, e.at
-  FROM staging_complaint s
-  JOIN staging_routed r ON r.key = s.id
+ WHERE s.key >= :lo AND s.key < :hi AND r.key >= :lo AND r.key < :hi
+ ORDER BY s.created_at, s.key
+RETURNING id, status, created_at, followed_up_at, resolved_at, closed_at
+), history AS (
+INSERT INTO {complaint_event} (complaint_id, kind, from_status, to_status, actor_label, note, public, created_at)
+SELECT n.id, e.kind, e.from_status, e.to_status, 'impor / import', e.note, true, e.at
+  FROM complaint_rows n
  CROSS JOIN LATERAL (VALUES
-       (1, 'created', NULL, 'new', 'Aduan diterima / complaint received', s.created_at),
-       (2, 'status', 'verified', 'in_progress', 'Ditindaklanjuti / followed up', s.followed_up_at),
-       (3, 'status', 'in_progress', 'resolved', 'Selesai ditangani / resolved', s.resolved_at),
-       (4, 'status', CASE WHEN s.status = ANY(:not_a_problem) THEN 'new' ELSE 'resolved' END,
-        CASE WHEN s.status = ANY(:not_a_problem) THEN s.status ELSE 'closed' END,
-        'Ditutup / closed', s.closed_at)
+       (1, 'created', NULL, 'new', 'Aduan diterima / complaint received', n.created_at),
+       (2, 'status', 'verified', 'in_progress', 'Ditindaklanjuti / followed up', n.followed_up_at),
+       (3, 'status', 'in_progress', 'resolved', 'Selesai ditangani / resolved', n.resolved_at),
+       (4, 'status', CASE WHEN n.status = ANY(:not_a_problem) THEN 'new' ELSE 'resolved' END,
+        CASE WHEN n.status = ANY(:not_a_problem) THEN n.status ELSE 'closed' END,
+        'Ditutup / closed', n.closed_at)
  ) AS e(step, kind, from_status, to_status, note, at)
- WHERE s.id >= :lo AND s.id < :hi AND r.key >= :lo AND r.key < :hi AND r.kelurahan_id IS NOT NULL
-   AND e.at IS NOT NULL
+ WHERE e.at IS NOT NULL
  {order}
-"""
+)
+SELECT count(*) FROM complaint_rows
+""".replace("{routing_record}", ROUTING_RECORD_SQL).replace("{id_month}", str(ID_MONTH))
 # Into a partition with its indexes: in time order, so the event indexes are appended to rather than written all
 # over. A new month builds its indexes after the rows are in: no order needed.
-_EVENT_ORDER = "ORDER BY e.at, s.id, e.step"
+_EVENT_ORDER = "ORDER BY e.at, n.id, e.step"

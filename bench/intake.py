@@ -172,9 +172,13 @@ def bench_import(url: str, n: int) -> None:
         raw.close()
         say("running flask import-complaints …")
         t = time.perf_counter()
-        subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", "import-complaints", str(path)],
-                       check=True, env=os.environ | {"DATABASE_URL": scratch}, cwd=ROOT)
+        child = subprocess.Popen([str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", "import-complaints",
+                                  str(path)], env=os.environ | {"DATABASE_URL": scratch}, cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory, not the earlier commands'
         import_s = time.perf_counter() - t
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            raise subprocess.CalledProcessError(child.returncode, child.args)
         with eng.connect() as c:
             loaded = c.execute(text("SELECT count(*) FROM complaint")).scalar()
         say("reference: COPY of the finished rows into the same indexed tables …")
@@ -183,7 +187,7 @@ def bench_import(url: str, n: int) -> None:
     drop_database(scratch)  # gigabytes nothing reads again (and a replica's base backup would copy)
     print("(b) import of a history file")
     print(f"  {'flask import-complaints (check+route+insert)':<44} {loaded / import_s:9.0f} rows/s "
-          f"({loaded:,} rows in {import_s:.1f} s)")
+          f"({loaded:,} rows in {import_s:.1f} s, peak memory {usage.ru_maxrss / 1024:,.0f} MB)")
     print(f"  {'baseline: plain COPY of the same CSV':<44} {n / copy_s:9.0f} rows/s ({copy_s:.1f} s)")
     ratio("COPY speed / import speed", n / copy_s, loaded / import_s)
     print(f"  {'reference: COPY of the finished rows':<44} {loaded / ref_s:9.0f} complaints/s ({ref_s:.1f} s for "

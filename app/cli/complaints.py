@@ -1,44 +1,65 @@
 """CLI: import historical complaints (set-based) and re-route open complaints after map changes."""
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 import pandas as pd
 from flask.cli import with_appcontext
 
-from aduan.bulk_load import load_complaints
+from aduan.bulk_load import CHUNK_ROWS, load_complaints
 from aduan.reroute import reroute_open
 from app import current_settings
 from app.db import get_engine
 
 
 def _progress_from_now() -> Callable[[str, int, int], None]:
-    """Progress lines with the seconds since the command started."""
+    """Progress lines with the seconds since the command started (rows in all when known)."""
     start = time.monotonic()
 
     def show(stage: str, done: int, total: int) -> None:
-        click.echo(f"  {stage:<8} {done:>9,}/{total:,}   {time.monotonic() - start:7.1f} s", err=True)
+        of = f"/{total:,}" if total else ""
+        click.echo(f"  {stage:<8} {done:>9,}{of}   {time.monotonic() - start:7.1f} s", err=True)
 
     return show
 
 
+_UNREADABLE = ("Berkas bukan CSV UTF-8 yang dapat dibaca ({name}). / The file is not a readable UTF-8 CSV "
+               "(export it as CSV, UTF-8).")
+
+
+def complaint_chunks(path: Path, lon: str, lat: str, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """The file in chunks of `rows`, each indexed by its rows' numbers in the file: a CSV with lon/lat columns is
+    read a chunk at a time (memory holds a chunk, not the file); any vector file GeoPandas reads (points,
+    reprojected to EPSG:4326) is read whole, then cut."""
+    if path.suffix.lower() not in (".csv", ".txt"):
+        frame = _read_vector(path)
+        yield from (frame.iloc[i:i + rows] for i in range(0, len(frame), rows))
+        return
+    try:
+        reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8",
+                             chunksize=rows)
+        with reader:
+            for chunk in reader:
+                yield chunk.rename(columns={lon: "lon", lat: "lat"})
+    except pd.errors.EmptyDataError:
+        raise click.ClickException("Berkas kosong: tidak ada kolom maupun baris. / The file is empty: no columns, "
+                                   "no rows.") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as err:
+        raise click.ClickException(_UNREADABLE.format(name=err.__class__.__name__)) from None
+
+
 def read_complaints_file(path: Path, lon: str, lat: str) -> pd.DataFrame:
-    """CSV with lon/lat columns, or any vector file GeoPandas reads (points, reprojected to EPSG:4326)."""
-    if path.suffix.lower() in (".csv", ".txt"):
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-        except pd.errors.EmptyDataError:
-            raise click.ClickException("Berkas kosong: tidak ada kolom maupun baris. / The file is empty: no columns, "
-                                       "no rows.") from None
-        except (UnicodeDecodeError, pd.errors.ParserError) as err:
-            raise click.ClickException(f"Berkas bukan CSV UTF-8 yang dapat dibaca ({err.__class__.__name__}). / "
-                                       "The file is not a readable UTF-8 CSV (export it as CSV, UTF-8).") from None
-        return frame.rename(columns={lon: "lon", lat: "lat"})
+    """The whole file as one frame (files of places: thousands of rows, not millions)."""
+    return pd.concat(list(complaint_chunks(path, lon, lat)))
+
+
+def _read_vector(path: Path) -> pd.DataFrame:
     import geopandas as gpd
 
     gdf = gpd.read_file(path)
@@ -57,29 +78,33 @@ def read_complaints_file(path: Path, lon: str, lat: str) -> pd.DataFrame:
 @click.option("--channel", default="import", show_default=True, help="Channel recorded when the file has none.")
 @click.option("--refused-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write refused rows with their reason to this CSV.")
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=CHUNK_ROWS, show_default=True,
+              help="Rows read and checked at a time: memory holds about two chunks (~0.25 GB each at the default).")
 @with_appcontext
-def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, refused_out: Path | None) -> None:
+def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, refused_out: Path | None,
+                      chunk_rows: int) -> None:
     """Load complaints exported from an earlier system, with their dates and statuses, routed set-based.
 
     Columns: lon, lat (or --lon-field/--lat-field; or point geometry), category (service code), description,
     created_at (naive = WITA), and optionally status, followed_up_at, resolved_at, closed_at, channel, public,
     external_id. Good rows are loaded in one transaction; refused rows are reported with a reason.
     """
-    progress = _progress_from_now()
     click.echo(f"reading {path} …", err=True)
-    frame = read_complaints_file(path, lon_field, lat_field)
-    click.echo(f"{len(frame):,} rows", err=True)
+    chunks = complaint_chunks(path, lon_field, lat_field, chunk_rows)
+    first = next(chunks, None)  # an empty or unreadable file stops here, before anything is written
     with get_engine().begin() as conn:
-        report = load_complaints(conn, frame, settings=current_settings(), channel_default=channel,
-                                 progress=progress)
+        report = load_complaints(conn, itertools.chain([first] if first is not None else [], chunks),
+                                 settings=current_settings(), channel_default=channel, progress=_progress_from_now())
     click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}")
     for reason, n in report.refused_by_reason().most_common():
         click.echo(f"  refused {n:,}: {reason}")
     for flag, n in sorted(report.flags.items()):
         click.echo(f"  flagged {flag}: {n:,}")
     if refused_out and report.refused:
-        rows = frame.loc[[i for i, _ in report.refused]].assign(reason=[r for _, r in report.refused])
-        rows.to_csv(refused_out, index_label="row")
+        reasons = dict(report.refused)  # the file is read again for them: it was never held whole
+        again = complaint_chunks(path, lon_field, lat_field, chunk_rows)
+        rows = pd.concat([c[c.index.isin(list(reasons))] for c in again])
+        rows.assign(reason=[reasons[i] for i in rows.index]).to_csv(refused_out, index_label="row")
         click.echo(f"refused rows written to {refused_out}")
 
 

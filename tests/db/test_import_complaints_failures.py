@@ -31,3 +31,14 @@ def test_an_empty_or_binary_file_is_a_clear_error(runner, tmp_path):
     for name, body, reason in (("empty.csv", b"", "empty"), ("binary.csv", bytes(range(256)) * 8, "UTF-8 CSV")):
         result = runner.invoke(args=["import-complaints", _write(tmp_path, name, body)])
         assert result.exit_code == 1 and reason in result.output and "Traceback" not in result.output
+
+
+def test_a_broken_chunk_after_good_ones_stops_with_a_clear_error_and_writes_nothing(runner, engine, tmp_path):
+    """Read two rows at a time, the file turns to bytes that are not UTF-8 after four good rows: exit code 1 with
+    the reason, and not one of the good rows is loaded (the import is one transaction)."""
+    good = "".join(f"114.51,-3.39,jalan-rusak,Jalan rusak {i},2026-11-02 09:00\n" for i in range(4))
+    body = (HEADER + good).encode() + b"114.51,-3.39,jalan-rusak,\xff\xfe rusak,2026-11-02 09:00\n"
+    result = runner.invoke(args=["import-complaints", _write(tmp_path, "late.csv", body), "--chunk-rows", "2"])
+    assert result.exit_code == 1 and "UTF-8 CSV" in result.output and "Traceback" not in result.output
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM complaint")).scalar() == 0

@@ -44,16 +44,20 @@ def test_apply_moves_records_history_and_keeps_clocks(conn, settings):
 
 
 def test_import_complaints_cli_reports_refusals(runner, tmp_path, engine):
-    """The CLI loads good rows from a CSV and reports refused rows with reasons."""
+    """The CLI loads good rows from a CSV, read a row at a time, and reports refused rows with reasons: on screen
+    and, with --refused-out, as the file's own rows with their row numbers."""
     path = tmp_path / "lama.csv"
     path.write_text("lon,lat,category,description,created_at,status,public\n"
                     "114.51,-3.39,jalan-rusak,Lubang,2025-06-02 10:00,closed,False\n"
                     "114.99,-3.39,jalan-rusak,Jauh,2025-06-02 10:00,new,True\n"
                     "abc,-3.39,jalan-rusak,Rusak,2025-06-02 10:00,new,ya\n")
-    out = runner.invoke(args=["import-complaints", str(path), "--refused-out", str(tmp_path / "ditolak.csv")])
+    out = runner.invoke(args=["import-complaints", str(path), "--refused-out", str(tmp_path / "ditolak.csv"),
+                              "--chunk-rows", "1"])
     assert out.exit_code == 0, out.output
     assert "loaded: 1" in out.output and "refused: 2" in out.output
     assert "outside" in out.output and "coordinates" in out.output
-    assert (tmp_path / "ditolak.csv").read_text().count("\n") == 3
+    refused = pd.read_csv(tmp_path / "ditolak.csv", dtype=str)
+    assert refused["row"].tolist() == ["1", "2"] and refused["description"].tolist() == ["Jauh", "Rusak"]
+    assert "outside" in refused["reason"][0] and "coordinates" in refused["reason"][1]
     with engine.connect() as c:
         assert c.execute(text("SELECT public FROM complaint")).scalar() is False
