@@ -48,9 +48,13 @@ class Pair:
 
     @contextmanager
     def replay_paused(self) -> Iterator[None]:
-        """The replica receives WAL but does not apply it: what the primary writes now is on the primary only."""
+        """The replica receives WAL but does not apply it: what the primary writes now is on the primary only.
+        Only a request to PostgreSQL, which replays on until it sees it: wait until it says paused, or a write
+        made just after could still be replayed."""
         self.replica_sql("SELECT pg_wal_replay_pause()")
         try:
+            _wait(lambda: self.replica_sql("SELECT pg_get_wal_replay_pause_state() = 'paused'"), 30.0,
+                  "replay did not pause")
             yield
         finally:
             self.replica_sql("SELECT pg_wal_replay_resume()")
