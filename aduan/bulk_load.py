@@ -5,7 +5,8 @@ stages and routes the one before: each chunk is COPYed into a staging table and 
 `peta_route_many()`, one spatial join with exactly the rules of the `peta_route()` a single submission uses
 (tests/db/test_bulk_load_speed_equivalence.py). Once all are routed, the complaints get their ids in time order and
 are inserted a month at a time with their history. Rows that cannot be loaded are reported with a reason; the rest
-go in. Memory holds a chunk or two, not the file. The caller owns the transaction.
+go in. Memory holds a chunk or two and the tracking codes drawn (~90 MB a million rows), not the file. The caller
+owns the transaction.
 """
 from __future__ import annotations
 
