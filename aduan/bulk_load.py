@@ -94,9 +94,11 @@ def load_complaints(conn: Connection, rows: pd.DataFrame | Iterable[pd.DataFrame
                 _route_chunk(conn, staged + 1, staged + part.rows + 1, settings)
                 staged += part.rows
                 months |= part.months
-            if (seen + part.rows_in) // PROGRESS_ROWS > seen // PROGRESS_ROWS or ahead.result() is None:
+            if (seen + part.rows_in) // PROGRESS_ROWS > seen // PROGRESS_ROWS:
                 say("routed", staged, total)
             seen += part.rows_in
+    if seen % PROGRESS_ROWS:  # the last chunk did not end on a progress line
+        say("routed", staged, total)
     if staged:
         _redraw_code_collisions(conn, settings.city_prefix, settings.timezone, check.codes)
         outside = conn.execute(text("SELECT s.row_no FROM staging_routed r JOIN staging_complaint s ON s.key = r.key "
