@@ -18,12 +18,13 @@ from app import current_settings
 from app.db import get_engine
 
 
-def _progress_from_now() -> Callable[[str, int, int], None]:
-    """Progress lines with the seconds since the command started (rows in all when known)."""
+def _progress_from_now(read: Callable[[], float] | None = None) -> Callable[[str, int, int], None]:
+    """Progress lines with the seconds since the command started; rows in all when known, else how much of the
+    file has been read (`read`: a fraction)."""
     start = time.monotonic()
 
     def show(stage: str, done: int, total: int) -> None:
-        of = f"/{total:,}" if total else ""
+        of = f"/{total:,}" if total else f" ({read():.0%} of the file read)" if read else ""
         click.echo(f"  {stage:<8} {done:>9,}{of}   {time.monotonic() - start:7.1f} s", err=True)
 
     return show
@@ -33,19 +34,21 @@ _UNREADABLE = ("Berkas bukan CSV UTF-8 yang dapat dibaca ({name}). / The file is
                "(export it as CSV, UTF-8).")
 
 
-def complaint_chunks(path: Path, lon: str, lat: str, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def complaint_chunks(path: Path, lon: str, lat: str, rows: int = CHUNK_ROWS,
+                     read: dict[str, int] | None = None) -> Iterator[pd.DataFrame]:
     """The file in chunks of `rows`, each indexed by its rows' numbers in the file: a CSV with lon/lat columns is
-    read a chunk at a time (memory holds a chunk, not the file); any vector file GeoPandas reads (points,
-    reprojected to EPSG:4326) is read whole, then cut."""
+    read a chunk at a time (memory holds a chunk, not the file; `read["bytes"]` follows how far); any vector file
+    GeoPandas reads (points, reprojected to EPSG:4326) is read whole, then cut."""
     if path.suffix.lower() not in (".csv", ".txt"):
         frame = _read_vector(path)
         yield from (frame.iloc[i:i + rows] for i in range(0, len(frame), rows))
         return
     try:
-        reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8",
-                             chunksize=rows)
-        with reader:
+        with open(path, "rb") as raw, pd.read_csv(raw, dtype=str, keep_default_na=False, na_values=[""],
+                                                  encoding="utf-8", chunksize=rows) as reader:
             for chunk in reader:
+                if read is not None:
+                    read["bytes"] = raw.tell()
                 yield chunk.rename(columns={lon: "lon", lat: "lat"})
     except pd.errors.EmptyDataError:
         raise click.ClickException("Berkas kosong: tidak ada kolom maupun baris. / The file is empty: no columns, "
@@ -90,11 +93,14 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     external_id. Good rows are loaded in one transaction; refused rows are reported with a reason.
     """
     click.echo(f"reading {path} …", err=True)
-    chunks = complaint_chunks(path, lon_field, lat_field, chunk_rows)
+    size, read = path.stat().st_size, {"bytes": 0}
+    progress = _progress_from_now((lambda: read["bytes"] / size) if size and path.suffix.lower() in (".csv", ".txt")
+                                  else None)
+    chunks = complaint_chunks(path, lon_field, lat_field, chunk_rows, read)
     first = next(chunks, None)  # an empty or unreadable file stops here, before anything is written
     with get_engine().begin() as conn:
         report = load_complaints(conn, itertools.chain([first] if first is not None else [], chunks),
-                                 settings=current_settings(), channel_default=channel, progress=_progress_from_now())
+                                 settings=current_settings(), channel_default=channel, progress=progress)
     click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}")
     for reason, n in report.refused_by_reason().most_common():
         click.echo(f"  refused {n:,}: {reason}")

@@ -55,6 +55,7 @@ def test_import_complaints_cli_reports_refusals(runner, tmp_path, engine):
                               "--chunk-rows", "1"])
     assert out.exit_code == 0, out.output
     assert "loaded: 1" in out.output and "refused: 2" in out.output
+    assert "routed" in out.stderr and "(100% of the file read)" in out.stderr  # a CSV's length is not known
     assert "outside" in out.output and "coordinates" in out.output
     refused = pd.read_csv(tmp_path / "ditolak.csv", dtype=str)
     assert refused["row"].tolist() == ["1", "2"] and refused["description"].tolist() == ["Jauh", "Rusak"]
