@@ -126,8 +126,9 @@ def _insert_by_month(conn: Connection, months: list[int], say: Progress, total: 
     have = set(partitions.month_keys(conn))
     new = [m for m in months if m not in have and partitions.detached_month(conn, m)]
     # a month's rows are sorted by time, whole, to draw their ids: ~45 MB at 55,000 rows, which spilled to disk
-    # with the default work_mem (70-100 ms a month more); until the load's transaction ends
-    conn.execute(text("SET LOCAL work_mem = '256MB'"))
+    # with the default work_mem (70-100 ms a month more); for these inserts only
+    before = conn.execute(text("SELECT current_setting('work_mem')")).scalar_one()
+    conn.execute(text("SELECT set_config('work_mem', '256MB', true)"))
     loaded = 0
     for month in months:
         span = {"lo": month * ID_MONTH, "hi": month_after(month) * ID_MONTH, "not_a_problem": list(NOT_A_PROBLEM)}
@@ -135,6 +136,7 @@ def _insert_by_month(conn: Connection, months: list[int], say: Progress, total: 
         order = "" if month in new else _EVENT_ORDER
         loaded += conn.execute(text(_INSERT_MONTH.format(**into, order=order)), span).scalar_one()
         say("inserted", loaded, total)
+    conn.execute(text("SELECT set_config('work_mem', :v, true)"), {"v": before})
     for i, month in enumerate(new, 1):
         partitions.index_month(conn, month)
         say("indexed", i, len(new))
