@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import replace
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import h3
@@ -41,7 +43,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from aduan.db import array_literal, plan_for_values, serial_plans
 from aduan.models import Category, Complaint
-from aduan.partitions import created_between
 from geo.cells import cell_names
 from layers.cache import cached_bytes, cached_frame, cached_many, data_version
 from layers.counts import cell_month_versions, cell_totals, cells_version, check_grid
@@ -126,14 +127,14 @@ def _cell_bins(flt: LayerFilter, z: int, x: int, y: int, cells: list[int], month
     w, s, e, n = tile_bounds(z, x, y)
     corners = [ll for cell in cell_names(cells) for ll in h3.cell_to_boundary(cell)]
     lats, lngs = [a for a, _ in corners], [b for _, b in corners]
-    zone = ZoneInfo(flt.tz)
-    starts = [dt.datetime.combine(m, dt.time(0), zone) for m in [*months, next_month(months[-1])]]
-    where = [c.c.h3_cell == func.any(cast(cells, ARRAY(BigInteger))), c.c.created_at >= starts[0],
-             c.c.created_at < starts[-1], created_between(c.c.id, starts[0], starts[-1]), flt.condition(c), c.c.public]
+    within = replace(flt, start=max(flt.start, months[0]), end=min(flt.end, next_month(months[-1])))
+    where = [c.c.h3_cell == func.any(cast(cells, ARRAY(BigInteger))), within.condition(c), c.c.public]
     if min(lngs) < w or max(lngs) > e or min(lats) < s or max(lats) > n:
         box = func.ST_MakeEnvelope(max(w, min(lngs)), max(s, min(lats)), min(e, max(lngs)), min(n, max(lats)), 4326)
         where.append(c.c.geom.op("&&")(box))
-    month = func.width_bucket(c.c.created_at, cast(starts[1:-1], ARRAY(DateTime(timezone=True)))) + 1
+    zone = ZoneInfo(flt.tz)  # each month after the first begins at its local midnight
+    firsts = [dt.datetime.combine(m, dt.time(0), zone) for m in months[1:]]
+    month = func.width_bucket(c.c.created_at, cast(firsts, ARRAY(DateTime(timezone=True)))) + 1
     m = select(c.c.h3_cell.label("cell"), month.label("month"), px.label("px"), py.label("py")).where(*where)
     m = m.subquery("m")
     bx, by = func.floor(m.c.px / BIN), func.floor(m.c.py / BIN)
@@ -212,8 +213,8 @@ def _binned(conn: Connection, flt: LayerFilter, z: int, x: int, y: int, res: int
         parts = cached_many(conn, "tile:bins:month", [({**tile, "cell": cell, "month": month.isoformat()}, str(v))
                                                       for cell, month, v in entries],
                             lambda missing: _bin_parts(conn, flt, z, x, y, [entries[i][:2] for i in missing]))
-        return [_merged([p for (c, _, _), p in zip(entries, parts, strict=True) if c == cell]).tobytes()
-                for cell in wanted]
+        by_cell = groupby(zip(entries, parts, strict=True), key=lambda entry: entry[0][0])  # entries run by cell
+        return [_merged([p for _, p in group]).tobytes() for _, group in by_cell]
 
     order = list(held)
     parts = cached_many(conn, "tile:bins", [({**tile, "cell": cell}, str(max(v for _, v in held[cell])))

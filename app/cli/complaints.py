@@ -39,7 +39,7 @@ def complaint_chunks(path: Path, lon: str, lat: str, rows: int = CHUNK_ROWS,
     """The file in chunks of `rows`, each indexed by its rows' numbers in the file: a CSV with lon/lat columns is
     read a chunk at a time (memory holds a chunk, not the file; `read["bytes"]` follows how far); any vector file
     GeoPandas reads (points, reprojected to EPSG:4326) is read whole, then cut."""
-    if path.suffix.lower() not in (".csv", ".txt"):
+    if not _is_csv(path):
         frame = _read_vector(path)
         yield from (frame.iloc[i:i + rows] for i in range(0, len(frame), rows))
         return
@@ -55,6 +55,10 @@ def complaint_chunks(path: Path, lon: str, lat: str, rows: int = CHUNK_ROWS,
                                    "no rows.") from None
     except (UnicodeDecodeError, pd.errors.ParserError) as err:
         raise click.ClickException(_UNREADABLE.format(name=err.__class__.__name__)) from None
+
+
+def _is_csv(path: Path) -> bool:
+    return path.suffix.lower() in (".csv", ".txt")
 
 
 def read_complaints_file(path: Path, lon: str, lat: str) -> pd.DataFrame:
@@ -94,8 +98,7 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     """
     click.echo(f"reading {path} …", err=True)
     size, read = path.stat().st_size, {"bytes": 0}
-    progress = _progress_from_now((lambda: read["bytes"] / size) if size and path.suffix.lower() in (".csv", ".txt")
-                                  else None)
+    progress = _progress_from_now((lambda: read["bytes"] / size) if size and _is_csv(path) else None)
     chunks = complaint_chunks(path, lon_field, lat_field, chunk_rows, read)
     first = next(chunks, None)  # an empty or unreadable file stops here, before anything is written
     with get_engine().begin() as conn:
