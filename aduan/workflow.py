@@ -327,8 +327,8 @@ def _write(ctx: _Ctx, photo: ProcessedPhoto | None) -> Outcome:
         raise StaleUpdate("Aduan ini sudah diubah orang lain.", "Someone else changed this ticket.")
     if "reroute" in data:
         manual = {**data["reroute"], "reason": change.note, "by": ctx.actor.id, "at": ctx.now.isoformat()}
-        conn.execute(text("UPDATE complaint SET routing = routing || jsonb_build_object('manual', CAST(:m AS jsonb)) "
-                          "WHERE id = :id"), {"m": json.dumps(manual), "id": ticket["id"]})
+        conn.execute(text("UPDATE complaint SET routing_manual = CAST(:m AS jsonb) WHERE id = :id"),
+                     {"m": json.dumps(manual), "id": ticket["id"]})
     kind = {"note": "note", "reroute": "reroute"}.get(change.action, "status")
     to_status = new["status"] if kind == "status" or new["status"] != ticket["status"] else None
     if photo is not None:

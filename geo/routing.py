@@ -67,7 +67,7 @@ class RoutingDecision:
     flags: list[str] = field(default_factory=list)
 
     def as_record(self) -> dict:
-        """The JSON stored in complaint.routing: the structured decision (the explanation is derived)."""
+        """complaint.routing as its readers see it: the structured decision (the explanation is derived)."""
         rec = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict() deep-copies every value
         rec["flags"] = list(self.flags)
         return rec
@@ -79,17 +79,16 @@ class RoutingDecision:
 
 
 # The stored routing record, built by PostgreSQL for every path (a submission, an import, a re-route) as the type
-# migration 0022 declares: one definition of its fields and of how its metres are rounded (to 0.1 m, half away from
-# zero); what it replaced and what it saves are in the migration. Only this fixed fragment is formatted into
-# statements. Expects aliases: r (peta_route row), k (kelurahan), kc (kecamatan), sa (service_area),
-# sk (skpd), c (category).
-ROUTING_RECORD_SQL = """to_jsonb(ROW(
+# migration 0022 declares and complaint.routing stores (0024): one definition of its fields and of how its metres
+# are rounded (to 0.1 m, half away from zero). Only this fixed fragment is formatted into statements. Expects
+# aliases: r (peta_route row), k (kelurahan), kc (kecamatan), sa (service_area), sk (skpd), c (category).
+ROUTING_RECORD_SQL = """ROW(
     r.generation_id, r.kelurahan_id, k.code, k.name, r.kecamatan_id, kc.code, kc.name, r.kelurahan_rule,
     r.overlap_count, round(r.snapped_m::numeric, 1), round(r.depth_m::numeric, 1), r.service_area_id, sa.name,
-    r.skpd_id, sk.code, sk.name, r.skpd_rule, c.code, r.flags)::routing_record)"""
+    r.skpd_id, sk.code, sk.name, r.skpd_rule, c.code, r.flags)::routing_record"""
 
 _ROUTE_SQL = text("""
-SELECT {record} AS record
+SELECT to_jsonb({record}) AS record
   FROM peta_route(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :category_id, :tolerance_m, :near_border_m) r
   JOIN category c ON c.id = :category_id
   LEFT JOIN kelurahan k ON k.id = r.kelurahan_id

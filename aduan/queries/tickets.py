@@ -14,7 +14,8 @@ from aduan.workflow import legal_actions
 _TICKET = text("""
 SELECT c.id, c.tracking_code, c.status, c.version, c.description, c.address, c.public, c.anonymous, c.channel,
        c.created_at, c.updated_at, c.followup_due_at, c.handling_due_at, c.followed_up_at, c.resolved_at,
-       c.closed_at, c.supporters, c.routing, c.routing_flags, c.skpd_id, c.reporter_id, c.accuracy_m, c.attributes,
+       c.closed_at, c.supporters, to_jsonb(c.routing) AS routing, c.routing_manual, c.routing_flags, c.skpd_id,
+       c.reporter_id, c.accuracy_m, c.attributes,
        ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
        cat.code AS category_code, cat.name_id AS category_name_id, cat.name_en AS category_name_en,
        s.code AS skpd_code, s.name AS skpd_name, k.name AS kelurahan_name, k.code AS kelurahan_code,

@@ -23,7 +23,7 @@ def test_good_rows_load_with_routing_and_due_dates(conn, settings):
     report = load_complaints(conn, df, settings=settings)
     assert report.loaded == 2 and report.refused == []
     rows = conn.execute(text(
-        "SELECT c.description, s.code, c.routing->>'kelurahan_rule', "
+        "SELECT c.description, s.code, (c.routing).kelurahan_rule, "
         "to_char(c.followup_due_at AT TIME ZONE 'Asia/Makassar', 'YYYY-MM-DD HH24:MI:SS') "
         "FROM complaint c JOIN skpd s ON s.id = c.skpd_id ORDER BY c.created_at")).all()
     # Friday 6 Nov + 5 working days = Friday 13 Nov, due at its end.

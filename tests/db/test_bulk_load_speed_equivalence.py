@@ -100,12 +100,12 @@ def test_import_routes_like_single_submissions(conn, settings):
     report = load_complaints(conn, frame, settings=settings)
     assert report.loaded + len(report.refused) == len(frame)
     rows = conn.execute(text(
-        "SELECT ST_X(c.geom), ST_Y(c.geom), c.category_id, c.routing, c.skpd_id, c.kelurahan_id, c.routing_flags, "
+        "SELECT ST_X(c.geom), ST_Y(c.geom), c.category_id, c.skpd_id, c.kelurahan_id, c.routing_flags, "
         "r.skpd_id, r.kelurahan_id, r.flags FROM complaint c CROSS JOIN LATERAL peta_route(c.geom, c.category_id, "
         ":tol, :nb) r"), {"tol": settings.snap_tolerance_m, "nb": settings.near_border_m}).all()
     assert len(rows) == report.loaded
     for row in rows:
-        assert (row.skpd_id, row.kelurahan_id, list(row.routing_flags)) == (row[7], row[8], list(row[9]))
+        assert (row.skpd_id, row.kelurahan_id, list(row.routing_flags)) == (row[6], row[7], list(row[8]))
 
 
 def test_import_stores_the_record_a_submission_stores(conn, settings):
@@ -117,7 +117,8 @@ def test_import_stores_the_record_a_submission_stores(conn, settings):
                           "category": (["sampah", "jalan-rusak", "lampu-jalan"] * len(pins))[:len(pins)],
                           "description": "uji", "created_at": "2026-03-02 08:00"})
     report = load_complaints(conn, frame, settings=settings)
-    rows = conn.execute(text("SELECT ST_X(geom) AS x, ST_Y(geom) AS y, category_id, routing FROM complaint")).all()
+    rows = conn.execute(text("SELECT ST_X(geom) AS x, ST_Y(geom) AS y, category_id, to_jsonb(routing) AS routing "
+                             "FROM complaint")).all()
     assert len(rows) == report.loaded > 100
     assert {f for r in rows for f in r.routing["flags"]} >= {"snapped", "near_border"}
     for row in rows:

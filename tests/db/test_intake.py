@@ -34,8 +34,8 @@ def test_submit_routes_and_stores_decision_and_clocks(session, conn, settings):
     """A good submission is routed to PUPR with its decision stored, due dates set and a 'created' event."""
     res = submit(session, _sub(name="Budi", phone="0812 3456 789"), settings)
     assert res.created and res.tracking_code.startswith("BJM-")
-    row = conn.execute(text("SELECT c.routing, s.code, c.followup_due_at < c.handling_due_at, c.reporter_id, "
-                            "c.anonymous FROM complaint c JOIN skpd s ON s.id = c.skpd_id")).one()
+    row = conn.execute(text("SELECT to_jsonb(c.routing), s.code, c.followup_due_at < c.handling_due_at, "
+                            "c.reporter_id, c.anonymous FROM complaint c JOIN skpd s ON s.id = c.skpd_id")).one()
     assert row[0]["kelurahan_code"] == "99.01.01.1001" and row[1] == "PUPR" and row[2]
     assert row[3] is not None and row[4] is False
     assert _count(conn, "complaint_event") == 1

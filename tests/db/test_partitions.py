@@ -196,7 +196,7 @@ def test_the_worker_job_makes_this_month_and_the_next_three(engine, settings):
 def _rows(conn, month: int) -> list[tuple]:
     """What an import stored for a month, without its ids and random codes."""
     return conn.execute(text(
-        "SELECT c.description, c.category_id, c.status, c.kelurahan_id, c.skpd_id, c.routing - 'explanation', "
+        "SELECT c.description, c.category_id, c.status, c.kelurahan_id, c.skpd_id, c.routing::text, "
         "c.routing_flags, c.h3_cell, c.created_at, c.followup_due_at, c.handling_due_at, c.closed_at, "
         "array_agg((e.kind, e.to_status, e.created_at) ORDER BY e.created_at, e.id) "
         "FROM complaint c JOIN complaint_event e ON e.complaint_id = c.id "

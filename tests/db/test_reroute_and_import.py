@@ -37,7 +37,7 @@ def test_apply_moves_records_history_and_keeps_clocks(conn, settings):
                       "WHERE code = 'sampah'"))
     moves = reroute_open(conn, tolerance_m=250, near_border_m=10, apply=True)
     assert len(moves) == 1  # the closed one is left alone
-    row = conn.execute(text("SELECT s.code, c.handling_due_at, c.routing->>'skpd_code' FROM complaint c "
+    row = conn.execute(text("SELECT s.code, c.handling_due_at, (c.routing).skpd_code FROM complaint c "
                             "JOIN skpd s ON s.id = c.skpd_id WHERE c.status = 'new'")).one()
     assert row == ("DISHUB", before, "DISHUB")
     assert conn.execute(text("SELECT count(*) FROM complaint_event WHERE kind = 'reroute'")).scalar() == 1

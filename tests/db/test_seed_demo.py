@@ -111,7 +111,7 @@ def test_every_complaint_is_routed_to_an_skpd(db):
     """Each complaint has a kelurahan and an SKPD; service areas decide some, category defaults the rest."""
     assert _scalar(db, "SELECT count(*) FROM complaint WHERE skpd_id IS NULL OR kelurahan_id IS NULL") == 0
     with db.connect() as c:
-        rules = dict(c.execute(text("SELECT routing->>'skpd_rule', count(*) FROM complaint GROUP BY 1")).all())
+        rules = dict(c.execute(text("SELECT (routing).skpd_rule, count(*) FROM complaint GROUP BY 1")).all())
         skpd = c.execute(text("SELECT count(DISTINCT skpd_id) FROM complaint")).scalar()
     assert set(rules) == {"service_area", "category_default"}
     assert skpd >= 10

@@ -291,7 +291,8 @@ def test_reroute_changes_skpd_and_keeps_the_clocks(conn, settings):
         before["followup_due_at"], before["handling_due_at"], before["followed_up_at"])
     event = _events(conn, code)[-1]
     assert event["kind"] == "reroute" and event["data"]["reroute"]["to_skpd"] == "DLH"
-    assert after["routing"]["manual"]["reason"] == "Ini saluran, bukan jalan"
+    assert after["routing_manual"]["reason"] == "Ini saluran, bukan jalan"  # the clerk's override, beside
+    assert after["routing"] == before["routing"]  # the record of what routing decided, unchanged
 
 
 def test_reroute_needs_a_reason(conn, settings):

@@ -112,7 +112,7 @@ def test_a_thousand_concurrent_submissions_lose_and_duplicate_nothing(served):
     with eng.connect() as c:
         rows = c.execute(text("""
             SELECT c.tracking_code, c.description, c.channel, c.kelurahan_id IS NOT NULL AND c.skpd_id IS NOT NULL
-                   AND c.routing IS NOT NULL AND c.followup_due_at IS NOT NULL AS whole,
+                   AND c.routing IS DISTINCT FROM NULL AND c.followup_due_at IS NOT NULL AS whole,
                    (SELECT count(*) FROM complaint_event e WHERE e.complaint_id = c.id AND e.kind = 'created'),
                    (SELECT count(*) FROM outbox o WHERE o.complaint_id = c.id AND o.kind = 'received')
             FROM complaint c""")).all()
