@@ -10,8 +10,8 @@ RoutingRecord) selects it as `to_jsonb(routing)`, the same object with the same 
 A manual re-route appended a `manual` object to the record; the record is now what the routing decided, and the
 clerk's override (from/to, reason, who, when) is `routing_manual`, NULL unless a clerk re-routed the ticket.
 
-The upgrade rewrites every month of complaints under an exclusive lock: ~1 min a million complaints on two
-cores. Keys outside the declared record are refused before anything changes (no path has written any since
+The upgrade rewrites every month of complaints under an exclusive lock: 33.6 s for the benchmark's 1,005,516
+complaints on two cores, its check included. Keys outside the declared record are refused before anything changes (no path has written any since
 0022; the fields were the same before it), so nothing is dropped without a word.
 
 Revision ID: 0024
