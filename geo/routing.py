@@ -155,8 +155,10 @@ def check_in_city(conn: Connection, lon: float, lat: float, *, city_name: str, t
                                "lon")
 
 
-def explain(rec: dict, lang: str = "id") -> str:
-    """A sentence a clerk can read: why this ticket went to this SKPD."""
+def explain(rec: dict, lang: str = "id", handled_by: tuple[str, str] | None = None) -> str:
+    """A sentence a clerk can read: why this ticket went to this SKPD. `handled_by` is the (code, name) of the SKPD
+    that has the ticket now: when staff handed it to another since, the sentence says so, rather than leaving the
+    reader with an SKPD the ticket has left (the record keeps what routing decided; `routing_manual` the rest)."""
     kel = f"{rec['kelurahan_name']} ({rec['kelurahan_code']})"
     en = lang == "en"
     rule = rec.get("kelurahan_rule")
@@ -180,4 +182,8 @@ def explain(rec: dict, lang: str = "id") -> str:
     note = ""
     if "near_border" in rec.get("flags", []):
         note = " (dekat batas wilayah: perlu diperiksa petugas)" if lang == "id" else " (near a border: staff review)"
-    return f"{where}; {who}{note}."
+    moved = ""
+    if handled_by is not None and handled_by[0] != rec.get("skpd_code"):
+        moved = (f"; kemudian dialihkan petugas ke {handled_by[1]}" if lang == "id"
+                 else f"; later handed by staff to {handled_by[1]}")
+    return f"{where}; {who}{note}{moved}."

@@ -112,12 +112,13 @@ def get_complaint(code: str):
 
 def _public_ticket(t: dict) -> dict:
     rec = t["routing"]  # None for a confidential ticket (aduan.queries.public.redact)
+    now = (t["skpd_code"], t["skpd"])
     return t | {
         "location": {"lon": t["lon"], "lat": t["lat"]} if t["lon"] is not None else None,
         "skpd": {"code": t["skpd_code"], "name": t["skpd"]},
         "routing": None if rec is None else {
             "rule": rec.get("kelurahan_rule"), "skpd_rule": rec.get("skpd_rule"), "flags": rec.get("flags"),
-            "explanation": explain(rec, "id"), "explanation_en": explain(rec, "en")},
+            "explanation": explain(rec, "id", now), "explanation_en": explain(rec, "en", now)},
         "photos": [url_for("api.get_photo", attachment_id=p, _external=True) for p in t["photos"]],
     }
 

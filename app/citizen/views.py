@@ -82,7 +82,8 @@ def track(code: str):
     sla = sla_of(cal, dt.datetime.now(dt.UTC), **t)
     return render_template("citizen/track.html", t=t, is_new=request.args.get("baru") == "1", sla=sla,
                            zone=zone_name(current_settings().timezone),
-                           explanation=explain(t["routing"], current_lang()) if t["routing"] else "")
+                           explanation=explain(t["routing"], current_lang(), (t["skpd_code"], t["skpd"]))
+                           if t["routing"] else "")
 
 
 @bp.get("/transparansi")

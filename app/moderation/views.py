@@ -50,7 +50,7 @@ def _render(code: str, error: DomainError | None = None, form: dict | None = Non
     conn = get_session().connection()
     t = review.moderation_ticket(conn, current_user(), code)
     try:
-        why = explain(t["routing"], current_lang())
+        why = explain(t["routing"], current_lang(), (t["skpd_code"], t["skpd_name"]))
     except (KeyError, TypeError, ValueError):  # imported history may lack parts of the decision
         why = ""
     return render_template("moderation/ticket.html", t=t, explanation=why, error=error, form=form or {},

@@ -151,3 +151,24 @@ def test_english_page_on_request(officer, code):
     """?lang=en renders the page in English."""
     html = officer.get(f"/field/aduan/{code}?lang=en").get_data(as_text=True)
     assert "In progress" in html and "History" in html
+
+
+def test_after_a_manual_reroute_every_explanation_names_the_new_skpd(client, engine, settings):
+    """"Why this SKPD?" after a clerk handed the ticket on: the staff page, the citizen's page and the API keep
+    routing's own decision and say who has the ticket now; the override (with its reason) is stored beside it."""
+    code = make_ticket(engine, settings)  # routed to Dinas PUPR
+    make_user(engine, "admin@kota.test", "admin")
+    login(client, "admin@kota.test")
+    assert update(client, code, "reroute", skpd="DLH", note="Ini saluran, bukan jalan").status_code == 303
+    row = ticket_row(engine, code)
+    assert row["routing_manual"]["to_skpd"] == "DLH" and row["routing_manual"]["reason"] == "Ini saluran, bukan jalan"
+    staff = client.get(f"/field/aduan/{code}").get_data(as_text=True)
+    assert "kemudian dialihkan petugas ke Dinas Lingkungan Hidup" in staff
+    citizen = client.get(f"/lacak/{code}").get_data(as_text=True)
+    assert "kemudian dialihkan petugas ke Dinas Lingkungan Hidup" in citizen
+    api = client.get(f"/api/v1/complaints/{code}").get_json()
+    assert api["skpd"]["code"] == "DLH"
+    assert "kategori: Dinas PUPR;" in api["routing"]["explanation"]  # what routing decided, still
+    assert api["routing"]["explanation"].endswith("; kemudian dialihkan petugas ke Dinas Lingkungan Hidup.")
+    assert api["routing"]["explanation_en"].endswith("; later handed by staff to Dinas Lingkungan Hidup.")
+    assert "saluran" not in api["routing"]["explanation"] + citizen  # the clerk's reason stays with staff

@@ -85,3 +85,6 @@ def test_explanation_names_the_decision(conn, ids):
     rec = _route(conn, ids, 114.51, -3.37990).as_record()
     assert "digeser" in explain(rec, "id") and "Dinas PUPR" in explain(rec, "id")
     assert "snapped" in explain(rec, "en")
+    assert explain(rec, "id", ("PUPR", "Dinas PUPR")) == explain(rec, "id")  # still with the SKPD routing chose
+    assert explain(rec, "en", ("DLH", "Dinas Lingkungan Hidup")) == (
+        explain(rec, "en").removesuffix(".") + "; later handed by staff to Dinas Lingkungan Hidup.")
