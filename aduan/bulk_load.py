@@ -35,6 +35,9 @@ Progress = Callable[[str, int, int], None]  # stage, rows done, rows in all (0 w
 STAGING_COLUMNS = ["month", "row_no", "lon", "lat", "category_id", "description", "created_at", "status",
                    "followed_up_at", "resolved_at", "closed_at", "channel", "public", "tracking_code",
                    "followup_due_at", "handling_due_at", "external_id", "h3_cell"]
+REQUIRED_COLUMNS = ("lon", "lat", "category", "description", "created_at")
+COLUMNS = REQUIRED_COLUMNS + ("status", "followed_up_at", "resolved_at", "closed_at", "channel", "public",
+                              "external_id")  # what a file may bring; other columns are ignored
 CHUNK_ROWS = 25_000  # checked in Python (~0.45 s) while PostgreSQL stages and routes the one before (~0.55 s)
 PROGRESS_ROWS = 100_000  # a progress line each time this many more rows have been read
 
@@ -201,16 +204,19 @@ def _unstorable(frame: pd.DataFrame) -> pd.Series:
     bad = pd.Series(False, index=frame.index)
     for col in frame.columns:
         if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
-            values = frame[col].astype("string")
-            if UNSTORABLE.search("\n".join(values.dropna().tolist())):
-                bad |= values.str.contains(UNSTORABLE.pattern, regex=True).fillna(False)
+            # as Python strings: pandas' "string" dtype, backed by Arrow when pyarrow is installed, cannot hold
+            # a lone surrogate, nor search for one
+            values = frame[col].to_numpy(dtype=object)
+            if UNSTORABLE.search("\n".join(v for v in values if isinstance(v, str))):
+                bad |= pd.Series([isinstance(v, str) and UNSTORABLE.search(v) is not None for v in values],
+                                 index=frame.index)
     return bad.astype(bool)
 
 
 def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_default: str,
               report: LoadReport) -> pd.DataFrame:
     """Keep rows that can be loaded; every other row gets a reason."""
-    missing = [c for c in ("lon", "lat", "category", "description", "created_at") if c not in frame.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         report.refused += [(int(i), f"missing column(s): {', '.join(missing)}") for i in frame.index]
         return frame.iloc[0:0]
@@ -219,10 +225,10 @@ def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_de
     f["lat"] = pd.to_numeric(frame["lat"], errors="coerce")
     bad = ~(np.isfinite(f["lon"]) & np.isfinite(f["lat"]) & f["lon"].between(-180, 180) & f["lat"].between(-90, 90))
     f = _refuse(report, f, bad, "coordinates missing, not numbers or out of range")
+    f = _refuse(report, f, _unstorable(frame.loc[f.index]), "text with a NUL character or a lone surrogate")
     cat = frame.loc[f.index, "category"].astype("string").str.strip()
     f = _refuse(report, f, ~cat.isin(categories.index).fillna(False), "unknown category")
     f["category"] = cat[f.index]
-    f = _refuse(report, f, _unstorable(frame.loc[f.index]), "text with a NUL character or a lone surrogate")
     desc = frame.loc[f.index, "description"].astype("string").str.strip()
     f = _refuse(report, f, desc.isna() | (desc.str.len() == 0), "empty description")
     f = _refuse(report, f, desc[f.index].str.len() > MAX_DESCRIPTION, f"description longer than {MAX_DESCRIPTION}")
