@@ -91,7 +91,7 @@ def read_boundary_file(path: str, *, layer: str | None = None) -> gpd.GeoDataFra
         raise BoundaryFileError(f"Berkas tidak ditemukan: {path}", f"file not found: {path}")
     try:
         if layer is None:
-            _refuse_several_layers(path)
+            refuse_several_layers(path)
         with warnings.catch_warnings():  # GDAL warns about unclosed rings; they are refused below, by feature
             warnings.simplefilter("ignore", RuntimeWarning)
             frame = _read_tolerantly(path, layer)
@@ -129,7 +129,9 @@ def declares_crs(path: str) -> bool:
         return True  # unreadable as JSON: let GDAL say what is wrong
 
 
-def _refuse_several_layers(path: str) -> None:
+def refuse_several_layers(path: str) -> None:
+    """A file of several layers (a GeoPackage, say) must be told which to read, for any import: boundaries,
+    places, complaints. Reading the first would load whatever happens to be first."""
     layers = pyogrio.list_layers(path)
     if len(layers) > 1:
         names = ", ".join(str(row[0]) for row in layers)

@@ -89,3 +89,18 @@ def test_a_file_without_a_crs_or_not_a_vector_file_is_a_clear_error(runner, engi
         assert out.exit_code == 1 and reason in out.output and "Traceback" not in out.output, out.output
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM complaint")).scalar() == 0
+
+
+def test_a_file_of_several_layers_is_read_by_the_layer_named(runner, engine, tmp_path, empty_after):
+    """A GeoPackage holding the city's boundaries and the complaints: without --layer nothing is read and the
+    layers are named; with it, that layer's points load."""
+    path = tmp_path / "ekspor.gpkg"
+    gpd.GeoDataFrame({"name": ["kota"]}, geometry=[Point(114.51, -3.39).buffer(0.05)], crs=4326).to_file(
+        path, layer="batas", driver="GPKG")
+    _features().to_crs(32750).to_file(path, layer="aduan", driver="GPKG")
+    out = runner.invoke(args=["import-complaints", str(path)])
+    assert out.exit_code == 1 and "batas, aduan" in out.output and "Traceback" not in out.output, out.output
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM complaint")).scalar() == 0
+    out = runner.invoke(args=["import-complaints", str(path), "--layer", "aduan"])
+    assert out.exit_code == 0 and "loaded: 3   refused: 2" in out.stdout and "/5" in out.stderr, out.output
