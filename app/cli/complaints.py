@@ -134,7 +134,8 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     created_at (naive = WITA), and optionally status, followed_up_at, resolved_at, closed_at, channel, public,
     external_id (a Shapefile's cut names, such as descriptio, are read as these). GeoPackage, Shapefile and any
     other vector file GDAL reads are read a batch at a time, like a CSV. Good rows are loaded in one transaction;
-    refused rows are reported with a reason.
+    refused rows are reported with a reason (CSV rows numbered as in a spreadsheet, header = row 1; features
+    from 1).
     """
     click.echo(f"reading {path} …", err=True)
     size, read = path.stat().st_size, {"bytes": 0}
@@ -149,13 +150,21 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}")
     for reason, n in report.refused_by_reason().most_common():
         click.echo(f"  refused {n:,}: {reason}")
+    # numbered as import-places numbers them: a CSV's rows as a spreadsheet does (header = row 1), features from 1
+    unit, first = ("row", 2) if _is_csv(path) else ("feature", 1)
+    refused = sorted(report.refused)
+    for i, reason in refused[:50]:
+        click.echo(f"  {unit} {i + first}: {reason}")
+    if len(refused) > 50:
+        click.echo(f"  … and {len(refused) - 50:,} more")
     for flag, n in sorted(report.flags.items()):
         click.echo(f"  flagged {flag}: {n:,}")
-    if refused_out and report.refused:
-        reasons = dict(report.refused)  # the file is read again for them: it was never held whole
+    if refused_out and refused:
+        reasons = dict(refused)  # the file is read again for them: it was never held whole
         again = complaint_chunks(path, lon_field, lat_field, chunk_rows, layer=layer)
         rows = pd.concat([c[c.index.isin(list(reasons))] for c in again])
-        rows.assign(reason=[reasons[i] for i in rows.index]).to_csv(refused_out, index_label="row")
+        rows = rows.assign(reason=[reasons[i] for i in rows.index])
+        rows.set_axis(rows.index + first).to_csv(refused_out, index_label=unit)
         click.echo(f"refused rows written to {refused_out}")
 
 

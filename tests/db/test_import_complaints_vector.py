@@ -52,14 +52,16 @@ def test_a_geopackage_is_read_in_batches_and_only_its_non_points_are_refused(run
 
 
 def test_refused_features_are_written_out_by_number(runner, tmp_path, empty_after):
-    """--refused-out names the features as the file numbers them (from 0), with their attributes."""
+    """The refusals name the features by number from 1, as import-places does, on screen and in --refused-out
+    with their attributes."""
     path = tmp_path / "lama.gpkg"
     _features().to_crs(32750).to_file(path, driver="GPKG")
     out = runner.invoke(args=["import-complaints", str(path), "--chunk-rows", "2", "--refused-out",
                               str(tmp_path / "ditolak.csv")])
     assert out.exit_code == 0, out.output
+    assert "  feature 3: coordinates missing" in out.stdout and "  feature 4: coordinates missing" in out.stdout
     refused = pd.read_csv(tmp_path / "ditolak.csv", dtype=str)
-    assert refused["row"].tolist() == ["2", "3"] and refused["description"].tolist() == ["Garis", "Kosong"]
+    assert refused["feature"].tolist() == ["3", "4"] and refused["description"].tolist() == ["Garis", "Kosong"]
 
 
 @pytest.mark.filterwarnings("ignore:Column names longer than 10 characters:UserWarning")

@@ -57,8 +57,9 @@ def test_import_complaints_cli_reports_refusals(runner, tmp_path, engine):
     assert "loaded: 1" in out.output and "refused: 2" in out.output
     assert "routed" in out.stderr and "(100% of the file read)" in out.stderr  # a CSV's length is not known
     assert "outside" in out.output and "coordinates" in out.output
+    assert "  row 3: outside" in out.stdout and "  row 4: coordinates" in out.stdout  # as a spreadsheet numbers them
     refused = pd.read_csv(tmp_path / "ditolak.csv", dtype=str)
-    assert refused["row"].tolist() == ["1", "2"] and refused["description"].tolist() == ["Jauh", "Rusak"]
+    assert refused["row"].tolist() == ["3", "4"] and refused["description"].tolist() == ["Jauh", "Rusak"]
     assert "outside" in refused["reason"][0] and "coordinates" in refused["reason"][1]
     with engine.connect() as c:
         assert c.execute(text("SELECT public FROM complaint")).scalar() is False
