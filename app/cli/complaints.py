@@ -71,8 +71,6 @@ def vector_features(path: Path, layer: str | None = None) -> int:
     import pyogrio  # GDAL only for the commands that read vector files, not in every app process
 
     try:
-        if layer is None and len(pyogrio.list_layers(path)) > 1:
-            return 0  # the reading refuses the file and names its layers
         return max(int(pyogrio.read_info(path, layer=layer)["features"]), 0)
     except pyogrio.errors.DataSourceError:
         return 0  # the reading says why
@@ -140,9 +138,9 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     click.echo(f"reading {path} …", err=True)
     size, read = path.stat().st_size, {"bytes": 0}
     progress = _progress_from_now((lambda: read["bytes"] / size) if size and _is_csv(path) else None)
-    total = 0 if _is_csv(path) else vector_features(path, layer)  # a CSV's length is not known before it is read
     chunks = complaint_chunks(path, lon_field, lat_field, chunk_rows, read, layer)
     first = next(chunks, None)  # an empty or unreadable file stops here, before anything is written
+    total = 0 if _is_csv(path) else vector_features(path, layer)  # a CSV's length is not known before it is read
     with get_engine().begin() as conn:
         report = load_complaints(conn, itertools.chain([first] if first is not None else [], chunks),
                                  settings=current_settings(), channel_default=channel, progress=progress,
@@ -151,10 +149,10 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     for reason, n in report.refused_by_reason().most_common():
         click.echo(f"  refused {n:,}: {reason}")
     # numbered as import-places numbers them: a CSV's rows as a spreadsheet does (header = row 1), features from 1
-    unit, first = ("row", 2) if _is_csv(path) else ("feature", 1)
+    unit, number_from = ("row", 2) if _is_csv(path) else ("feature", 1)
     refused = sorted(report.refused)
     for i, reason in refused[:50]:
-        click.echo(f"  {unit} {i + first}: {reason}")
+        click.echo(f"  {unit} {i + number_from}: {reason}")
     if len(refused) > 50:
         click.echo(f"  … and {len(refused) - 50:,} more")
     for flag, n in sorted(report.flags.items()):
@@ -164,7 +162,7 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
         again = complaint_chunks(path, lon_field, lat_field, chunk_rows, layer=layer)
         rows = pd.concat([c[c.index.isin(list(reasons))] for c in again])
         rows = rows.assign(reason=[reasons[i] for i in rows.index])
-        rows.set_axis(rows.index + first).to_csv(refused_out, index_label=unit)
+        rows.set_axis(rows.index + number_from).to_csv(refused_out, index_label=unit)
         click.echo(f"refused rows written to {refused_out}")
 
 

@@ -2,17 +2,18 @@
 
 Migration 0022 declared the record's fields once, but every path still turned it into `jsonb` to store it:
 `to_jsonb` costs ~9 µs a row (366 ms for a month of 52,206 imported complaints, 30 ms as the composite), and a
-`jsonb` record takes 577 bytes against 222, of a ~940-byte row. A whole 1M-row import measured 64.9 / 70.6 s
-typed against 80.4 / 82.0 s as `jsonb` (two runs each, alternated): inserting, indexing and attaching the months
-all read and write the narrower rows. Readers are unchanged: the column's SQLAlchemy type (aduan.models
+`jsonb` record takes 577 bytes against 222, of a ~940-byte row (1M complaints: 582 MB of heap against 975 MB). A
+whole 1M-row import, four runs each alternated: median 68.7 s typed against 74.3 s as `jsonb`, the months'
+inserts 18.0-20.7 s against 25.0-28.4 s. Readers are unchanged: the column's SQLAlchemy type (aduan.models
 RoutingRecord) selects it as `to_jsonb(routing)`, the same object with the same keys.
 
 A manual re-route appended a `manual` object to the record; the record is now what the routing decided, and the
 clerk's override (from/to, reason, who, when) is `routing_manual`, NULL unless a clerk re-routed the ticket.
 
 The upgrade rewrites every month of complaints under an exclusive lock: 33.6 s for the benchmark's 1,005,516
-complaints on two cores, its check included. Keys outside the declared record are refused before anything changes (no path has written any since
-0022; the fields were the same before it), so nothing is dropped without a word.
+complaints on two cores, its check included. Keys outside the declared record are refused before anything
+changes (no path has written any since 0022; the fields were the same before it), so nothing is dropped without
+a word.
 
 Revision ID: 0024
 Revises: 0023
