@@ -47,7 +47,7 @@ PROGRESS_ROWS = 100_000  # a progress line each time this many more rows have be
 
 @dataclass
 class LoadReport:
-    """What happened: rows loaded, rows refused with reasons, routing flags seen."""
+    """What happened: rows loaded, rows refused (place in the file from 0, reason), routing flags seen."""
 
     loaded: int = 0
     refused: list[tuple[int, str]] = field(default_factory=list)

@@ -156,7 +156,8 @@ class PlaceFileError(DomainError):
 
 @dataclass
 class PlaceLoadReport:
-    """Rows loaded, rows refused (file row number, reason), and how many earlier places were replaced."""
+    """Rows loaded, rows refused (place in the file from 0, reason; the command numbers them for people), and how
+    many earlier places were replaced."""
 
     loaded: int = 0
     replaced: int = 0
@@ -215,10 +216,10 @@ def check_rows(frame: pd.DataFrame, default_kind: str | None, report: PlaceLoadR
     ok = pd.Series(True, index=frame.index)
     for bad, reason in _row_checks(frame, geoms, names, kinds):
         bad = bad.fillna(False).astype(bool) & ok
-        report.refused += [(int(i) + 1, reason) for i in frame.index[bad]]
+        report.refused += [(int(i), reason) for i in frame.index[bad]]
         ok &= ~bad
     keep = ok.to_numpy()
-    return pd.DataFrame({"row_no": frame.index[keep] + 1, "name": names[keep].to_numpy(),
+    return pd.DataFrame({"row_no": frame.index[keep], "name": names[keep].to_numpy(),
                          "kind": kinds[keep].to_numpy(), "wkb": shapely.to_wkb(geoms[keep])})
 
 

@@ -61,6 +61,21 @@ def _is_csv(path: Path) -> bool:
     return path.suffix.lower() in (".csv", ".txt")
 
 
+def numbering(path: Path) -> tuple[str, int]:
+    """How a person finds a row of this file, as (unit, what to add to its place in the file counted from 0): a
+    CSV's rows as a spreadsheet numbers them (header = row 1), a vector file's features from 1."""
+    return ("row", 2) if _is_csv(path) else ("feature", 1)
+
+
+def echo_refused(path: Path, refused: list[tuple[int, str]], shown: int = 50) -> None:
+    """The first refused rows of an import, by their numbers in the file (`numbering`), then how many more."""
+    unit, number_from = numbering(path)
+    for i, reason in sorted(refused)[:shown]:
+        click.echo(f"  {unit} {i + number_from}: {reason}")
+    if len(refused) > shown:
+        click.echo(f"  … and {len(refused) - shown:,} more")
+
+
 def read_complaints_file(path: Path, lon: str, lat: str) -> pd.DataFrame:
     """The whole file as one frame (files of places: thousands of rows, not millions)."""
     return pd.concat(list(complaint_chunks(path, lon, lat)))
@@ -148,20 +163,15 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}")
     for reason, n in report.refused_by_reason().most_common():
         click.echo(f"  refused {n:,}: {reason}")
-    # numbered as import-places numbers them: a CSV's rows as a spreadsheet does (header = row 1), features from 1
-    unit, number_from = ("row", 2) if _is_csv(path) else ("feature", 1)
-    refused = sorted(report.refused)
-    for i, reason in refused[:50]:
-        click.echo(f"  {unit} {i + number_from}: {reason}")
-    if len(refused) > 50:
-        click.echo(f"  … and {len(refused) - 50:,} more")
+    echo_refused(path, report.refused)
     for flag, n in sorted(report.flags.items()):
         click.echo(f"  flagged {flag}: {n:,}")
-    if refused_out and refused:
-        reasons = dict(refused)  # the file is read again for them: it was never held whole
+    if refused_out and report.refused:
+        reasons = dict(report.refused)  # the file is read again for them: it was never held whole
         again = complaint_chunks(path, lon_field, lat_field, chunk_rows, layer=layer)
         rows = pd.concat([c[c.index.isin(list(reasons))] for c in again])
         rows = rows.assign(reason=[reasons[i] for i in rows.index])
+        unit, number_from = numbering(path)
         rows.set_axis(rows.index + number_from).to_csv(refused_out, index_label=unit)
         click.echo(f"refused rows written to {refused_out}")
 

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from aduan import places
 from aduan.errors import DomainError
 from app import current_settings
-from app.cli.complaints import _progress_from_now, read_complaints_file
+from app.cli.complaints import _progress_from_now, echo_refused, read_complaints_file
 from app.db import get_engine
 from geo import boundaries
 
@@ -66,11 +66,6 @@ def import_places(path: Path, kind: str | None, replace: bool, source: str | Non
     click.echo(f"loaded: {report.loaded:,}   refused: {len(report.refused):,}   replaced: {report.replaced:,}")
     for reason, n in report.refused_by_reason().most_common():
         click.echo(f"  refused {n:,}: {reason}")
-    csv = path.suffix.lower() in (".csv", ".txt")  # rows as a spreadsheet numbers them (header = row 1)
-    for n, reason in report.refused[:50]:
-        click.echo(f"  row {n + 1}: {reason}" if csv else f"  feature {n}: {reason}")
-    if len(report.refused) > 50:
-        click.echo(f"  … and {len(report.refused) - 50:,} more")
-
+    echo_refused(path, report.refused)
 
 COMMANDS = [import_places]

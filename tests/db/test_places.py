@@ -115,8 +115,8 @@ def test_bad_rows_are_refused_one_by_one(conn):
                           "lat": ["-3.39", "-3.39", "-3.39", "-3.39", "-3.39", "-3.37"]})
     report = places.load_places(conn, frame, source="csv", default_kind="Patokan")
     assert report.loaded == 2
-    assert report.refused == [(2, "no name"), (3, "coordinates missing, not numbers (NaN) or infinite"),
-                              (4, "text with a NUL character or a lone surrogate"), (5, "outside the city (> 250 m)")]
+    assert report.refused == [(1, "no name"), (2, "coordinates missing, not numbers (NaN) or infinite"),
+                              (3, "text with a NUL character or a lone surrogate"), (4, "outside the city (> 250 m)")]
     kinds = conn.execute(text("SELECT name, kind FROM place WHERE source = 'csv' ORDER BY name")).all()
     assert kinds == [("Pasar Lama", "patokan"), ("Sekolah", "patokan")]
 
