@@ -223,7 +223,8 @@ def _unstorable(frame: pd.DataFrame) -> pd.Series:
 def _held_by_arrow(values: pd.Series) -> bool:
     """Text that Arrow holds (as every file's text is read): Arrow's compute functions can search it."""
     return (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow") or (
-        isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_string(values.dtype.pyarrow_dtype))
+        isinstance(values.dtype, pd.ArrowDtype)
+        and (pa.types.is_string(values.dtype.pyarrow_dtype) or pa.types.is_large_string(values.dtype.pyarrow_dtype)))
 
 
 def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_default: str,
