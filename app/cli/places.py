@@ -68,4 +68,5 @@ def import_places(path: Path, kind: str | None, replace: bool, source: str | Non
         click.echo(f"  refused {n:,}: {reason}")
     echo_refused(path, report.refused)
 
+
 COMMANDS = [import_places]
