@@ -180,7 +180,7 @@ def explain(rec: dict, lang: str = "id", handled_by: tuple[str, str] | None = No
                if lang == "id" else f"no service area for this category → the category's default SKPD: "
                f"{rec['skpd_name']}")
     note = ""
-    if "near_border" in rec.get("flags", []):
+    if "near_border" in (rec.get("flags") or []):  # NULL in a record migrated from one that had none
         note = " (dekat batas wilayah: perlu diperiksa petugas)" if lang == "id" else " (near a border: staff review)"
     moved = ""
     if handled_by is not None and handled_by[0] != rec.get("skpd_code"):

@@ -79,17 +79,9 @@ def _render_ticket(code: str, form: dict | None = None, error: DomainError | Non
     ticket = tickets.staff_ticket(conn, user, code)
     return render_template(
         "field/ticket.html", t=ticket, sla=sla_of(cal, now, **ticket),
-        explanation=_explain(ticket),
+        explanation=explain(ticket["routing"], current_lang(), (ticket["skpd_code"], ticket["skpd_name"])),
         form=form or {}, error=error, skpds=reference.skpd_choices(conn), action_labels=ACTION_LABELS,
         onsite_max_m=settings.onsite_max_m), status
-
-
-def _explain(ticket: dict) -> str:
-    """Why the ticket went to its SKPD; imported history may lack parts of the decision."""
-    try:
-        return explain(ticket["routing"], current_lang(), (ticket["skpd_code"], ticket["skpd_name"]))
-    except (KeyError, TypeError, ValueError):
-        return ""
 
 
 @bp.get("/aduan/<code>")

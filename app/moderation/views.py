@@ -49,10 +49,7 @@ def queue():
 def _render(code: str, error: DomainError | None = None, form: dict | None = None, status: int = 200):
     conn = get_session().connection()
     t = review.moderation_ticket(conn, current_user(), code)
-    try:
-        why = explain(t["routing"], current_lang(), (t["skpd_code"], t["skpd_name"]))
-    except (KeyError, TypeError, ValueError):  # imported history may lack parts of the decision
-        why = ""
+    why = explain(t["routing"], current_lang(), (t["skpd_code"], t["skpd_name"]))
     return render_template("moderation/ticket.html", t=t, explanation=why, error=error, form=form or {},
                            skpds=reference.skpd_choices(conn), labels=moderation.ACTION_LABELS), status
 

@@ -88,3 +88,5 @@ def test_explanation_names_the_decision(conn, ids):
     assert explain(rec, "id", ("PUPR", "Dinas PUPR")) == explain(rec, "id")  # still with the SKPD routing chose
     assert explain(rec, "en", ("DLH", "Dinas Lingkungan Hidup")) == (
         explain(rec, "en").removesuffix(".") + "; later handed by staff to Dinas Lingkungan Hidup.")
+    # a record migrated from one without flags (migration 0024 leaves the field NULL) explains itself all the same
+    assert explain(rec | {"flags": None}, "en") == explain(rec | {"flags": []}, "en")
