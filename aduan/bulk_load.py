@@ -221,10 +221,8 @@ def _unstorable(frame: pd.DataFrame) -> pd.Series:
 
 
 def _held_by_arrow(values: pd.Series) -> bool:
-    """Text that Arrow holds (as every file's text is read): Arrow's compute functions can search it."""
-    return (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow") or (
-        isinstance(values.dtype, pd.ArrowDtype)
-        and (pa.types.is_string(values.dtype.pyarrow_dtype) or pa.types.is_large_string(values.dtype.pyarrow_dtype)))
+    """Text that Arrow holds (as every file's text is read, CSV or vector): Arrow's compute functions search it."""
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
 
 
 def _validate(frame: pd.DataFrame, categories: pd.DataFrame, tz: str, channel_default: str,
@@ -337,7 +335,7 @@ def _copy_block(f: pd.DataFrame) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-_CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed", delimiter=",")
+_CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
 def _arrow_column(values: pd.Series) -> pa.Array | pa.ChunkedArray:
@@ -360,9 +358,9 @@ def _create_staging(conn: Connection) -> None:
         "category_id integer, description text, created_at bigint, status text, followed_up_at bigint, "
         "resolved_at bigint, closed_at bigint, channel text, public boolean, tracking_code text, "
         "followup_due_at bigint, handling_due_at bigint, external_id text, h3_cell bigint); "
-        "CREATE TEMP VIEW staged_complaint AS SELECT month, seq, key, row_no, lon, lat, category_id, description, "
-        "status, channel, public, tracking_code, external_id, h3_cell, "
-        + ", ".join(f"timestamptz 'epoch' + {c} * interval '1 microsecond' AS {c}" for c in TIME_COLUMNS)
+        "CREATE TEMP VIEW staged_complaint AS SELECT seq, key, "
+        + ", ".join(f"timestamptz 'epoch' + {c} * interval '1 microsecond' AS {c}" if c in TIME_COLUMNS else c
+                    for c in STAGING_COLUMNS)
         + " FROM staging_complaint; "
         "CREATE TEMP TABLE staging_routed AS SELECT * FROM peta_route_many(NULL, NULL, NULL, 0, 0) WITH NO DATA"))
 
