@@ -34,8 +34,9 @@ def bench_url(database_url: str):
     scratch = url.set(database=f"{url.database}_benchsmoke").render_as_string(hide_password=False)
     yield scratch
     drop_database(scratch)
-    drop_database(make_url(scratch).set(database=f"{url.database}_benchsmoke_import")
-                  .render_as_string(hide_password=False))
+    for left in ("import", "import_before"):  # bench.intake's own, should a run stop before dropping them
+        drop_database(make_url(scratch).set(database=f"{url.database}_benchsmoke_{left}")
+                      .render_as_string(hide_password=False))
 
 
 def _run(module: str, url: str) -> subprocess.CompletedProcess:
