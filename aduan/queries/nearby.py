@@ -17,7 +17,8 @@ from sqlalchemy import Connection, DateTime, Float, Integer, Select, bindparam, 
 from aduan.clocks import WorkCalendar
 from aduan.db import statement_settings
 from aduan.models import Category, Complaint, Skpd
-from aduan.permissions import StaffUser, can_change
+from aduan.permissions import StaffUser, can_change, can_view_contact
+from aduan.queries.public import public_text
 from aduan.settings import Settings
 from aduan.sla import next_due, sla_of
 from aduan.statuses import OPEN_STATUSES, STATUSES, label, open_condition
@@ -84,7 +85,8 @@ def _knn_template(see_all: bool, by_skpd: bool, by_category: bool, status: str, 
     if overdue:
         where.append(next_due(c) < bindparam("now", type_=DateTime(timezone=True)))
     walk = (select(c.c.id, c.c.tracking_code, c.c.status, c.c.skpd_id, c.c.category_id,
-                   func.left(c.c.description, 80).label("title"), c.c.followup_due_at, c.c.handling_due_at,
+                   func.left(c.c.description, 80).label("title"), public_text(80).label("public_title"),
+                   c.c.followup_due_at, c.c.handling_due_at,
                    c.c.followed_up_at, c.c.resolved_at, func.ST_X(c.c.geom).label("lon"),
                    func.ST_Y(c.c.geom).label("lat"), distance.label("distance_m"))
             .where(*where)
@@ -118,13 +120,17 @@ def find_nearby(conn: Connection, settings: Settings, user: StaffUser, q: Nearby
 
 
 def feature(row: dict, user: StaffUser, cal: WorkCalendar, now: dt.datetime, lang: str) -> dict:
-    """One small GeoJSON feature: what a list row and a map marker need, nothing more."""
+    """One small GeoJSON feature: what a list row and a map marker need, nothing more. Its title is the
+    reporter's own words only for those who may see the reporter's contact (the owning SKPD, the desk, admins);
+    anyone else (another SKPD's officer, a planner) reads the public text, moderated and masked."""
     sla = sla_of(cal, now, **row)
     en = lang == "en"
     return {"type": "Feature", "id": row["tracking_code"],
             "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
             "properties": {
-                "code": row["tracking_code"], "title": row["title"], "category": row["category_code"],
+                "code": row["tracking_code"],
+                "title": row["title"] if can_view_contact(user, row) else row["public_title"],
+                "category": row["category_code"],
                 "category_name": row["name_en"] if en else row["name_id"], "status": row["status"],
                 "status_label": label(row["status"], lang), "skpd": row["skpd_code"],
                 "distance_m": round(row["distance_m"]), "sla": sla.state, "sla_text": sla.full_text(lang),

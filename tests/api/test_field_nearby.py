@@ -134,6 +134,24 @@ def test_all_skpds_shows_other_public_tickets_but_not_their_private_ones(officer
     assert features[0]["properties"]["mine"] is False
 
 
+def test_another_skpds_ticket_is_titled_by_its_public_text_not_the_reporters_words(officer, app, engine, settings):
+    """Contact data the reporter typed reaches only those who may see it: another SKPD's officer reads the
+    moderated text, masked; the owning SKPD reads the original."""
+    words = "Sampah menumpuk, hubungi saya 0812-3456-7890 atau budi@example.com"
+    [code] = make_tickets(engine, settings, [(HERE[0], HERE[1], "sampah", words, FRESH, "new")])
+    [title] = [f["properties"]["title"] for f in _get(officer, skpd="all").json["features"]]
+    assert "3456" not in title and "budi@example.com" not in title and title.startswith("Sampah menumpuk")
+    with engine.begin() as c:
+        c.execute(text("UPDATE complaint SET public_description = 'Sampah menumpuk (dimoderasi)' "
+                       "WHERE tracking_code = :c"), {"c": code})
+    assert [f["properties"]["title"] for f in _get(officer, skpd="all").json["features"]] == [
+        "Sampah menumpuk (dimoderasi)"]
+    make_user(engine, "dewi@dlh.test", "officer", "DLH")
+    owner = app.test_client()
+    assert login(owner, "dewi@dlh.test").status_code == 303
+    assert [f["properties"]["title"] for f in _get(owner).json["features"]] == [words[:80]]
+
+
 def test_planner_sees_every_skpd_including_non_public(client, engine, settings):
     """Planners read everything (and change nothing)."""
     make_user(engine, "rina@bappeda.test", "planner")
