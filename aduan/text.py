@@ -27,6 +27,9 @@ from babel.dates import format_date
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on", "ya"})
 FALSE_WORDS = frozenset({"0", "false", "f", "no", "n", "off", "tidak"})
 MAX_DESCRIPTION = 5000  # a complaint's text, as the database's check constraint allows
+# The years a date in a request may name (filters, searches, Open311, OGC): wider than any real question, and far
+# enough inside Python's years 1–9999 that adding a day or going back a period of up to ten years stays a date.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 # What PostgreSQL cannot store (NUL) and no encoder can write (a lone surrogate): refused in requests

@@ -19,6 +19,7 @@ from aduan.models import Category, Complaint, Skpd
 from aduan.partitions import created_between
 from aduan.settings import DEFAULT_TIMEZONE
 from aduan.statuses import NOT_A_PROBLEM, STATUSES
+from aduan.text import MAX_YEAR, MIN_YEAR
 
 DEFAULT_STATUSES = tuple(s for s in STATUSES if s not in NOT_A_PROBLEM)
 MAX_RANGE_DAYS = 3660
@@ -102,10 +103,14 @@ def _date(args: Mapping, name: str, default: dt.date) -> dt.date:
     if not raw:
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise DomainError(f"Tanggal '{name}' tidak valid (format YYYY-MM-DD).",
                           f"Invalid date '{name}' (use YYYY-MM-DD).", field=name) from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise DomainError(f"Tahun pada tanggal '{name}' harus antara {MIN_YEAR} dan {MAX_YEAR}.",
+                          f"The year of date '{name}' must be between {MIN_YEAR} and {MAX_YEAR}.", field=name)
+    return day
 
 
 def default_range(today: dt.date) -> tuple[dt.date, dt.date]:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from aduan.errors import DomainError
 from aduan.queries.ogc import DEFAULT_LIMIT, ItemsQuery
+from aduan.text import MAX_YEAR, MIN_YEAR
 from layers.filters import DEFAULT_STATUSES, LayerFilter, default_range
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -84,12 +85,14 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
 
 def _instant(text: str, tz: str, end: bool) -> dt.datetime:
     try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text) + dt.timedelta(days=1 if end else 0)
-            return dt.datetime.combine(day, dt.time(0), ZoneInfo(tz))
-        value = dt.datetime.fromisoformat(text.replace("z", "Z"))
+        value = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise bad("datetime", "bukan tanggal/waktu RFC 3339.", "not an RFC 3339 date-time.") from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise bad("datetime", f"tahun harus antara {MIN_YEAR} dan {MAX_YEAR}.",
+                  f"the year must be between {MIN_YEAR} and {MAX_YEAR}.")
+    if not isinstance(value, dt.datetime):  # a whole day: from its first moment, or up to the next day's
+        return dt.datetime.combine(value + dt.timedelta(days=1 if end else 0), dt.time(0), ZoneInfo(tz))
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
 
 

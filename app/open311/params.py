@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from aduan.errors import DomainError
 from aduan.queries.open311 import MAX_PAGE_SIZE, RequestQuery
-from aduan.text import parse_bool
+from aduan.text import MAX_YEAR, MIN_YEAR, parse_bool
 
 DEFAULT_SPAN = dt.timedelta(days=90)  # spec: "a span of 90 days or first 1000 requests"
 MAX_PAGE = 10_000
@@ -23,7 +23,6 @@ MAX_RADIUS_M = 20_000.0
 MAX_IDS = 1000
 MAX_IDEMPOTENCY_KEY = 64
 STATUSES = ("open", "closed")
-MIN_YEAR, MAX_YEAR = 1900, 2999
 # Printable ASCII only: intake stores the key normalised, so it must be one that normalising leaves unchanged.
 _IDEMPOTENCY_KEY = re.compile(rf"^[\x20-\x7e]{{1,{MAX_IDEMPOTENCY_KEY}}}$")
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")

@@ -161,6 +161,22 @@ def test_bad_datetime_is_400(client, value):
     assert r.status_code == 400 and r.get_json()["code"] == "InvalidParameterValue"
 
 
+@pytest.mark.parametrize("collection", ["complaints", "hexbins", "hotspots"])
+@pytest.mark.parametrize("value", ["9999-12-31", "../9999-12-31", "9999-12-31T23:59:59Z", "0001-01-01",
+                                   "0001-01-01T00:00:00Z/.."])
+def test_a_date_at_the_end_of_the_calendar_is_400_not_500(client, collection, value):
+    """Years Python's dates cannot step past (a day added, a period gone back) are refused in both languages."""
+    r = client.get(f"/ogc/collections/{collection}/items", query_string={"datetime": value})
+    assert r.status_code == 400 and r.get_json()["code"] == "InvalidParameterValue"
+    assert "1900" in r.get_json()["description"] and "2999" in r.get_json()["description"]
+
+
+def test_the_last_moment_of_the_accepted_years_is_a_valid_instant(client):
+    """2999-12-31T23:59:59Z is within range: an instant matching nothing, not an error."""
+    r = client.get("/ogc/collections/complaints/items", query_string={"datetime": "2999-12-31T23:59:59Z"})
+    assert r.status_code == 200 and r.get_json()["numberMatched"] == 0
+
+
 def test_datetime_open_interval_filters(client, city_data):
     """An open-ended interval keeps only complaints on or after its start."""
     everything = client.get("/ogc/collections/complaints/items?limit=1").get_json()["numberMatched"]

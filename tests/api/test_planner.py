@@ -103,3 +103,15 @@ def test_bad_filter_on_html_page_is_a_page_not_json(client):
     """A browser gets a readable 400 page."""
     r = client.get("/planner/performance?start=kemarin", headers={"Accept": "text/html"})
     assert r.status_code == 400 and r.mimetype == "text/html" and "YYYY-MM-DD" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/planner/layers/hexbins.geojson", "/planner/layers/heat.geojson",
+                                  "/planner/export/complaints.csv", "/planner/performance.csv",
+                                  "/tiles/hexbins/10/837/521.pbf", "/tiles/hexbins.json"])
+@pytest.mark.parametrize("dates", [{"end": "9999-12-31"}, {"start": "0001-01-01", "end": "0001-01-05"}])
+def test_a_date_at_the_end_of_the_calendar_is_400_not_500(client, path, dates):
+    """Layers, exports and tiles refuse years Python's dates cannot step past (the day after the end, the period
+    before the start), naming the accepted years in both languages."""
+    r = client.get(path, query_string=dates)
+    assert r.status_code == 400, r.get_data()[:200]
+    assert "1900" in r.json["detail"] and "2999" in r.json["detail_en"]
