@@ -45,10 +45,12 @@ STATUS: dict[type[DomainError], int] = {
     Unavailable: 503,
     DomainError: 400,
 }
+SERVER_ERROR = ("Kesalahan server; sudah dicatat.", "Server error; it has been logged.")
 HTTP_MESSAGES = {
     404: ("Tidak ditemukan.", "Not found."),
     414: ("Alamat permintaan terlalu panjang (maksimal 64 KB).", "The request URL is too long (at most 64 KB)."),
     405: ("Metode tidak diizinkan.", "Method not allowed."),
+    500: SERVER_ERROR,  # an exception no handler knows: Flask logs it and answers InternalServerError
 }
 CSRF_MESSAGE = ("Formulir kedaluwarsa atau tidak sah (token CSRF hilang/salah). Muat ulang halaman lalu coba lagi.",
                 "The form is expired or invalid (CSRF token missing or wrong). Reload the page and try again.")
@@ -91,7 +93,7 @@ def answer_for(err: Exception) -> Answer:
         log.warning("database unavailable: %s", err.__class__.__name__)
         return Answer(503, "unavailable", *UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_S)})
     log.error("database error", exc_info=err)
-    return Answer(500, "server_error", "Kesalahan server; sudah dicatat.", "Server error; it has been logged.")
+    return Answer(500, "server_error", *SERVER_ERROR)
 
 
 def _http_answer(err: HTTPException) -> Answer:
@@ -125,11 +127,15 @@ def page_shape(template: str) -> Shape:
     return shape
 
 
+_citizen_page = page_shape("citizen/error.html")
+
+
 def _default_shape(answer: Answer, err: Exception) -> ResponseReturnValue:
-    """Problem details; a browser that asked for a page outside the APIs keeps the framework's own page."""
+    """Problem details; a browser that asked for a page outside the APIs (an unknown address, a form's address
+    opened by hand) gets the citizen pages' error page, in both languages."""
     if (isinstance(err, HTTPException) and not isinstance(err, CSRFError) and request.accept_mimetypes.accept_html
             and not request.path.startswith(("/api/", "/ogc", "/open311"))):
-        return err
+        return _citizen_page(answer)
     return problem(answer)
 
 

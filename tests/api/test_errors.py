@@ -77,3 +77,27 @@ def test_citizen_pages_answer_a_database_outage_with_a_page(engine):
     page = resp.get_data(as_text=True)
     assert resp.status_code == 503 and resp.mimetype == "text/html" and "tidak tersedia" in page
     assert resp.headers["Retry-After"]
+
+
+@pytest.mark.parametrize("path,accept", [("/", "text/html"), ("/api/v1/categories", "application/json")])
+def test_an_error_no_handler_knows_is_a_bilingual_500(engine, settings, path, accept):
+    """An exception nothing expected (a bug) still answers in both languages: a page for a browser, problem
+    details for the API; the traceback goes to the log, not to the visitor."""
+    app = create_app({"SETTINGS": settings, "TESTING": True, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.before_request
+    def fail():
+        raise OverflowError("date value out of range")
+
+    r = app.test_client().get(path, headers={"Accept": accept})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 500 and "Kesalahan server" in body and "Server error" in body
+    assert "OverflowError" not in body and "date value out of range" not in body
+
+
+def test_a_browser_on_an_unknown_address_gets_the_bilingual_page(client):
+    """Outside the APIs a browser reads a page in both languages, with a way back, not the framework's own."""
+    r = client.get("/tidak-ada", headers={"Accept": "text/html"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 404 and r.mimetype == "text/html"
+    assert "Tidak ditemukan." in body and "Not found." in body and 'href="/"' in body
