@@ -3,9 +3,11 @@ benchmarks."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, make_url, text
 
@@ -19,6 +21,16 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+@cache
+def code_revisions() -> tuple[str, ...]:
+    """The migrations this code ships, newest first (read once). A database at an older one lacks what the code
+    needs; one at a revision not in the list is newer than the code, as during a rolling upgrade, which migrates
+    first while the old version keeps running (docs/deploy.md)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return tuple(r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions())
 
 
 def _admin(url: str):

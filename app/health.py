@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from aduan import partitions
+from aduan.schema import code_revisions
 from app import current_settings
 from app.db import get_engine
 
@@ -21,7 +22,8 @@ SELECT postgis_lib_version() AS postgis, current_setting('server_version') AS po
           FROM boundary_generation WHERE active) AS generation,
        Find_SRID('public', 'complaint', 'geom_m') AS schema_srid,
        (SELECT max(inhrelid::regclass::text) FROM pg_inherits
-         WHERE inhparent = 'complaint'::regclass) AS last_partition
+         WHERE inhparent = 'complaint'::regclass) AS last_partition,
+       (SELECT version_num FROM alembic_version) AS revision
 """)
 
 
@@ -43,6 +45,15 @@ def healthz():
                            message_id="Basis data utama tidak terjangkau: tampilan publik dilayani dari replika, "
                                       "pengiriman aduan dan halaman petugas menjawab 503.", **extra)
         return jsonify(status="error", database="unreachable", error=exc.__class__.__name__, **extra), 503
+    needed = code_revisions()[0]
+    if row["revision"] in code_revisions()[1:]:  # code updated, `flask db upgrade` not run: writes would fail
+        return jsonify(status="error", database="ok", error="schema_behind_code", schema_revision=row["revision"],
+                       code_revision=needed,
+                       message=f"The database schema is at migration {row['revision']} but this code needs "
+                               f"{needed}: run `flask --app app db upgrade` (make run does).",
+                       message_id=f"Skema basis data berada di migrasi {row['revision']}, tetapi kode ini "
+                                  f"memerlukan {needed}: jalankan `flask --app app db upgrade` "
+                                  "(make run menjalankannya)."), 503
     configured = current_settings().metric_srid
     if row["schema_srid"] != configured:  # distances would be computed in one CRS and stored in another
         return jsonify(status="error", database="ok", error="metric_srid_mismatch",
@@ -50,7 +61,8 @@ def healthz():
                                f"EPSG:{row['schema_srid']}; set it back (the schema fixes the metric CRS).",
                        message_id=f"PETA_METRIC_SRID bernilai {configured}, tetapi basis data dimigrasikan dengan "
                                   f"EPSG:{row['schema_srid']}; kembalikan nilainya."), 503
-    return jsonify(status="ok", database="ok", postgresql=row["postgresql"], postgis=row["postgis"],
+    return jsonify(status="ok", database="ok", schema_revision=row["revision"], postgresql=row["postgresql"],
+                   postgis=row["postgis"],
                    boundary_generation=row["generation"], metric_srid=configured,
                    **partitions_ahead(row["last_partition"], current_settings().timezone), **extra)
 

@@ -22,6 +22,33 @@ def test_healthz_unreachable_database_is_503(engine):
     assert resp.get_json()["database"] == "unreachable"
 
 
+def test_healthz_names_a_schema_older_than_the_code_but_serves_on_a_newer_one(client, engine):
+    """The code was updated but `flask db upgrade` not run: its writes would fail, so 503 naming both revisions
+    and the command, instead of "ok". A schema newer than the code is a rolling upgrade under way (migrations
+    first, old instances still serving): 200, or the balancer would take every old instance out at once."""
+    from sqlalchemy import text
+
+    from aduan.schema import code_revisions
+
+    head, older = code_revisions()[0], code_revisions()[1]
+    assert client.get("/healthz").get_json()["schema_revision"] == head
+    answers = {}
+    try:
+        for revision in (older, "9999"):
+            with engine.begin() as c:
+                c.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+            answers[revision] = client.get("/healthz")
+    finally:
+        with engine.begin() as c:
+            c.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+    body = answers[older].get_json()
+    assert answers[older].status_code == 503 and body["error"] == "schema_behind_code"
+    assert body["schema_revision"] == older and body["code_revision"] == head
+    assert "db upgrade" in body["message"] and "db upgrade" in body["message_id"]
+    newer = answers["9999"]
+    assert newer.status_code == 200 and newer.get_json()["schema_revision"] == "9999"
+
+
 def test_healthz_names_a_metric_crs_other_than_the_schemas(engine, database_url):
     """PETA_METRIC_SRID changed after the first migration: 503 saying which two disagree."""
     from aduan.settings import Settings
