@@ -46,14 +46,18 @@ def clean_text(value: object, limit: int) -> str | None:
     return s[:limit] if s else None
 
 
-def parse_bool(value: object, default: bool = False) -> bool:
-    """True/false from a yes/no word (any case, surrounding spaces ignored); anything else is `default`."""
+def yes_no(value: object) -> bool | None:
+    """True/false from a yes/no word (any case, surrounding spaces ignored); None for anything else."""
     if isinstance(value, bool):
         return value
     word = "" if value is None else str(value).strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    return False if word in FALSE_WORDS else default
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
+
+def parse_bool(value: object, default: bool = False) -> bool:
+    """`yes_no`, with `default` for anything that is not a yes/no word."""
+    answer = yes_no(value)
+    return default if answer is None else answer
 
 
 def format_moment(value: dt.datetime | None, tz: str, lang: str = "id", *, with_time: bool = True) -> str:

@@ -26,7 +26,7 @@ from aduan.intake import Submission
 from aduan.permissions import StaffUser
 from aduan.queries.nearby import LIMIT_DEFAULT, LIMIT_MAX, RADIUS_DEFAULT, RADIUS_MAX, STATUS_FILTERS, NearbyQuery
 from aduan.statuses import STATUSES
-from aduan.text import MAX_DESCRIPTION, parse_bool
+from aduan.text import MAX_DESCRIPTION, yes_no
 from app import current_settings
 from geo.errors import GeoError
 from geo.routing import check_lon_lat
@@ -67,10 +67,15 @@ def _text(name: str, max_length: int, **kw: object) -> fields.String:
 
 
 class YesNo(fields.Boolean):
-    """A boolean that also reads the yes/no words people type (aduan.text.parse_bool: ya, tidak, on, 1…)."""
+    """A boolean that also reads the yes/no words people type (aduan.text.yes_no: ya, tidak, on, 1…). Any
+    other value is refused rather than read as "no": for `anonymous` that would disclose the reporter."""
 
     def _deserialize(self, value: object, attr: str | None, data: Mapping | None, **kwargs: object) -> bool:
-        return parse_bool(value)
+        answer = yes_no(value)
+        if answer is not None:
+            return answer
+        raise ValidationError(Bilingual(f"«{attr}» harus ya atau tidak (ya/tidak, true/false, 1/0).",
+                                        f"«{attr}» must be yes or no (ya/tidak, true/false, 1/0)."))
 
 
 def city_zone() -> ZoneInfo:

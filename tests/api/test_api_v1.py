@@ -229,3 +229,27 @@ def test_map_points_are_sent_as_the_geojson_they_are_documented_as(client):
     r = client.get("/api/v1/map-points")
     assert r.status_code == 200 and r.mimetype == "application/geo+json"
     assert r.get_json()["type"] == "FeatureCollection"
+
+
+@pytest.mark.parametrize("word", ["anonim", "maybe", [1], 2, 1.0])  # "" is a form's "not given"
+def test_an_anonymous_flag_that_is_not_yes_or_no_is_refused_not_read_as_no(client, engine, word):
+    """Read as "no", an unknown word would store the reporter's name and phone: a 400 naming the field, and no
+    ticket."""
+    from sqlalchemy import text
+
+    r = _post(client, {"anonymous": word, "name": "Siti Rahma", "phone": "081234567890"})
+    assert r.status_code == 400 and r.get_json()["field"] == "anonymous", r.get_json()
+    assert "ya atau tidak" in r.get_json()["detail"] and "yes or no" in r.get_json()["detail_en"]
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM reporter")).scalar() == 0
+
+
+@pytest.mark.parametrize("word,hidden", [("ya", True), (" Tidak ", False), (True, True), (0, False)])
+def test_yes_and_no_words_set_the_anonymous_flag(client, engine, word, hidden):
+    """The words people type, in either language, and JSON's own true/false and 1/0."""
+    from sqlalchemy import text
+
+    r = _post(client, {"anonymous": word, "name": "Siti Rahma", "phone": "081234567890"})
+    assert r.status_code == 201, r.get_json()
+    with engine.connect() as c:
+        assert c.execute(text("SELECT anonymous FROM complaint")).scalar() is hidden
