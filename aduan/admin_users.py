@@ -11,7 +11,7 @@ import secrets
 
 from sqlalchemy import Connection, text
 
-from aduan import accounts, passwords
+from aduan import accounts, assignment, passwords
 from aduan.admin import Actor, audit, changes
 from aduan.errors import DomainError, NotFound
 from aduan.permissions import ROLES, SKPD_ROLES
@@ -68,9 +68,12 @@ def set_active(conn: Connection, actor: Actor, user_id: int, active: bool) -> No
         _not_self(actor, user_id, "menonaktifkan", "disable")
     conn.execute(text("UPDATE app_user SET active = :a WHERE id = :id"), {"a": active, "id": user_id})
     ended = accounts.close_sessions(conn, user_id) if not active else 0
+    released = 0 if active else assignment.release(
+        conn, officer_id=user_id, actor=actor.user, actor_label=actor.user.label,
+        reason_id="akun petugas dinonaktifkan", reason_en="the officer's account was disabled")
     audit(conn, actor, "user.enable" if active else "user.disable", f"user:{user_id}",
           {"email": before["email"], "active": {"before": before["active"], "after": active},
-           "sessions_ended": ended})
+           "sessions_ended": ended, "tickets_unassigned": released})
 
 
 def reset_password(conn: Connection, actor: Actor, user_id: int, password: str | None) -> str | None:
@@ -104,5 +107,9 @@ def change_role(conn: Connection, actor: Actor, user_id: int, role: str, skpd_co
     skpd_id = accounts.skpd_id(conn, skpd_code) if skpd_code else None
     conn.execute(text("UPDATE app_user SET role = :r, skpd_id = :s WHERE id = :id"),
                  {"r": role, "s": skpd_id, "id": user_id})
+    released = assignment.release(conn, officer_id=user_id, actor=actor.user, actor_label=actor.user.label,
+                                  reason_id="petugas pindah peran atau SKPD",
+                                  reason_en="the officer moved to another role or SKPD")
     detail = changes({"role": before["role"], "skpd": before["skpd_code"]}, {"role": role, "skpd": skpd_code})
-    audit(conn, actor, "user.change_role", f"user:{user_id}", {"email": before["email"], **detail})
+    audit(conn, actor, "user.change_role", f"user:{user_id}",
+          {"email": before["email"], **detail, **({"tickets_unassigned": released} if released else {})})

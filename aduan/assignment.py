@@ -57,3 +57,29 @@ def assign(conn: Connection, actor: StaffUser, code: str, officer_id: int | None
                       data={"from": ticket["assigned_to_id"], "from_label": ticket["current"], "to": officer_id,
                             "to_label": label})
     return label
+
+
+
+def release(conn: Connection, *, officer_id: int | None = None, complaint_id: int | None = None,
+            actor: StaffUser | None = None, actor_label: str, reason_id: str, reason_en: str,
+            now: dt.datetime | None = None) -> int:
+    """Take open tickets back from officers who can no longer work them (disabled, moved to another role or
+    SKPD, or the ticket moved to another SKPD), each with its "assign" event; only `officer_id`'s tickets, or
+    only ticket `complaint_id`, when given. Left assigned, such a ticket names an officer who gets 403 on it, and
+    its SKPD's "unassigned" list hides it. Call it after the change, in its transaction; returns how many."""
+    now = now or dt.datetime.now(dt.UTC)
+    released = conn.execute(text(
+        "UPDATE complaint c SET assigned_to_id = NULL, updated_at = :now FROM app_user u "
+        "WHERE u.id = c.assigned_to_id AND c.status = ANY(:open) "
+        "AND (NOT u.active OR u.role <> ALL(:roles) OR u.skpd_id IS DISTINCT FROM c.skpd_id) "
+        "AND (CAST(:officer AS integer) IS NULL OR c.assigned_to_id = :officer) "
+        "AND (CAST(:complaint AS bigint) IS NULL OR c.id = :complaint) "
+        "RETURNING c.id, u.id AS officer_id, COALESCE(u.name, u.email) AS officer"),
+        {"now": now, "open": list(OPEN_STATUSES), "roles": list(SKPD_ROLES), "officer": officer_id,
+         "complaint": complaint_id}).mappings().all()
+    for r in released:
+        history.add_event(conn, r["id"], "assign", at=now, public=False,
+                          actor_user_id=actor.id if actor else None, actor_label=actor_label,
+                          note=f"Penugasan dicabut: {reason_id} / assignment removed: {reason_en}",
+                          data={"from": r["officer_id"], "from_label": r["officer"], "to": None, "to_label": None})
+    return len(released)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from aduan import notifications
+from aduan import assignment, notifications
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES
 from geo.routing import ROUTING_RECORD_SQL
@@ -71,6 +71,8 @@ def reroute_open(conn: Connection, *, tolerance_m: float, near_border_m: float, 
         "ORDER BY old_skpd, new_skpd, tracking_code"))]
     if apply:
         conn.execute(_APPLY, {"actor": actor})
+        assignment.release(conn, actor_label=actor, reason_id="aduan dialihkan ke SKPD lain",
+                           reason_en="the ticket moved to another SKPD")
         if notify is not None:
             moved = conn.execute(text("SELECT complaint_id FROM reroute_candidates WHERE old_skpd <> new_skpd"))
             for complaint_id in moved.scalars().all():

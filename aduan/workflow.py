@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
-from aduan import history, notifications
+from aduan import assignment, history, notifications
 from aduan.errors import Conflict, DomainError, NotFound
 from aduan.permissions import ACTIONS, StaffUser, check_action
 from aduan.photos import ProcessedPhoto, process_photo
@@ -329,6 +329,9 @@ def _write(ctx: _Ctx, photo: ProcessedPhoto | None) -> Outcome:
         manual = {**data["reroute"], "reason": change.note, "by": ctx.actor.id, "at": ctx.now.isoformat()}
         conn.execute(text("UPDATE complaint SET routing_manual = CAST(:m AS jsonb) WHERE id = :id"),
                      {"m": json.dumps(manual), "id": ticket["id"]})
+        assignment.release(conn, complaint_id=ticket["id"], actor=ctx.actor, actor_label=ctx.actor.label,
+                           reason_id="aduan dialihkan ke SKPD lain", reason_en="the ticket moved to another SKPD",
+                           now=ctx.now)
     kind = {"note": "note", "reroute": "reroute"}.get(change.action, "status")
     to_status = new["status"] if kind == "status" or new["status"] != ticket["status"] else None
     if photo is not None:

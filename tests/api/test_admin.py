@@ -496,3 +496,16 @@ def test_a_change_and_its_audit_row_are_one_transaction(admin, engine, monkeypat
     with pytest.raises(RuntimeError):
         _post(admin, "/admin/api-clients", {"name": "Tanpa jejak"}, page="/admin/api-clients")
     assert _count(engine, "SELECT count(*) FROM api_client") == 0
+
+
+def test_a_city_wide_reroute_takes_moved_tickets_back_from_their_officers(admin, engine, settings):
+    """A ticket that a boundary or service-area change moves to another SKPD is no longer its old officer's."""
+    code = make_ticket(engine, settings)
+    andi = make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    with engine.begin() as c:
+        c.execute(text("UPDATE complaint SET assigned_to_id = :a WHERE tracking_code = :c"), {"a": andi, "c": code})
+    form = _save_form(_messages(_preview(admin, _areas_file())))
+    assert _post(admin, "/admin/areas/save", {**form, "reroute": "1"}, page="/admin/areas").status_code == 303
+    row = ticket_row(engine, code)
+    assert row["skpd_id"] == _count(engine, "SELECT id FROM skpd WHERE code = 'DISHUB'")
+    assert row["assigned_to_id"] is None

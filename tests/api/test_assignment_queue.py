@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from tests.fieldkit import csrf_token, login, make_tickets, make_user
+from tests.fieldkit import csrf_token, login, make_tickets, make_user, update
 
 
 @pytest.fixture
@@ -114,3 +114,59 @@ def test_bad_filters_are_400_in_words(client, engine, query):
     login(client, "admin@kota.test")
     r = client.get(f"/field/antrian?{query}")
     assert r.status_code == 400, query
+
+
+def _assignee(engine, code: str) -> int | None:
+    with engine.connect() as c:
+        return c.execute(text("SELECT assigned_to_id FROM complaint WHERE tracking_code = :c"), {"c": code}).scalar()
+
+
+def _last_assign_note(engine, code: str) -> str:
+    with engine.connect() as c:
+        return c.execute(text("SELECT e.note FROM complaint_event e JOIN complaint c ON c.id = e.complaint_id "
+                              "WHERE c.tracking_code = :c AND e.kind = 'assign' ORDER BY e.id DESC LIMIT 1"),
+                         {"c": code}).scalar()
+
+
+def test_a_ticket_handed_to_another_skpd_is_taken_back_from_its_officer(client, app, engine, pupr):
+    """Left assigned, it would name a PUPR officer who gets 403 on it, and DLH's "unassigned" list would hide
+    it: the re-route takes it back, with a staff-only step saying why."""
+    ids, codes = pupr
+    login(client, "sari@pupr.test")
+    assert _assign(client, codes[1], ids["andi"]).status_code == 303
+    clerk = app.test_client()
+    make_user(engine, "meja@kominfo.test", "desk")
+    login(clerk, "meja@kominfo.test")
+    assert update(clerk, codes[1], "reroute", skpd="DLH", note="Ini urusan DLH").status_code == 303
+    assert _assignee(engine, codes[1]) is None
+    assert "moved to another SKPD" in _last_assign_note(engine, codes[1])
+    dewi = app.test_client()
+    login(dewi, "dewi@dlh.test")
+    assert codes[1] in _codes(dewi.get("/field/antrian?assigned=none").get_data(as_text=True))
+
+
+def test_an_officer_moved_to_another_skpd_or_disabled_gives_back_their_open_tickets(client, app, engine, pupr):
+    """The admin moves andi to DLH: his open PUPR tickets return to PUPR's "unassigned" list; a finished one
+    keeps its history. Disabling budi does the same for his; the audit counts them."""
+    ids, codes = pupr
+    login(client, "sari@pupr.test")
+    for code, who in ((codes[0], "andi"), (codes[1], "andi"), (codes[2], "budi")):
+        assert _assign(client, code, ids[who]).status_code == 303
+    with engine.begin() as c:  # assigned while open, then resolved
+        c.execute(text("UPDATE complaint SET assigned_to_id = :a WHERE tracking_code = :c"),
+                  {"a": ids["andi"], "c": codes[3]})
+    admin = app.test_client()
+    make_user(engine, "admin@kominfo.test", "admin")
+    login(admin, "admin@kominfo.test")
+    token = csrf_token(admin, "/admin/users")
+    assert admin.post(f"/admin/users/{ids['andi']}/role", data={"role": "officer", "skpd": "DLH",
+                                                               "csrf_token": token}).status_code == 303
+    assert [_assignee(engine, c) for c in codes] == [None, None, ids["budi"], ids["andi"]]
+    assert "moved to another role or SKPD" in _last_assign_note(engine, codes[0])
+    assert admin.post(f"/admin/users/{ids['budi']}/active", data={"active": "0",
+                                                                 "csrf_token": token}).status_code == 303
+    assert _assignee(engine, codes[2]) is None
+    with engine.connect() as c:
+        audit = c.execute(text("SELECT action, detail FROM audit_log ORDER BY id")).all()
+    assert [(a, d.get("tickets_unassigned")) for a, d in audit] == [("user.change_role", 2), ("user.disable", 1)]
+    assert set(_codes(client.get("/field/antrian?assigned=none").get_data(as_text=True))) >= {codes[0], codes[2]}
