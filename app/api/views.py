@@ -127,8 +127,14 @@ def _public_ticket(t: dict) -> dict:
 @bp.response(200, schemas.Support)
 @bp.alt_response(404, description="Unknown or closed complaint")
 def support_complaint(code: str):
-    """'Me too': support an open complaint instead of filing a duplicate."""
-    return {"tracking_code": normalise_code(code), "supporters": intake.support(get_session(), normalise_code(code))}
+    """'Me too': support an open complaint instead of filing a duplicate. Once per ticket per client address in
+    10 minutes (people behind one carrier address can still add theirs later), and no more supports from one
+    address than complaints (PETA_SUBMIT_LIMIT): the count is public, so a script must not be able to pump it."""
+    code = normalise_code(code)
+    address = request.remote_addr
+    check_submission(get_session(), address, current_settings().submit_limit, key="support")
+    check_submission(get_session(), address, 1, key=f"support:{code}")
+    return {"tracking_code": code, "supporters": intake.support(get_session(), code)}
 
 
 @bp.get("/categories")

@@ -193,6 +193,23 @@ def test_duplicates_and_support(client):
     assert far == []
 
 
+def test_support_counts_once_per_address_and_ticket_and_cannot_be_pumped(client, engine):
+    """The same address supporting the same ticket again within 10 minutes is a 429 and changes nothing; another
+    address still counts; another ticket from the first address counts too."""
+    from sqlalchemy import text
+
+    first, other = (_post(client, {"description": d}).get_json()["tracking_code"] for d in ("Lubang 1", "Lubang 2"))
+    here, there = {"REMOTE_ADDR": "10.0.0.1"}, {"REMOTE_ADDR": "10.0.0.2"}
+    assert client.post(f"/api/v1/complaints/{first}/support", environ_base=here).get_json()["supporters"] == 1
+    again = client.post(f"/api/v1/complaints/{first}/support", environ_base=here)
+    assert again.status_code == 429 and again.get_json()["detail_en"].startswith("Too many attempts")
+    assert client.post(f"/api/v1/complaints/{first}/support", environ_base=there).get_json()["supporters"] == 2
+    assert client.post(f"/api/v1/complaints/{other}/support", environ_base=here).get_json()["supporters"] == 1
+    with engine.connect() as c:
+        steps = c.execute(text("SELECT count(*) FROM complaint_event WHERE kind = 'support'")).scalar()
+    assert steps == 3
+
+
 def test_openapi_document_lists_every_route(client, app):
     """Every /api/v1 route is described in the OpenAPI document, and every described path is a route."""
     import re
