@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
@@ -44,6 +44,7 @@ from aduan.permissions import ACTIONS, StaffUser, check_action
 from aduan.photos import ProcessedPhoto, process_photo
 from aduan.settings import Settings
 from aduan.statuses import OPEN_STATUSES, label
+from aduan.text import clean_text
 from geo.routing import check_in_city
 
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -153,6 +154,9 @@ def _apply(conn: Connection, settings: Settings, actor: StaffUser, code: str, ch
            now: dt.datetime) -> Outcome:
     if change.action not in ACTIONS:
         raise DomainError("Tindakan tidak dikenal.", "Unknown action.", field="action")
+    # stored, mailed and shown as any other text: control and invisible characters dropped, so a reason the
+    # action requires cannot be one nobody can read (limit: the length check below still sees the whole note)
+    change = replace(change, note=clean_text(change.note, max(len(change.note), 1)) or "")
     rows = _lock(conn, [code, change.duplicate_of] if change.action == "duplicate" else [code])
     ticket = _pick(rows, code, "Aduan tidak ditemukan.", "Ticket not found.", "code")
     check_action(actor, ticket, change.action)

@@ -172,3 +172,24 @@ def test_after_a_manual_reroute_every_explanation_names_the_new_skpd(client, eng
     assert api["routing"]["explanation"].endswith("; kemudian dialihkan petugas ke Dinas Lingkungan Hidup.")
     assert api["routing"]["explanation_en"].endswith("; later handed by staff to Dinas Lingkungan Hidup.")
     assert "saluran" not in api["routing"]["explanation"] + citizen  # the clerk's reason stays with staff
+
+
+@pytest.mark.parametrize("action,note", [("reject", "\x01"), ("reject", "\u200b \u200b"), ("note", "\x7f\t")])
+def test_a_reason_nobody_can_read_is_no_reason(client, engine, settings, action, note):
+    """Control and invisible characters are dropped from notes as from any stored text, so they cannot stand in
+    for the reason an action requires: 400, and the ticket is unchanged."""
+    code = make_ticket(engine, settings, status="new")
+    make_user(engine, "meja@kota.test", "desk")
+    login(client, "meja@kota.test")
+    before = ticket_row(engine, code)
+    resp = update(client, code, action, note=note)
+    assert resp.status_code == 400 and "catatan/alasan" in resp.get_data(as_text=True)
+    assert ticket_row(engine, code)["version"] == before["version"]
+
+
+def test_a_note_is_stored_without_its_control_characters(officer, engine, code):
+    """What reaches the history (and the reporter's mail) is the readable text."""
+    assert update(officer, code, "note", note="Sudah dicek\u200b di lokasi\x1b").status_code == 303
+    with engine.connect() as c:
+        note = c.execute(text("SELECT note FROM complaint_event WHERE kind = 'note' ORDER BY id DESC LIMIT 1")).scalar()
+    assert note == "Sudah dicek di lokasi"
