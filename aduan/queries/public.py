@@ -62,8 +62,10 @@ PUBLIC_FIELDS = ("tracking_code", "category", "category_name", "category_name_en
                  "skpd")
 # Steps the public history always shows (their note only when it is public).
 STEP_KINDS = ("created", "status", "reroute", "duplicate")
-# What a confidential ticket found by its code keeps hidden: everything but its status, dates and agency.
-CONFIDENTIAL = ("description", "address", "lon", "lat", "kelurahan_code", "kelurahan", "kecamatan_code",
+# What a confidential ticket found by its code keeps hidden: everything but its status, dates and agency (its
+# category too: a confidential category names what was reported, e.g. extortion by an official).
+CONFIDENTIAL = ("category", "category_name", "category_name_en", "description", "address", "lon", "lat",
+                "kelurahan_code", "kelurahan", "kecamatan_code",
                 "kecamatan", "routing", "routing_flags", "status_notes", "photo_id", "photo_type", "attributes")
 
 

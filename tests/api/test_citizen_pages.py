@@ -94,6 +94,8 @@ def test_confidential_ticket_shows_status_but_not_content(client, engine):
         # nor its area: the kelurahan would narrow down where the reporter is
         assert body["kelurahan"] is None and body["kecamatan"] is None and body["routing"] is None
         assert "Kelurahan A" not in page and "Kelurahan A" not in str(body)
+        # nor what it is about: a confidential category names it
+        assert body["category"] is None and "lampu-jalan" not in str(body) and "Lampu jalan mati" not in page
     finally:
         with engine.begin() as c:
             c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))

@@ -258,6 +258,9 @@ def test_confidential_request_by_id_hides_text_and_place(client, key, confidenti
     [req] = client.get(f"{BASE}/requests/{code}.json").get_json()
     assert req["status"] == "open" and req["service_request_id"] == code
     assert [req[f] for f in ("description", "address", "lat", "long", "media_url")] == [None] * 5
+    assert req["service_code"] is None and req["service_name"] is None  # the category names what it is about
+    xml = client.get(f"{BASE}/requests/{code}.xml").get_data(as_text=True)
+    assert "<service_code" in xml and "jalan-rusak" not in xml
 
 
 SAMPAH_DEFINITION = [{"code": "volume", "datatype": "singlevaluelist", "required": True, "description": "Volume",
