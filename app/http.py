@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_compress import Compress
 
 from app import current_settings
@@ -71,6 +71,8 @@ def _headers(resp: Response) -> Response:
     if resp.mimetype == "text/html":
         resp.headers.setdefault("Content-Security-Policy", csp(current_settings().tile_url))
         resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if g.get("current_user") is not None:  # a staff page can show reporter contact: not left in the
+            resp.headers.setdefault("Cache-Control", "private, no-store")  # browser's disk cache after logout
     if _public_read():
         _cors(resp)
     if request.endpoint == "static":

@@ -142,3 +142,18 @@ def test_a_staff_answer_names_its_user_and_no_other_answer_does(client, engine):
         assert "Cookie" in r.headers["Vary"]
     assert client.post("/logout", data={"csrf_token": csrf_token(client, "/logout")}).status_code in (302, 303)
     assert "X-Peta-User" not in client.get("/field/sekitar").headers
+
+
+def test_a_page_shown_to_staff_is_not_kept_in_the_browsers_cache(client, engine, settings):
+    """A ticket page can hold reporter contact: `private, no-store`, so the disk cache does not keep it after
+    logout (the field app's own offline copies are in a cache per user, deleted at logout). Public pages for
+    anonymous visitors are not affected."""
+    from tests.fieldkit import make_ticket
+
+    code = make_ticket(engine, settings)
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    make_user(engine, "andi@pupr.test", "officer", "PUPR")
+    login(client, "andi@pupr.test")
+    for path in (f"/field/aduan/{code}", "/field/antrian", "/field/sekitar?lon=114.51&lat=-3.39"):
+        r = client.get(path)
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "private, no-store", path
