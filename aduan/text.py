@@ -10,10 +10,12 @@ never changed — staff see the original. What the public sees instead (our choi
 - an Indonesian mobile number (08…, +62 8…, 62 8…; 10–13 digits in national form, digits grouped by spaces,
   dashes or dots) keeps its operator prefix and last two digits, in national form: `0812-****-**90` — a reader
   sees that a number was given, nobody can call it;
+- a landline (`(0511) 3252 525`, `021-555-1234`, `+62 511 3252525`; 9–12 digits in national form, starting with
+  its area code) keeps its area code and last two digits: `0511-****-**25`;
 - an e-mail address becomes `[email disembunyikan]`;
 - a 16-digit NIK (the national identity number, also written in groups of four) becomes `[NIK disembunyikan]`.
 Dates, RT/RW, house numbers, kilometre markers and other short numbers are left alone: a phone must start
-like a mobile number and have 10–13 digits, a NIK exactly 16.
+like a mobile number and have 10–13 digits, or start with an area code and have 9–12, a NIK exactly 16.
 """
 from __future__ import annotations
 
@@ -99,10 +101,31 @@ def _phone(match: re.Match) -> str:
     return text
 
 
+# A landline: its area code (0 and 2–3 digits) in brackets or followed by a separator, or +62 and the area code
+# without its 0, then the number; or all of it without separators. A date (05-11-2026) starts with two digits,
+# not an area code, and is left alone.
+_LANDLINE = re.compile(r"(?<![\d+])(?:\(0[1-79]\d{1,2}\)|0[1-79]\d{1,2}(?=[ .-])|\+?62[ .-]?[1-79]\d{1,2}(?=[ .-])"
+                       r"|0[1-79]\d{7,10}(?!\d))(?:[ .-]?\d+)*")
+LANDLINE_DIGITS = (9, 12)  # national form, with its leading 0
+
+
+def _landline(match: re.Match) -> str:
+    """Mask the longest leading part of the candidate that has a landline's length; its area code stays."""
+    text = match.group(0)
+    groups = [m for m in _GROUP.finditer(text) if m.group(0)[0].isdigit()]
+    first = groups[0].group(0)
+    area = ("0" + groups[1].group(0) if first == "62" else first) if len(groups) > 1 else first[:4]
+    for end in reversed([m.end() for m in groups]):
+        digits = _national(re.sub(r"\D", "", text[:end]))
+        if LANDLINE_DIGITS[0] <= len(digits) <= LANDLINE_DIGITS[1]:
+            return f"{area}-****-**{digits[-2:]}" + text[end:]
+    return text
+
+
 def mask_contacts(value: str | None) -> str | None:
     """The text with phone numbers, e-mail addresses and NIK masked (see the module docstring)."""
     if not value:
         return value
     value = _EMAIL.sub(EMAIL_MASK, value)
     value = _NIK.sub(NIK_MASK, value)
-    return _PHONE.sub(_phone, value)
+    return _LANDLINE.sub(_landline, _PHONE.sub(_phone, value))

@@ -18,6 +18,18 @@ def test_a_mobile_number_in_any_usual_form_keeps_only_its_prefix_and_last_digits
     assert "3456" not in out and "5678" not in out
 
 
+@pytest.mark.parametrize("typed", ["(0511) 3252 525", "0511-3252525", "0511 325 2525", "05113252525",
+                                   "+62 511 3252525", "62 511-325-2525"])
+def test_a_landline_keeps_only_its_area_code_and_last_digits(typed):
+    """A home or office number (the reporter's own, often) is masked as a mobile number is."""
+    out = mask_contacts(f"Telepon rumah {typed} ya")
+    assert out == "Telepon rumah 0511-****-**25 ya" and "3252" not in out
+
+
+def test_a_jakarta_landline_keeps_its_two_digit_area_code():
+    assert mask_contacts("kantor (021) 555-1234.") == "kantor 021-****-**34."
+
+
 def test_an_address_with_rt_rw_km_and_house_number_is_untouched_and_the_phone_after_it_masked():
     """RT 012, RW 003, km 4,5 and no. 17 are not phone numbers; the number after them is."""
     out = mask_contacts(f"{ADDRESS}, hubungi 0812 3456 7890")
@@ -39,7 +51,8 @@ def test_an_email_address_is_masked():
 @pytest.mark.parametrize("text", [
     "Lubang sejak 17-08-2026 jam 08.30", "Tanggal 2026-11-02, km 12+400", "Rp 1.500.000 untuk 3 rumah",
     "Gang 08 no. 0812", "Kode BJM-2611-8K3Q", "Titik -3.3912345, 114.5087654", "Nomor 08123 saja",
-    "Angka panjang 12345678901234567"])
+    "Angka panjang 12345678901234567", "Sejak 05-11-2026 10.30", "03-12-2026 jam 09.15", "KM 012 345",
+    "RT 012 RW 003"])
 def test_dates_amounts_codes_and_short_or_overlong_numbers_stay(text):
     """Only phones (10–13 digits starting like a mobile number), e-mails and 16-digit NIK are masked."""
     assert mask_contacts(text) == text
