@@ -124,8 +124,17 @@ def _photo(conn: Connection, ticket: dict, actor: StaffUser, m: Moderation, now:
 
 
 def _public_text(conn: Connection, ticket: dict, actor: StaffUser, m: Moderation, now: dt.datetime) -> int:
-    """The text the public reads instead of the reporter's; empty (or the original itself) restores it."""
-    new = clean_text((m.text or "").replace("\r\n", "\n"), MAX_DESCRIPTION)
+    """The text the public reads instead of the reporter's; empty (or the original itself) restores it. Too long
+    is refused, not cut: the clerk would not see what the public then reads."""
+    typed = (m.text or "").replace("\r\n", "\n")
+    new = clean_text(typed, len(typed) or 1)
+    if new is not None and len(new) > MAX_DESCRIPTION:
+        raise DomainError(f"Teks publik paling panjang {MAX_DESCRIPTION} karakter.",
+                          f"The public text may have at most {MAX_DESCRIPTION} characters.", field="public_text")
+    if new is None and typed.strip():
+        raise DomainError("Teks publik hanya berisi karakter yang tidak terbaca; kosongkan untuk memakai teks "
+                          "pelapor.", "The public text holds only characters nobody can read; leave it empty to "
+                          "show the reporter's text.", field="public_text")
     if new == ticket["description"]:
         new = None
     conn.execute(text("UPDATE complaint SET public_description = :t WHERE id = :id"), {"t": new, "id": ticket["id"]})

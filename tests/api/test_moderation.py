@@ -190,6 +190,18 @@ def test_an_empty_public_text_puts_the_original_back(app, clerk, engine):
     assert anon.get(f"/api/v1/complaints/{code}").get_json()["description"] == "Teks asli warga"
 
 
+@pytest.mark.parametrize("typed", ["x" * 5001, "\x01\x02", "\u200b"])
+def test_a_public_text_too_long_or_unreadable_is_refused_not_cut_or_dropped(app, clerk, engine, typed):
+    """Cut at 5,000 characters the clerk would not see what the public reads; nothing readable would silently
+    put the reporter's text back. A 400 saying so, and the earlier moderated text stays."""
+    anon = app.test_client()
+    code = _report(anon, "Teks asli warga")
+    _moderate(clerk, code, "public_text", public_text="Teks moderasi")
+    r = _moderate(clerk, code, "public_text", public_text=typed)
+    assert r.status_code == 400 and ("5000" in r.get_data(as_text=True) or "tidak terbaca" in r.get_data(as_text=True))
+    assert ticket_row(engine, code)["public_description"] == "Teks moderasi"
+
+
 def test_a_non_public_ticket_leaves_lists_map_tiles_and_photos_and_comes_back(app, clerk, engine):
     """hide_ticket: gone from the map points, OGC items, tiles and the photo route; its code shows its status
     only; show_ticket brings all of it back."""
