@@ -45,7 +45,21 @@ STEPS = {
                        "Buka tautan ini untuk mulai mengikuti aduan {code}: {confirm_url}",
                        "Open this link to start following complaint {code}: {confirm_url}"),
 }
-FOLLOWER_KINDS = frozenset(STEPS) - {"received", "follow_confirm"}
+# What a follower reads instead (text id, text en): the ticket is someone else's, and the reporter's private link
+# (to reopen a resolved ticket) is not theirs.
+FOLLOWER_TEXTS = {
+    "followed_up": ("{skpd} sudah menindaklanjuti aduan {code} yang Anda ikuti.",
+                    "{skpd} has followed up complaint {code}, which you follow."),
+    "rerouted": ("Aduan {code} yang Anda ikuti dialihkan ke {skpd}, yang berwenang menanganinya.",
+                 "Complaint {code}, which you follow, was passed to {skpd}, which is responsible for it."),
+    "resolved": ("{skpd} melaporkan aduan {code} yang Anda ikuti selesai ditangani.",
+                 "{skpd} reports complaint {code}, which you follow, resolved."),
+    "rejected": ("{skpd} tidak dapat memproses aduan {code} yang Anda ikuti.",
+                 "{skpd} could not take up complaint {code}, which you follow."),
+    "merged": ("Aduan {code} yang Anda ikuti digabungkan dengan aduan {original} tentang masalah yang sama.",
+               "Complaint {code}, which you follow, was merged into complaint {original} about the same problem."),
+}
+FOLLOWER_KINDS = frozenset(FOLLOWER_TEXTS)
 
 
 def _line(text_id: str, text_en: str, lang: str, **values: object) -> str:
@@ -60,8 +74,9 @@ def _ticket(conn: Connection, complaint_id: int) -> dict:
 
 
 def _compose(kind: str, t: dict, lang: str, note: str | None, settings: Settings, footer: list[str],
-             **values: object) -> tuple[str, str]:
+             text: tuple[str, str] | None = None, **values: object) -> tuple[str, str]:
     subject_id, subject_en, text_id, text_en = STEPS[kind]
+    text_id, text_en = text or (text_id, text_en)
     skpd = (t["skpd_en"] or t["skpd"]) if lang == "en" else t["skpd"]
     fields = {"code": t["tracking_code"], "skpd": skpd, "days": settings.reopen_days,
               "due": format_moment(t["followup_due_at"], settings.timezone, lang, with_time=False), **values}
@@ -101,7 +116,8 @@ def _follower_rows(conn: Connection, t: dict, kind: str, note: str | None, setti
         footer = [_line("Berhenti mengikuti: {url}", "Unfollow: {url}", f["lang"],
                         url=f"{settings.public_url}/berhenti/{f['token']}")]
         # a follower is the public: the note reaches them as the public pages show it
-        subject, body = _compose(kind, t, f["lang"], mask_contacts(note), settings, footer, **values)
+        subject, body = _compose(kind, t, f["lang"], mask_contacts(note), settings, footer, FOLLOWER_TEXTS[kind],
+                                 **values)
         out.append({"recipient": "follower", "follower_id": f["id"], "lang": f["lang"], "channel": "email",
                     "address": f["email"], "subject": subject, "body": body})
     return out

@@ -216,6 +216,9 @@ def test_following_is_double_opt_in_and_ends_from_any_message(app, client, engin
         body = c.execute(text("SELECT body FROM outbox WHERE recipient = 'follower' AND kind = 'resolved'")
                          ).scalar_one()
     assert f"/berhenti/{token}" in body and "/balas/" not in body
+    # the ticket is the reporter's, not the follower's: no "your complaint", no offer to reopen it
+    assert f"aduan {code} yang Anda ikuti selesai ditangani" in body
+    assert "aduan Anda" not in body and "Buka kembali" not in body
     client.post(f"/berhenti/{token}")
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM follower")).scalar() == 0
