@@ -66,6 +66,9 @@ def _text(name: str, max_length: int, **kw: object) -> fields.String:
                          **kw)
 
 
+IDEMPOTENCY_KEY_MAX = 100  # in the body or the Idempotency-Key header
+
+
 class YesNo(fields.Boolean):
     """A boolean that also reads the yes/no words people type (aduan.text.yes_no: ya, tidak, on, 1…). Any
     other value is refused rather than read as "no": for `anonymous` that would disclose the reporter."""
@@ -163,7 +166,7 @@ class NewComplaint(_Pin):
     phone = _text("phone", 40, allow_none=True, metadata={"description": "Phone/WhatsApp (never shown publicly)"})
     email = _text("email", 200, allow_none=True, metadata={"description": "E-mail (never shown publicly)"})
     anonymous = YesNo(load_default=False, metadata={"description": "Hide the reporter's identity"})
-    idempotency_key = _text("idempotency_key", 100, allow_none=True,
+    idempotency_key = _text("idempotency_key", IDEMPOTENCY_KEY_MAX, allow_none=True,
                             metadata={"description": "Retries with the same key return the first ticket"})
     device_id = _text("device_id", 200, allow_none=True, metadata={"description": "The app's device id"})
     lang = fields.String(load_default="id", validate=validate.OneOf(("id", "en"), error=Bilingual(

@@ -64,7 +64,8 @@ def _geojson(doc: dict, cache: str) -> Response:
     {"properties": {"accuracy_m": {"type": "number"}}}]},  # a form has no null: leave a number out instead
     "encoding": schemas.PHOTO_PARTS}}},
     parameters=[{"name": "Idempotency-Key", "in": "header", "required": False, "schema": {
-        "type": "string", "maxLength": 100}, "description": "Retries with the same key return the first ticket"}])
+        "type": "string", "maxLength": schemas.IDEMPOTENCY_KEY_MAX},
+        "description": "Retries with the same key return the first ticket"}])
 @bp.response(201, schemas.Created)
 @bp.alt_response(200, schema=schemas.Created, description="Same idempotency key: the existing ticket")
 @bp.alt_response(413, description="Upload too large")
@@ -78,7 +79,12 @@ def create_complaint(body: dict):
     if clerk is None:  # the desk and gateways are known; the flood limit is for anonymous senders
         check_submission(get_session(), request.remote_addr, settings.submit_limit)
     sub = schemas.submission(body, _photos_from_request(), "api", clerk)
-    sub.idempotency_key = sub.idempotency_key or request.headers.get("Idempotency-Key")
+    header = request.headers.get("Idempotency-Key")
+    if header is not None and len(header) > schemas.IDEMPOTENCY_KEY_MAX:  # as the body's field, which it stands for
+        raise DomainError(f"«Idempotency-Key» terlalu panjang (maksimal {schemas.IDEMPOTENCY_KEY_MAX} karakter).",
+                          f"«Idempotency-Key» is too long (at most {schemas.IDEMPOTENCY_KEY_MAX} characters).",
+                          field="Idempotency-Key")
+    sub.idempotency_key = sub.idempotency_key or header
     result = intake.submit(get_session(), sub, settings)
     answer = {"tracking_code": result.tracking_code, "created": result.created,
               "url": url_for("citizen.track", code=result.tracking_code, _external=True),

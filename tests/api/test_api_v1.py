@@ -270,3 +270,14 @@ def test_yes_and_no_words_set_the_anonymous_flag(client, engine, word, hidden):
     assert r.status_code == 201, r.get_json()
     with engine.connect() as c:
         assert c.execute(text("SELECT anonymous FROM complaint")).scalar() is hidden
+
+
+def test_an_idempotency_key_header_longer_than_documented_is_refused(client, engine):
+    """The header holds what the body's field holds, at most 100 characters, as the OpenAPI document says."""
+    from sqlalchemy import text
+
+    r = _post(client, headers={"Idempotency-Key": "k" * 101})
+    assert r.status_code == 400 and r.get_json()["field"] == "Idempotency-Key" and "100" in r.get_json()["detail"]
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM complaint")).scalar() == 0
+    assert _post(client, headers={"Idempotency-Key": "k" * 100}).status_code == 201
