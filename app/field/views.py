@@ -18,6 +18,7 @@ from aduan.queries import queue as wall
 from aduan.queries import reference, tickets
 from aduan.sla import sla_of
 from aduan.statuses import label
+from aduan.tracking import normalise_code
 from aduan.workflow import ACTION_LABELS, Outcome, StaleUpdate, apply
 from app import current_settings
 from app.api import schemas
@@ -87,6 +88,9 @@ def _render_ticket(code: str, form: dict | None = None, error: DomainError | Non
 @bp.get("/aduan/<code>")
 @login_required
 def ticket(code: str):
+    """A code typed by hand (lower case, without dashes) leads to the ticket's own address."""
+    if (canonical := normalise_code(code)) and canonical != code:
+        return redirect(url_for("field.ticket", code=canonical))
     return _render_ticket(code)
 
 

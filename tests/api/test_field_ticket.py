@@ -193,3 +193,11 @@ def test_a_note_is_stored_without_its_control_characters(officer, engine, code):
     with engine.connect() as c:
         note = c.execute(text("SELECT note FROM complaint_event WHERE kind = 'note' ORDER BY id DESC LIMIT 1")).scalar()
     assert note == "Sudah dicek di lokasi"
+
+
+def test_a_code_typed_by_hand_leads_to_the_ticket(officer, code):
+    """Lower case, without dashes, as on the citizen's tracking page: the ticket's own address, not a 404."""
+    typed = code.lower().replace("-", "")
+    resp = officer.get(f"/field/aduan/{typed}")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/field/aduan/{code}")
+    assert officer.get(resp.headers["Location"]).status_code == 200
