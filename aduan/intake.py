@@ -100,6 +100,11 @@ _CATEGORY = (select(Category.id, Category.confidential, Category.followup_days, 
              .where(Category.code == bindparam("code"), Category.active))
 
 
+# The longest value stored for each free-text field of a submission (the reporter's and the place's); longer is
+# refused, whichever door it came through (the API's schema says the same, Open311 relies on this).
+TEXT_LIMITS = {"name": 200, "phone": 40, "email": 200, "device_id": 200, "address": 500}
+
+
 def _check(sub: Submission, session: Session) -> tuple[Row, str, float | None]:
     category = session.connection().execute(_CATEGORY, {"code": (sub.category or "").strip()}).first()
     if category is None:
@@ -119,6 +124,11 @@ def _check(sub: Submission, session: Session) -> tuple[Row, str, float | None]:
             raise _bad("accuracy_m", "Akurasi harus berupa angka.", "Accuracy must be a number.") from None
         if not (0 <= accuracy < 100_000):
             raise _bad("accuracy_m", "Akurasi tidak masuk akal.", "Accuracy is out of range.")
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(sub, name)
+        if value is not None and len(str(value)) > limit:
+            raise _bad(name, f"«{name}» terlalu panjang (maksimal {limit} karakter).",
+                       f"«{name}» is too long (at most {limit} characters).")
     if sub.email and not EMAIL_RE.match(sub.email.strip()):
         raise _bad("email", "Alamat email tidak valid.", "The email address is not valid.")
     if sub.phone and not PHONE_RE.match(sub.phone.strip()):
@@ -237,15 +247,15 @@ def _store(conn: Connection, sub: Submission, point: tuple[float, float], catego
     cal = WorkCalendar.from_connection(conn, settings.timezone)
     anonymous = sub.anonymous or category.confidential or not (sub.name or sub.phone or sub.email)
     reporter_id = None if anonymous else conn.execute(insert(Reporter.__table__).values(
-        name=clean_text(sub.name, 200), phone=clean_text(sub.phone, 40), email=clean_text(sub.email, 200),
-        device_id=clean_text(sub.device_id, 200), lang="en" if sub.lang == "en" else "id",
+        **{k: clean_text(getattr(sub, k), TEXT_LIMITS[k]) for k in ("name", "phone", "email", "device_id")},
+        lang="en" if sub.lang == "en" else "id",
         token=secrets.token_urlsafe(32)).returning(Reporter.id)).scalar_one()
     code = tracking_code(settings.city_prefix, now.astimezone(cal.tz))
     handling_due_at = cal.due_at(now, category.handling_days)
     complaint_id = conn.execute(_INSERT_COMPLAINT, dict(
         month=_month(sub, entered, settings), lon=point[0], lat=point[1], tracking_code=code,
         category_id=category.id, description=description,
-        address=clean_text(sub.address, 500), h3_cell=cell_of(*point, settings.h3_resolution),
+        address=clean_text(sub.address, TEXT_LIMITS["address"]), h3_cell=cell_of(*point, settings.h3_resolution),
         accuracy_m=accuracy, channel=sub.channel,
         status="new", public=not category.confidential, anonymous=anonymous, reporter_id=reporter_id,
         generation_id=decision.generation_id, kelurahan_id=decision.kelurahan_id,

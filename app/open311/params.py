@@ -38,6 +38,8 @@ def _get(args: Mapping, name: str) -> str | None:
     value = args.get(name)
     if isinstance(value, list):
         value = value[0] if value else None
+    if isinstance(value, Mapping | list):  # a JSON object or array where the spec has a string
+        raise bad(f"{name} harus berupa teks.", f"{name} must be text.")
     value = None if value is None else str(value).strip()
     return value or None
 
@@ -186,6 +188,8 @@ def new_request(fields: Mapping[str, list[str]], idempotency_header: str | None 
                   f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY} printable ASCII characters.")
     simple = {n: _get(fields, n) for n in ("description", "address_string", "first_name", "last_name", "email",
                                             "phone", "device_id", "account_id")}
+    if any(isinstance(v, Mapping | list) for v in fields.get("media_url", [])):
+        raise bad("media_url harus berupa alamat (teks).", "media_url must be an address (text).")
     media = [str(v).strip() for v in fields.get("media_url", []) if str(v).strip()]
     return NewRequest(service_code=code, lat=lat, long=lon, media_urls=media, attributes=attributes(fields),
                       idempotency_key=key, **simple)

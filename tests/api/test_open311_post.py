@@ -342,3 +342,20 @@ def test_confidential_request_by_id_hides_its_area_even_with_extensions(client, 
     assert [ext[f] for f in ("kelurahan_code", "kelurahan_name", "kecamatan_code", "kecamatan_name",
                              "kelurahan_rule", "service_area")] == [None] * 6
     assert ext["flags"] == []
+
+
+@pytest.mark.parametrize("field,limit", [("first_name", 200), ("address_string", 500), ("email", 200)])
+def test_a_value_longer_than_it_is_stored_is_refused_not_cut(client, key, engine, field, limit):
+    """As the JSON API does: a 400 naming the limit, and no ticket, instead of a 200 that kept part of it."""
+    resp = post(client, key, **{field: "a" * (limit + 1) + ("@contoh.id" if field == "email" else "")})
+    assert resp.status_code == 400 and str(limit) in resp.get_data(as_text=True)
+    assert count(engine, "SELECT count(*) FROM complaint") == 0
+
+
+@pytest.mark.parametrize("field", ["description", "media_url"])
+def test_a_json_object_where_the_spec_has_text_is_refused(client, key, engine, field):
+    """{"description": {"a": "b"}} was stored as the Python text "{'a': 'b'}"; now a 400 saying what is expected."""
+    body = dict(GOOD, api_key=key, **{field: {"a": "bbbbbb"}})
+    resp = client.post(f"{BASE}/requests.json", json=body)
+    assert resp.status_code == 400 and field in resp.get_data(as_text=True)
+    assert count(engine, "SELECT count(*) FROM complaint") == 0
