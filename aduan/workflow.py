@@ -164,7 +164,7 @@ def _apply(conn: Connection, settings: Settings, actor: StaffUser, code: str, ch
     ctx = _Ctx(conn, settings, actor, change, now, rows, ticket, dict(ticket))
     ctx.new["status"] = _target(ticket["status"], change.action)
     _check_note(change)
-    photo = process_photo(change.photo, settings.max_upload_bytes) if change.photo else None
+    photo = process_photo(change.photo, settings.max_upload_bytes) if change.photo is not None else None
     if change.position is not None:
         ctx.data.update(_position_data(conn, settings, ticket["id"], change.position))
     ACTION_EFFECTS.get(change.action, _no_effect)(ctx)

@@ -41,11 +41,11 @@ def _position(form: Mapping[str, str]) -> Position | None:
 
 
 def _photo(upload: Upload | None, max_bytes: int) -> bytes | None:
-    """Read at most one byte more than allowed, so a huge upload is refused without holding it all."""
+    """Read at most one byte more than allowed, so a huge upload is refused without holding it all. A file chosen
+    but empty stays b"" (the photo check refuses it); no file chosen (no name) is None."""
     if upload is None or not upload.filename:
         return None
-    data = upload.read(max_bytes + 1)
-    return data if data else None
+    return upload.read(max_bytes + 1)
 
 
 def change_from_form(form: Mapping[str, str], upload: Upload | None, max_photo_bytes: int) -> Change:

@@ -103,6 +103,13 @@ def test_fake_photo_is_400(officer, engine, code):
     assert ticket_row(engine, code)["status"] == "in_progress"
 
 
+def test_an_empty_photo_file_is_refused_not_dropped(officer, engine, code):
+    """A zero-byte file chosen as the photo: 400 saying so, and the note is not saved without it."""
+    resp = update(officer, code, "note", note="Foto terlampir", photo=(io.BytesIO(b""), "foto.jpg"))
+    assert resp.status_code == 400 and "Berkas foto kosong" in resp.get_data(as_text=True)
+    assert ticket_row(engine, code)["version"] == 1
+
+
 def test_photo_over_the_size_limit_is_refused(officer, code, settings):
     """A photo larger than PETA_MAX_UPLOAD_MB is refused with the limit named."""
     big = io.BytesIO(b"\xff\xd8\xff" + b"0" * (settings.max_upload_mb * 1024 * 1024 + 10))
