@@ -16,6 +16,7 @@ from sqlalchemy import Connection, DateTime, Float, Integer, Select, bindparam, 
 
 from aduan.clocks import WorkCalendar
 from aduan.db import statement_settings
+from aduan.errors import DomainError
 from aduan.models import Category, Complaint, Skpd
 from aduan.permissions import StaffUser, can_change, can_view_contact
 from aduan.queries.public import public_text
@@ -114,8 +115,11 @@ def find_nearby(conn: Connection, settings: Settings, user: StaffUser, q: Nearby
     stmt, values = knn_statement(q, user, settings, now)
     with statement_settings(conn, KNN_ONLY_SETTINGS):
         rows = [dict(r) for r in conn.execute(stmt, values).mappings()]
-    if not rows:  # none near, or the point is outside the city: the statement cannot tell which
+    if not rows:  # none near, the point outside the city, or a filter naming nothing: the statement cannot tell
         check_in_city(conn, q.lon, q.lat, city_name=settings.city_name, tolerance_m=settings.snap_tolerance_m)
+        for model, code, name in ((Skpd, q.skpd, "skpd"), (Category, q.category, "category")):
+            if code and conn.execute(select(model.id).where(model.code == code)).first() is None:
+                raise DomainError(f"Kode «{code}» tidak dikenal.", f"Unknown code «{code}».", field=name)
     return rows
 
 

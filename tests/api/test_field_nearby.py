@@ -305,3 +305,10 @@ def test_a_read_only_request_keeps_the_connections_prepared_statements(officer, 
     finally:
         pool_conn.close()
     assert any("geom_m <->" in s for s in kept), kept
+
+
+@pytest.mark.parametrize("param", ["skpd", "category"])
+def test_a_filter_naming_no_skpd_or_category_is_400_not_an_empty_list(officer, param):
+    """An empty list would read as "nothing near"; an unknown code is a typing error to say so."""
+    resp = _get(officer, **{param: "NOPE"})
+    assert resp.status_code == 400 and resp.json["field"] == param and "NOPE" in resp.json["detail"]
