@@ -117,13 +117,16 @@ def media(attachment_id: int, ext: str) -> Response:
 def unknown(rest: str) -> Response:
     """Anything else under /open311/v2: 404 (or 405 for a known path and the wrong method), Open311-shaped."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
     for method in ("GET", "POST"):
         try:
             endpoint, _ = adapter.match(method=method)
         except (HTTPException, RequestRedirect):
             continue
         if endpoint != "open311.unknown":
-            raise MethodNotAllowed()
+            allowed.append(method)
+    if allowed:  # the answer names what the resource does take (its Allow header)
+        raise MethodNotAllowed(valid_methods=[*allowed, *(["HEAD"] if "GET" in allowed else [])])
     raise NotFound("Sumber daya Open311 ini tidak ada.", "No such Open311 resource.")
 
 

@@ -206,6 +206,8 @@ def test_wrong_method_is_an_open311_400(client):
     """PUT on requests is refused with HTTP 400 (the spec's 'any other error') carrying code 405."""
     resp = client.put(f"{BASE}/requests.json")
     assert resp.status_code == 400 and read(resp, "json", "errors")[0]["code"] == 405
+    assert resp.headers["Allow"] == "GET, POST, HEAD"  # what the resource does take
+    assert client.delete(f"{BASE}/services.xml").headers["Allow"] == "GET, HEAD"
 
 
 @pytest.mark.parametrize("path", ["discovery.json", "services.xml", "requests.json", "requests/BJM-0000-XXXX.xml"])
