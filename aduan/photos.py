@@ -66,7 +66,9 @@ def _header(data: bytes) -> Image.Image:
     """The image opened lazily (header and metadata only; no pixels decoded)."""
     try:
         img = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own guard, past twice MAX_PIXELS: a photo, far too big
+        raise _too_big() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _bad() from None
     if img.format not in ACCEPTED:
         raise _bad()

@@ -40,6 +40,19 @@ def test_a_huge_blank_png_is_refused_from_its_header():
     assert "Resolusi" in err.value.message_id and err.value.field == "photos"
 
 
+def test_a_header_claiming_400_megapixels_is_told_its_resolution_is_too_large():
+    """Past twice the limit Pillow itself refuses to open it; the answer still names the resolution, not "not a
+    photo" (a PNG signature and header for 20000 × 20000 pixels, no pixel data)."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    with pytest.raises(DomainError) as err:
+        process_photo(b"\x89PNG\r\n\x1a\n" + chunk + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    assert "Resolusi" in err.value.message_id and "resolution" in err.value.message_en
+
+
 def test_a_big_phone_jpeg_is_decoded_scaled_down_and_kept():
     """A 48 MP JPEG goes through (decoded at 1/4 scale) and comes out at the display size."""
     out = process_photo(_jpeg(8000, 6000), max_bytes=50 * 1024 * 1024)
