@@ -59,7 +59,6 @@ def assign(conn: Connection, actor: StaffUser, code: str, officer_id: int | None
     return label
 
 
-
 def release(conn: Connection, *, officer_id: int | None = None, complaint_id: int | None = None,
             actor: StaffUser | None = None, actor_label: str, reason_id: str, reason_en: str,
             now: dt.datetime | None = None) -> int:
