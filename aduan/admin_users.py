@@ -68,9 +68,8 @@ def set_active(conn: Connection, actor: Actor, user_id: int, active: bool) -> No
         _not_self(actor, user_id, "menonaktifkan", "disable")
     conn.execute(text("UPDATE app_user SET active = :a WHERE id = :id"), {"a": active, "id": user_id})
     ended = accounts.close_sessions(conn, user_id) if not active else 0
-    released = 0 if active else assignment.release(
-        conn, officer_id=user_id, actor=actor.user, actor_label=actor.user.label,
-        reason_id="akun petugas dinonaktifkan", reason_en="the officer's account was disabled")
+    released = 0 if active else assignment.release(conn, assignment.OFFICER_DISABLED, officer_id=user_id,
+                                                   actor=actor.user, actor_label=actor.user.label)
     audit(conn, actor, "user.enable" if active else "user.disable", f"user:{user_id}",
           {"email": before["email"], "active": {"before": before["active"], "after": active},
            "sessions_ended": ended, "tickets_unassigned": released})
@@ -107,9 +106,8 @@ def change_role(conn: Connection, actor: Actor, user_id: int, role: str, skpd_co
     skpd_id = accounts.skpd_id(conn, skpd_code) if skpd_code else None
     conn.execute(text("UPDATE app_user SET role = :r, skpd_id = :s WHERE id = :id"),
                  {"r": role, "s": skpd_id, "id": user_id})
-    released = assignment.release(conn, officer_id=user_id, actor=actor.user, actor_label=actor.user.label,
-                                  reason_id="petugas pindah peran atau SKPD",
-                                  reason_en="the officer moved to another role or SKPD")
+    released = assignment.release(conn, assignment.OFFICER_MOVED, officer_id=user_id, actor=actor.user,
+                                  actor_label=actor.user.label)
     detail = changes({"role": before["role"], "skpd": before["skpd_code"]}, {"role": role, "skpd": skpd_code})
     audit(conn, actor, "user.change_role", f"user:{user_id}",
           {"email": before["email"], **detail, **({"tickets_unassigned": released} if released else {})})

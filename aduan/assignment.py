@@ -59,8 +59,14 @@ def assign(conn: Connection, actor: StaffUser, code: str, officer_id: int | None
     return label
 
 
-def release(conn: Connection, *, officer_id: int | None = None, complaint_id: int | None = None,
-            actor: StaffUser | None = None, actor_label: str, reason_id: str, reason_en: str,
+# Why release() took a ticket back (Indonesian, English), written into its staff-only step.
+TICKET_MOVED = ("aduan dialihkan ke SKPD lain", "the ticket moved to another SKPD")
+OFFICER_MOVED = ("petugas pindah peran atau SKPD", "the officer moved to another role or SKPD")
+OFFICER_DISABLED = ("akun petugas dinonaktifkan", "the officer's account was disabled")
+
+
+def release(conn: Connection, reason: tuple[str, str], *, officer_id: int | None = None,
+            complaint_id: int | None = None, actor: StaffUser | None = None, actor_label: str,
             now: dt.datetime | None = None) -> int:
     """Take open tickets back from officers who can no longer work them (disabled, moved to another role or
     SKPD, or the ticket moved to another SKPD), each with its "assign" event; only `officer_id`'s tickets, or
@@ -79,6 +85,6 @@ def release(conn: Connection, *, officer_id: int | None = None, complaint_id: in
     for r in released:
         history.add_event(conn, r["id"], "assign", at=now, public=False,
                           actor_user_id=actor.id if actor else None, actor_label=actor_label,
-                          note=f"Penugasan dicabut: {reason_id} / assignment removed: {reason_en}",
+                          note=f"Penugasan dicabut: {reason[0]} / assignment removed: {reason[1]}",
                           data={"from": r["officer_id"], "from_label": r["officer"], "to": None, "to_label": None})
     return len(released)

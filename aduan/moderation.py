@@ -127,7 +127,7 @@ def _public_text(conn: Connection, ticket: dict, actor: StaffUser, m: Moderation
     """The text the public reads instead of the reporter's; empty (or the original itself) restores it. Too long
     is refused, not cut: the clerk would not see what the public then reads."""
     typed = (m.text or "").replace("\r\n", "\n")
-    new = clean_text(typed, len(typed) or 1)
+    new = clean_text(typed, None)
     if new is not None and len(new) > MAX_DESCRIPTION:
         raise DomainError(f"Teks publik paling panjang {MAX_DESCRIPTION} karakter.",
                           f"The public text may have at most {MAX_DESCRIPTION} characters.", field="public_text")

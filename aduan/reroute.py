@@ -71,8 +71,7 @@ def reroute_open(conn: Connection, *, tolerance_m: float, near_border_m: float, 
         "ORDER BY old_skpd, new_skpd, tracking_code"))]
     if apply:
         conn.execute(_APPLY, {"actor": actor})
-        assignment.release(conn, actor_label=actor, reason_id="aduan dialihkan ke SKPD lain",
-                           reason_en="the ticket moved to another SKPD")
+        assignment.release(conn, assignment.TICKET_MOVED, actor_label=actor)
         if notify is not None:
             moved = conn.execute(text("SELECT complaint_id FROM reroute_candidates WHERE old_skpd <> new_skpd"))
             for complaint_id in moved.scalars().all():

@@ -28,9 +28,7 @@ def code_revisions() -> tuple[str, ...]:
     """The migrations this code ships, newest first (read once). A database at an older one lacks what the code
     needs; one at a revision not in the list is newer than the code, as during a rolling upgrade, which migrates
     first while the old version keeps running (docs/deploy.md)."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    return tuple(r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions())
+    return tuple(r.revision for r in ScriptDirectory.from_config(alembic_config("")).walk_revisions())
 
 
 def _admin(url: str):

@@ -39,8 +39,9 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def clean_text(value: object, limit: int) -> str | None:
-    """Normalised (NFC), control characters but tab and newline dropped, trimmed, at most `limit` characters."""
+def clean_text(value: object, limit: int | None) -> str | None:
+    """Normalised (NFC), control characters but tab and newline dropped, trimmed, at most `limit` characters (None:
+    not cut, for a caller that refuses what is too long instead)."""
     if value is None:
         return None
     s = unicodedata.normalize("NFC", str(value))

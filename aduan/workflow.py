@@ -155,8 +155,8 @@ def _apply(conn: Connection, settings: Settings, actor: StaffUser, code: str, ch
     if change.action not in ACTIONS:
         raise DomainError("Tindakan tidak dikenal.", "Unknown action.", field="action")
     # stored, mailed and shown as any other text: control and invisible characters dropped, so a reason the
-    # action requires cannot be one nobody can read (limit: the length check below still sees the whole note)
-    change = replace(change, note=clean_text(change.note, max(len(change.note), 1)) or "")
+    # action requires cannot be one nobody can read (not cut: the length check below refuses a long note)
+    change = replace(change, note=clean_text(change.note, None) or "")
     rows = _lock(conn, [code, change.duplicate_of] if change.action == "duplicate" else [code])
     ticket = _pick(rows, code, "Aduan tidak ditemukan.", "Ticket not found.", "code")
     check_action(actor, ticket, change.action)
@@ -333,9 +333,8 @@ def _write(ctx: _Ctx, photo: ProcessedPhoto | None) -> Outcome:
         manual = {**data["reroute"], "reason": change.note, "by": ctx.actor.id, "at": ctx.now.isoformat()}
         conn.execute(text("UPDATE complaint SET routing_manual = CAST(:m AS jsonb) WHERE id = :id"),
                      {"m": json.dumps(manual), "id": ticket["id"]})
-        assignment.release(conn, complaint_id=ticket["id"], actor=ctx.actor, actor_label=ctx.actor.label,
-                           reason_id="aduan dialihkan ke SKPD lain", reason_en="the ticket moved to another SKPD",
-                           now=ctx.now)
+        assignment.release(conn, assignment.TICKET_MOVED, complaint_id=ticket["id"], actor=ctx.actor,
+                           actor_label=ctx.actor.label, now=ctx.now)
     kind = {"note": "note", "reroute": "reroute"}.get(change.action, "status")
     to_status = new["status"] if kind == "status" or new["status"] != ticket["status"] else None
     if photo is not None:
