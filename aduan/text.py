@@ -130,3 +130,14 @@ def mask_contacts(value: str | None) -> str | None:
     value = _EMAIL.sub(EMAIL_MASK, value)
     value = _NIK.sub(NIK_MASK, value)
     return _LANDLINE.sub(_landline, _PHONE.sub(_phone, value))
+
+
+def mask_json(value: object) -> object:
+    """`mask_contacts` on every string a JSON value holds (answers to a category's questions)."""
+    if isinstance(value, str):
+        return mask_contacts(value)
+    if isinstance(value, list):
+        return [mask_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_json(v) for k, v in value.items()}
+    return value

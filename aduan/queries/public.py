@@ -42,7 +42,7 @@ from aduan.errors import NotFound
 from aduan.models import Attachment, Category, Complaint, ComplaintEvent, Kecamatan, Kelurahan, Skpd
 from aduan.partitions import created_between, of_code
 from aduan.statuses import OPEN_STATUSES
-from aduan.text import mask_contacts
+from aduan.text import mask_contacts, mask_json
 from geo.metric import metric_pin
 from geo.routing import check_lon_lat
 
@@ -91,13 +91,7 @@ class MaskedJson(TypeDecorator):
     cache_ok = True
 
     def process_result_value(self, value: object, dialect: object) -> object:
-        if isinstance(value, str):
-            return mask_contacts(value)
-        if isinstance(value, list):
-            return [self.process_result_value(v, dialect) for v in value]
-        if isinstance(value, dict):
-            return {k: self.process_result_value(v, dialect) for k, v in value.items()}
-        return value
+        return mask_json(value)
 
 
 def masked(text: ColumnElement, limit: int | None = None) -> ColumnElement:

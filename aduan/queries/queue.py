@@ -13,7 +13,8 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 from aduan.clocks import WorkCalendar
 from aduan.errors import DomainError, Forbidden, NotFound
 from aduan.models import Category, Complaint, Kelurahan, Skpd, User
-from aduan.permissions import SKPD_ROLES, StaffUser
+from aduan.permissions import SKPD_ROLES, StaffUser, can_view_contact
+from aduan.queries.public import masked, public_text
 from aduan.sla import next_due, sla_of
 from aduan.statuses import OPEN_STATUSES, open_condition
 
@@ -116,7 +117,8 @@ def _rows(scope: Scope, now: dt.datetime, sort: str, page: int) -> Select:
     order = {"due": [(due < now).desc(), due, c.c.id], "oldest": [c.c.created_at, c.c.id],
              "newest": [c.c.created_at.desc(), c.c.id.desc()]}[sort]
     return (select(c.c.id, c.c.tracking_code, c.c.status, c.c.skpd_id, func.left(c.c.description, 100).label("title"),
-                   c.c.address, c.c.created_at, c.c.followup_due_at, c.c.handling_due_at, c.c.followed_up_at,
+                   public_text(100).label("public_title"), c.c.address, masked(c.c.address).label("public_address"),
+                   c.c.created_at, c.c.followup_due_at, c.c.handling_due_at, c.c.followed_up_at,
                    c.c.resolved_at, c.c.supporters, c.c.routing_flags, cat.c.name_id, cat.c.name_en,
                    s.c.code.label("skpd_code"), due.label("next_due"),
                    func.coalesce(u.c.name, u.c.email).label("assigned_to"))
@@ -153,6 +155,8 @@ def skpd_queue(conn: Connection, cal: WorkCalendar, q: QueueQuery, user: StaffUs
     counts = dict(conn.execute(_counts(scope, now, **bounds)).mappings().one())
     for r in rows:
         r["sla"] = sla_of(cal, now, **r)
+        if not can_view_contact(user, r):  # a planner's city-wide queue: the texts as the public reads them
+            r["title"], r["address"] = r["public_title"], r["public_address"]
     return Queue(q.skpd, rows, counts, total, q)
 
 

@@ -1,5 +1,6 @@
 """A ticket as staff see it (no Flask): details, clocks, history with staff-only notes, photos, and the
-reporter's contact only for the owning SKPD and admins. Authorization is checked here, not in the template."""
+reporter's contact only for the owning SKPD, the desk and admins; others allowed to see the ticket (planners) read
+its texts as the public does, moderated and masked. Authorization is checked here, not in the template."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
@@ -9,13 +10,14 @@ from aduan.errors import NotFound
 from aduan.partitions import code_span
 from aduan.permissions import StaffUser, can_assign, can_change, can_view_contact, check_view_private
 from aduan.statuses import OPEN_STATUSES
+from aduan.text import mask_contacts, mask_json
 from aduan.workflow import legal_actions
 
 _TICKET = text("""
-SELECT c.id, c.tracking_code, c.status, c.version, c.description, c.address, c.public, c.anonymous, c.channel,
-       c.created_at, c.updated_at, c.followup_due_at, c.handling_due_at, c.followed_up_at, c.resolved_at,
-       c.closed_at, c.supporters, to_jsonb(c.routing) AS routing, c.routing_manual, c.routing_flags, c.skpd_id,
-       c.reporter_id, c.accuracy_m, c.attributes,
+SELECT c.id, c.tracking_code, c.status, c.version, c.description, c.public_description, c.address, c.public,
+       c.anonymous, c.channel, c.created_at, c.updated_at, c.followup_due_at, c.handling_due_at, c.followed_up_at,
+       c.resolved_at, c.closed_at, c.supporters, to_jsonb(c.routing) AS routing, c.routing_manual, c.routing_flags,
+       c.skpd_id, c.reporter_id, c.accuracy_m, c.attributes,
        ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat,
        cat.code AS category_code, cat.name_id AS category_name_id, cat.name_en AS category_name_en,
        s.code AS skpd_code, s.name AS skpd_name, k.name AS kelurahan_name, k.code AS kelurahan_code,
@@ -61,6 +63,21 @@ def staff_ticket(conn: Connection, user: StaffUser, code: str) -> dict:
     t["messages"] = notifications.sent_status(conn, t["id"])
     t["can_assign"] = can_assign(user, row) and t["status"] in OPEN_STATUSES
     t["officers"] = assignment.officers(conn, t["skpd_id"]) if t["can_assign"] else []
+    return t if t["can_view_contact"] else _without_contact(t)
+
+
+def _without_contact(t: dict) -> dict:
+    """The ticket for staff who may not see the reporter's contact: every free text masked (contact typed into a
+    description, an address, a reply or a note, a channel's reference, an SMTP error naming an address), the
+    description as the public reads it (moderated)."""
+    t["description"] = mask_contacts(t["public_description"] or t["description"])
+    for key in ("address", "channel_ref"):
+        t[key] = mask_contacts(t[key])
+    t["attributes"] = mask_json(t["attributes"])
+    for e in t["events"]:
+        e["note"] = mask_contacts(e["note"])
+    for m in t["messages"]:
+        m["last_error"] = mask_contacts(m["last_error"])
     return t
 
 

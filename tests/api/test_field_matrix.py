@@ -92,3 +92,38 @@ def test_reporter_contact_matrix(app, client, engine, settings, role, whose):
     _sign_in(app, client, engine, role)
     html = client.get(f"/field/aduan/{code}").get_data(as_text=True)
     assert ("0811-555-0101" in html) == ((role, whose) in VIEW_CONTACT)
+
+
+TYPED = {"description": "Jalan berlubang, hubungi saya 0812-3456-7890", "address": "Jl. Mawar 3, WA 081234567891",
+         "channel_ref": "wa:+62 812 3456 7892", "note": "Sudah ditelepon ke siti@example.org",
+         "answer": "rumah 0812 3456 7893"}  # contact typed by hand, each where a page shows free text
+TYPED_CONTACT = ("0812-3456-7890", "081234567891", "812 3456 7892", "siti@example.org", "0812 3456 7893")
+
+
+def _with_typed_contact(engine, code: str) -> None:
+    with engine.begin() as c:
+        c.execute(text("UPDATE complaint SET description = :description, address = :address, "
+                       "channel_ref = :channel_ref, "
+                       "attributes = jsonb_build_object('rumah', jsonb_build_array(CAST(:answer AS text))) "
+                       "WHERE tracking_code = :code"), TYPED | {"code": code})
+        c.execute(text("INSERT INTO complaint_event (complaint_id, kind, actor_label, note, public, created_at) "
+                       "SELECT id, 'note', 'petugas', :note, false, now() FROM complaint WHERE tracking_code = :code"),
+                  {"note": TYPED["note"], "code": code})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_contact_typed_into_texts_reaches_only_who_may_see_contact(app, client, engine, settings, role):
+    """A planner may open any ticket and any SKPD's queue, but never sees a reporter's contact: what was typed into
+    the description, address, channel reference, answers and notes reaches it masked, on the ticket page and in
+    the queue. The owning SKPD and admins read the texts as written."""
+    code = make_ticket(engine, settings, CATEGORY["own"])
+    _with_typed_contact(engine, code)
+    _sign_in(app, client, engine, role)
+    page = client.get(f"/field/aduan/{code}").get_data(as_text=True)
+    queue = client.get("/field/antrian?skpd=PUPR").get_data(as_text=True)
+    assert code in queue
+    for typed in TYPED_CONTACT:
+        assert (typed in page) == ((role, "own") in VIEW_CONTACT), typed
+    assert ("0812-3456-7890" in queue) == ((role, "own") in VIEW_CONTACT)
+    if (role, "own") not in VIEW_CONTACT:
+        assert "Jalan berlubang, hubungi saya 0812-****-**90" in page and "0812-****-**90" in queue
