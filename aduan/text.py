@@ -12,7 +12,9 @@ never changed — staff see the original. What the public sees instead (our choi
   sees that a number was given, nobody can call it;
 - a landline (`(0511) 3252 525`, `021-555-1234`, `+62 511 3252525`; 9–12 digits in national form, starting with
   its area code) keeps its area code and last two digits: `0511-****-**25`;
-- an e-mail address becomes `[email disembunyikan]`;
+- an e-mail address becomes `[email disembunyikan]`, also when written to dodge harvesters: `siti [at] example
+  [dot] org`, `siti(at)example.org`, `siti @ example.org`, `siti at example dot org` (the plain words `at` and
+  `dot`/`titik` only together, so that an English "at" in a sentence stays);
 - a 16-digit NIK (the national identity number, also written in groups of four) becomes `[NIK disembunyikan]`.
 Dates, RT/RW, house numbers, kilometre markers and other short numbers are left alone: a phone must start
 like a mobile number and have 10–13 digits, or start with an area code and have 9–12, a NIK exactly 16.
@@ -78,7 +80,13 @@ def format_moment(value: dt.datetime | None, tz: str, lang: str = "id", *, with_
 
 EMAIL_MASK = "[email disembunyikan]"
 NIK_MASK = "[NIK disembunyikan]"
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_AT = r"\s*(?:@|[\[({<]\s*(?:at|@)\s*[\])}>])\s*"  # @, [at], (at), with or without spaces
+_DOT = r"(?:\.|\s*[\[({<]\s*(?:dot|titik|\.)\s*[\])}>]\s*)"  # ., [dot], (titik)
+_WORD_DOT = r"\s+(?:dot|titik)\s+"
+# The local part starts where its run of characters starts and is never given back: one pass over a long word,
+# not one per character of it (5,000 letters took 0.7 s with the alternatives below, 2 ms now).
+_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]++(?:{_AT}[\w-]+(?:(?:{_DOT}|{_WORD_DOT})[\w-]+)+"
+                    rf"|\s+at\s+[\w-]+(?:{_DOT}[\w-]+)*(?:{_WORD_DOT}[\w-]+)+)", re.IGNORECASE)
 _NIK = re.compile(r"(?<!\d)\d{4}(?:[ .-]?\d{4}){3}(?!\d)")
 # A mobile number's candidate: its start (0, 62 or +62, then 8) and digit groups joined by one separator each;
 # `_phone` keeps the longest leading run of groups that is a phone number and leaves what follows.

@@ -48,6 +48,23 @@ def test_an_email_address_is_masked():
     assert out == f"Kirim ke {EMAIL_MASK} segera" and "budi" not in out
 
 
+@pytest.mark.parametrize("typed", ["siti [at] example [dot] org", "siti(at)example.org", "siti @ example.org",
+                                   "siti at example dot org", "SITI [AT] EXAMPLE [DOT] CO [DOT] ID",
+                                   "siti at gmail titik com", "siti@gmail dot com", "siti {at} example(.)org"])
+def test_an_email_address_written_to_dodge_harvesters_is_masked(typed):
+    """People write their address the way that keeps it from spam robots; a reader of the map must not get it."""
+    out = mask_contacts(f"Balas ke {typed} ya")
+    assert out == f"Balas ke {EMAIL_MASK} ya" and "siti" not in out.lower()
+
+
+@pytest.mark.parametrize("text", ["Rapat at kantor.baru besok", "Jl. A. Yani at 5 pm", "meet at home. dot",
+                                  "toko @ jl. Sudirman", "harga 5 at 10 titik"])
+def test_the_words_at_and_dot_alone_and_an_at_sign_before_a_street_stay(text):
+    """"at" needs "dot" (or brackets) to be an address; "@ jl. Sudirman" has a space after its dot."""
+    assert mask_contacts(text) == text
+
+
+
 @pytest.mark.parametrize("text", [
     "Lubang sejak 17-08-2026 jam 08.30", "Tanggal 2026-11-02, km 12+400", "Rp 1.500.000 untuk 3 rumah",
     "Gang 08 no. 0812", "Kode BJM-2611-8K3Q", "Titik -3.3912345, 114.5087654", "Nomor 08123 saja",
