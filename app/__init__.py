@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     http.init_app(app)
     i18n.init_app(app)
     staff_sessions.init_app(app)  # CSRF (enforced by staff blueprints), current_user
-    shapes = {}
+    shapes, shapes_by_prefix = {}, {}
     for name, prefix in BLUEPRINTS:
         module = import_module(name)
         if hasattr(module, "register"):  # a blueprint that registers itself (flask-smorest documents it)
@@ -55,7 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.register_blueprint(module.bp, url_prefix=prefix or None)
         if hasattr(module, "error_shape"):
             shapes[module.bp.name] = module.error_shape
-    errors.init_app(app, shapes)
+            if prefix:
+                shapes_by_prefix[prefix] = module.error_shape
+    errors.init_app(app, shapes, shapes_by_prefix)
 
     from app.cli import init_app as init_cli
 

@@ -143,8 +143,17 @@ def _handle(err: Exception) -> ResponseReturnValue:
     if isinstance(err, OperationalError | InterfaceError) and read_primary_instead():
         return _again_on_primary()
     answer = answer_for(err)
-    shape = current_app.extensions["error_shapes"].get(request.blueprint)
+    shape = current_app.extensions["error_shapes"].get(request.blueprint) if request.blueprint else _shape_by_path()
     return shape(answer) if shape else _default_shape(answer, err)
+
+
+def _shape_by_path() -> Shape | None:
+    """A request no route took (an address under /open311/v2 whose id a converter refused) is shaped by the
+    blueprint that owns its path's prefix."""
+    for prefix, shape in current_app.extensions["error_shapes_by_prefix"].items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return shape
+    return None
 
 
 def _again_on_primary() -> ResponseReturnValue:
@@ -155,8 +164,10 @@ def _again_on_primary() -> ResponseReturnValue:
         return _handle(err)
 
 
-def init_app(app: Flask, shapes: dict[str, Shape]) -> None:
-    """Answer every error through the table; `shapes` maps blueprint names to their body shape."""
+def init_app(app: Flask, shapes: dict[str, Shape], shapes_by_prefix: dict[str, Shape]) -> None:
+    """Answer every error through the table; `shapes` maps blueprint names to their body shape, and
+    `shapes_by_prefix` their URL prefixes, for requests that matched no route."""
     app.extensions["error_shapes"] = shapes
+    app.extensions["error_shapes_by_prefix"] = shapes_by_prefix
     for kind in (DomainError, HTTPException, DBAPIError):
         app.register_error_handler(kind, _handle)

@@ -113,9 +113,30 @@ def media(attachment_id: int, ext: str) -> Response:
     return photo_response(*public.photo(get_session().connection(), attachment_id))
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.before_request
+def options() -> Response | None:
+    """OPTIONS names what the resource takes: Flask's own answer would add the catch-all's methods to every path."""
+    if request.method != "OPTIONS":
+        return None
+    allowed = _allowed_methods()
+    if not allowed:
+        raise NotFound("Sumber daya Open311 ini tidak ada.", "No such Open311 resource.")
+    resp = current_app.response_class(status=200)
+    resp.allow.update(allowed)
+    return resp
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 def unknown(rest: str) -> Response:
     """Anything else under /open311/v2: 404 (or 405 for a known path and the wrong method), Open311-shaped."""
+    if allowed := _allowed_methods():  # the answer names what the resource does take (its Allow header)
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise NotFound("Sumber daya Open311 ini tidak ada.", "No such Open311 resource.")
+
+
+def _allowed_methods() -> list[str]:
+    """The methods this path's own route takes (not the catch-all's), with HEAD beside GET and OPTIONS; none for
+    a path no route of ours serves."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed = []
     for method in ("GET", "POST"):
@@ -125,9 +146,7 @@ def unknown(rest: str) -> Response:
             continue
         if endpoint != "open311.unknown":
             allowed.append(method)
-    if allowed:  # the answer names what the resource does take (its Allow header)
-        raise MethodNotAllowed(valid_methods=[*allowed, *(["HEAD"] if "GET" in allowed else [])])
-    raise NotFound("Sumber daya Open311 ini tidak ada.", "No such Open311 resource.")
+    return [*allowed, *(["HEAD"] if "GET" in allowed else []), "OPTIONS"] if allowed else []
 
 
 def _api_key() -> str | None:

@@ -202,12 +202,36 @@ def test_unknown_resource_is_an_open311_404(client):
     assert resp.status_code == 404 and read(resp, "json", "errors")[0]["code"] == 404
 
 
+@pytest.mark.parametrize(("path", "fmt"), [("media/0.jpg", "xml"), ("media/00.json", "json"),
+                                           ("media/99999999999999999999.jpg", "xml")])
+def test_a_media_id_no_photo_can_have_answers_in_open311_shape(client, path, fmt):
+    """Ids a route's converter refuses (0, beyond bigint) leave no route matched; still Open311's error list."""
+    resp = client.get(f"{BASE}/{path}")
+    assert resp.status_code == 404 and int(read(resp, fmt, "errors")[0]["code"]) == 404
+
+
 def test_wrong_method_is_an_open311_400(client):
     """PUT on requests is refused with HTTP 400 (the spec's 'any other error') carrying code 405."""
     resp = client.put(f"{BASE}/requests.json")
     assert resp.status_code == 400 and read(resp, "json", "errors")[0]["code"] == 405
-    assert resp.headers["Allow"] == "GET, POST, HEAD"  # what the resource does take
-    assert client.delete(f"{BASE}/services.xml").headers["Allow"] == "GET, HEAD"
+    assert resp.headers["Allow"] == "GET, POST, HEAD, OPTIONS"  # what the resource does take
+    assert client.delete(f"{BASE}/services.xml").headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize(("path", "allow"), [("services.xml", {"GET", "HEAD", "OPTIONS"}),
+                                             ("requests.json", {"GET", "POST", "HEAD", "OPTIONS"}),
+                                             ("requests/BJM-2611-ABCDEF.json", {"GET", "HEAD", "OPTIONS"}),
+                                             ("servicerequestupdates.json", {"GET", "POST", "HEAD", "OPTIONS"})])
+def test_options_names_only_what_the_resource_takes(client, path, allow):
+    """OPTIONS answers with the resource's own methods, not those of the route that catches unknown paths."""
+    resp = client.options(f"{BASE}/{path}")
+    assert resp.status_code == 200
+    assert {m.strip() for m in resp.headers["Allow"].split(",")} == allow
+
+
+def test_options_on_a_path_that_is_no_resource_is_an_open311_404(client):
+    resp = client.options(f"{BASE}/nonsense.json")
+    assert resp.status_code == 404 and read(resp, "json", "errors")[0]["code"] == 404
 
 
 @pytest.mark.parametrize("path", ["discovery.json", "services.xml", "requests.json", "requests/BJM-0000-XXXX.xml"])
