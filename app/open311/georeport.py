@@ -19,6 +19,7 @@ from aduan.intake import Submission, submit
 from aduan.queries import open311 as queries
 from aduan.queries import reference
 from aduan.settings import Settings
+from aduan.tracking import normalise_code
 from app.open311 import records
 from app.open311.params import NewRequest, bad, new_request, request_query
 from app.open311.records import MediaUrl
@@ -64,7 +65,9 @@ def list_requests(conn: Connection, args: Mapping, settings: Settings, media_url
 
 def get_request(conn: Connection, code: str, settings: Settings, media_url: MediaUrl, *, extensions: bool,
                 lang: str) -> list[dict]:
-    """GET requests/{id}: a one-element list, or 404."""
+    """GET requests/{id}: a one-element list, or 404. The id may be typed as people type codes (lower case, no
+    dashes, O for 0), as everywhere else a code is asked for."""
+    code = normalise_code(code)
     row = queries.find_request(conn, code)
     if row is None:
         raise NotFound(f"service_request_id tidak ditemukan: {code}.", f"service_request_id not found: {code}.")
@@ -73,6 +76,7 @@ def get_request(conn: Connection, code: str, settings: Settings, media_url: Medi
 
 def token(conn: Connection, code: str) -> list[dict]:
     """GET tokens/{id}: our requests are created at once, so a token is its tracking code."""
+    code = normalise_code(code)
     if not queries.request_exists(conn, code):
         raise NotFound(f"Token tidak ditemukan: {code}.", f"Token not found: {code}.")
     return [records.token(code)]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from aduan.errors import DomainError
 from aduan.queries.open311 import MAX_PAGE_SIZE, RequestQuery
 from aduan.text import MAX_YEAR, MIN_YEAR, parse_bool
+from aduan.tracking import normalise_code
 
 DEFAULT_SPAN = dt.timedelta(days=90)  # spec: "a span of 90 days or first 1000 requests"
 MAX_PAGE = 10_000
@@ -68,7 +69,7 @@ def request_query(args: Mapping, now: dt.datetime, tz: dt.tzinfo) -> RequestQuer
     page = _int(args, "page", 1, 1, MAX_PAGE)
     page_size = _int(args, "page_size", MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     extensions = parse_bool(_get(args, "extensions"))
-    ids = csv_list(_get(args, "service_request_id"))
+    ids = [normalise_code(i) for i in csv_list(_get(args, "service_request_id")) or []]
     if ids:
         if len(ids) > MAX_IDS:
             raise bad(f"Paling banyak {MAX_IDS} service_request_id sekaligus.",
@@ -248,6 +249,7 @@ def new_update(fields: Mapping[str, list[str]]) -> NewUpdate:
     code = _get(fields, "service_request_id")
     if code is None:
         raise bad("service_request_id wajib diisi.", "service_request_id is required.")
+    code = normalise_code(code)
     media = [str(v).strip() for v in fields.get("media_url", []) if str(v).strip()]
     description = _get(fields, "description")
     if description is None and not media:

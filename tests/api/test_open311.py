@@ -147,6 +147,17 @@ def test_request_by_id_is_a_one_element_list(client, key, fmt):
     assert req["service_request_id"] == code
 
 
+def test_a_request_id_typed_by_hand_finds_the_request(client, key):
+    """Lower case and without dashes, as a clerk copies it from an SMS: by id, in the id list and as a token."""
+    code = created_id(client, key)
+    typed = code.lower().replace("-", "")
+    assert read(client.get(f"{BASE}/requests/{typed}.json"), "json", "service_requests")[0]["service_request_id"] \
+        == code
+    listed = read(client.get(f"{BASE}/requests.json?service_request_id={typed}"), "json", "service_requests")
+    assert [r["service_request_id"] for r in listed] == [code]
+    assert client.get(f"{BASE}/tokens/{typed}.json").status_code == 200
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_request_by_unknown_id_is_404(client, fmt):
     """An unknown service_request_id answers 404 in the asked format."""
