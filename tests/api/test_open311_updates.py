@@ -108,6 +108,14 @@ def test_posting_an_update_needs_a_valid_key(client, key):
     assert _post_update(client, "pa_wrong_key", code).status_code == 403
 
 
+def test_an_update_for_a_code_typed_by_hand_reaches_its_request(client, engine, key):
+    code = created_id(client, key)
+    assert _post_update(client, key, code.lower().replace("-", " ")).status_code == 200
+    with engine.connect() as c:
+        assert c.execute(text("SELECT c.tracking_code FROM complaint_event e JOIN complaint c ON c.id = e.complaint_id "
+                              "WHERE e.kind = 'note'")).scalars().all() == [code]
+
+
 def test_an_update_for_an_unknown_request_is_404(client, key):
     assert _post_update(client, key, "BJM-0000-XXXXXX").status_code == 404
 
