@@ -222,8 +222,12 @@ def _check_note(change: Change) -> None:
 
 
 def _is_followup(change: Change) -> bool:
-    """A response to the citizen: a status change or a public note (not a staff-only note, not a re-route)."""
-    return change.action not in ("note", "reroute") or change.public
+    """The responsible SKPD's first response to the citizen: a status change or a public note. Not a staff-only
+    note, and never a re-route, even with a public note: handing the ticket on answers nothing, and the new
+    SKPD's follow-up clock must keep running until it responds itself."""
+    if change.action == "reroute":
+        return False
+    return change.action != "note" or change.public
 
 
 def _position_data(conn: Connection, settings: Settings, complaint_id: int, pos: Position) -> dict:

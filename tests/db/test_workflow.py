@@ -139,6 +139,18 @@ def test_public_note_stops_the_followup_clock(conn, settings):
     assert _row(conn, code)["followed_up_at"] == NOW
 
 
+@pytest.mark.parametrize("public", [False, True])
+def test_a_reroute_does_not_stop_the_followup_clock_even_with_a_public_note(conn, settings, public):
+    """Handing the ticket on answers nothing: the clock runs until the new SKPD responds, which then counts."""
+    code = _ticket(conn, settings)
+    admin = _user(conn)
+    apply(conn, settings, admin, code, Change("reroute", 1, note="Ini saluran, bukan jalan", skpd_code="DLH",
+                                              public=public), NOW)
+    assert _row(conn, code)["followed_up_at"] is None
+    apply(conn, settings, admin, code, Change("verify", 2), NOW + dt.timedelta(hours=3))
+    assert _row(conn, code)["followed_up_at"] == NOW + dt.timedelta(hours=3)
+
+
 def test_later_changes_keep_the_first_followup_time(conn, settings):
     """Only the first response counts."""
     code = _ticket(conn, settings)
