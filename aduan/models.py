@@ -423,7 +423,8 @@ class Outbox(Base):
     """A message to a reporter or follower, written in the transaction of the step it tells of; a worker sends it.
 
     pending → sending (claimed, committed before the attempt) → sent | retry (backoff) | failed; a claim that never
-    finished (a worker died mid-send) becomes `unknown` and is not sent again: at most once.
+    finished (a worker died mid-send) becomes `unknown` and is not sent again: at most once. A reporter who stops
+    messages has those still pending or retrying `withdrawn`.
     """
 
     __tablename__ = "outbox"
@@ -446,7 +447,7 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = _now()
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sending', 'retry', 'sent', 'failed', 'unknown')",
+        CheckConstraint("status IN ('pending', 'sending', 'retry', 'sent', 'failed', 'unknown', 'withdrawn')",
                         name="outbox_status"),
         _event_key("outbox"),
         Index("outbox_complaint_id", "complaint_id"),

@@ -12,7 +12,7 @@ contact data, and for a confidential ticket nothing goes to anyone but its own r
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from aduan.models import Complaint, Follower, Outbox, Reporter, Skpd
 from aduan.settings import Settings
@@ -81,8 +81,8 @@ def _compose(kind: str, t: dict, lang: str, note: str | None, settings: Settings
     fields = {"code": t["tracking_code"], "skpd": skpd, "days": settings.reopen_days,
               "due": format_moment(t["followup_due_at"], settings.timezone, lang, with_time=False), **values}
     lines = [_line(text_id, text_en, lang, **fields)]
-    if note:
-        lines.append(_line("Catatan petugas: {note}", "Officer's note: {note}", lang, note=note))
+    if note:  # as the public pages show it: no message carries anyone's contact, the reporter's included
+        lines.append(_line("Catatan petugas: {note}", "Officer's note: {note}", lang, note=mask_contacts(note)))
     lines.append(_line("Lacak: {url}", "Track: {url}", lang, url=f"{settings.public_url}/lacak/{t['tracking_code']}"))
     lines += footer
     city = f"Peta Aduan {settings.city_name}"
@@ -115,8 +115,7 @@ def _follower_rows(conn: Connection, t: dict, kind: str, note: str | None, setti
     for f in rows:
         footer = [_line("Berhenti mengikuti: {url}", "Unfollow: {url}", f["lang"],
                         url=f"{settings.public_url}/berhenti/{f['token']}")]
-        # a follower is the public: the note reaches them as the public pages show it
-        subject, body = _compose(kind, t, f["lang"], mask_contacts(note), settings, footer, FOLLOWER_TEXTS[kind],
+        subject, body = _compose(kind, t, f["lang"], note, settings, footer, FOLLOWER_TEXTS[kind],
                                  **values)
         out.append({"recipient": "follower", "follower_id": f["id"], "lang": f["lang"], "channel": "email",
                     "address": f["email"], "subject": subject, "body": body})
@@ -133,6 +132,14 @@ def enqueue(conn: Connection, complaint_id: int, kind: str, settings: Settings, 
                                        "follower_id": None, **r} for r in rows])
         conn.execute(select(func.pg_notify("outbox", str(complaint_id))))  # wakes a listening worker on commit
     return len(rows)
+
+
+def withdraw_reporter_messages(conn: Connection, complaint_id: int) -> int:
+    """The reporter's messages of this ticket not sent yet are withdrawn (they stopped messages); how many. One
+    the worker is sending at this moment still goes out."""
+    return conn.execute(update(OUTBOX).where(OUTBOX.c.complaint_id == complaint_id, OUTBOX.c.recipient == "reporter",
+                                             OUTBOX.c.status.in_(("pending", "retry")))
+                        .values(status="withdrawn")).rowcount
 
 
 def enqueue_follow_confirmation(conn: Connection, follower_id: int, settings: Settings) -> None:

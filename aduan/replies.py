@@ -18,7 +18,7 @@ import datetime as dt
 from sqlalchemy import Connection, Engine, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from aduan import history
+from aduan import history, notifications
 from aduan.clocks import WorkCalendar
 from aduan.errors import Conflict, DomainError, NotFound
 from aduan.models import Complaint, Rating, Reporter
@@ -134,9 +134,11 @@ def rate(conn: Connection, token: str, score: object, comment: str | None, now: 
 
 
 def set_notify(conn: Connection, token: str, on: bool) -> None:
-    """Stop (or resume) messages to this reporter."""
+    """Stop (or resume) messages to this reporter; stopping also withdraws those still waiting to be sent."""
     t = _owned(conn, token)
     conn.execute(update(REPORTER).where(REPORTER.c.id == t["reporter_id"]).values(notify=on))
+    if not on:
+        notifications.withdraw_reporter_messages(conn, t["id"])
 
 
 def _check_window(conn: Connection, t: dict, settings: Settings, now: dt.datetime, action: str) -> None:

@@ -194,9 +194,19 @@
       });
   });
 
+  /* A confidential category keeps no reporter (aduan/intake.py): its contact fields go, and its note says why. */
   var anon = document.getElementById("anonymous"), contact = document.getElementById("contact");
-  function toggleContact() { contact.hidden = anon.checked; }
+  var confidentialNote = document.getElementById("confidential-contact");
+  function confidential() {
+    return !!(select.selectedOptions[0] && select.selectedOptions[0].dataset.confidential === "1");
+  }
+  function toggleContact() {
+    contact.hidden = anon.checked || confidential();
+    anon.parentNode.hidden = confidential();
+    confidentialNote.hidden = !confidential();
+  }
   anon.addEventListener("change", toggleContact);
+  select.addEventListener("change", toggleContact);
   toggleContact();
 
   form.addEventListener("submit", function (ev) {

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from aduan import replies
 from aduan.accounts import load_account
 from aduan.workflow import Change, apply
-from tests.fieldkit import jpeg_bytes, make_user
+from tests.fieldkit import jpeg_bytes, login, make_user
 
 GOOD = {"category": "jalan-rusak", "description": "Jalan berlubang di depan pasar", "lon": 114.51, "lat": -3.39}
 
@@ -171,6 +171,22 @@ def test_a_reporter_who_stops_the_messages_gets_no_more(client, engine, settings
     client.post(f"/balas/{_token(engine, code)}", data={"action": "stop"})
     _resolve(engine, settings, code)
     assert _outbox_kinds(engine) == [("received", "reporter")]
+
+
+def test_stopping_withdraws_the_messages_still_waiting(client, engine, settings):
+    """What was queued before the stop (here: the 'received' e-mail and WhatsApp, the gateway not configured yet)
+    is withdrawn, not sent later; a message already sent stays as it was, and staff see which were withdrawn."""
+    sent = _submit(client, phone="081234567890")
+    with engine.begin() as c:
+        c.execute(text("UPDATE outbox SET status = 'sent' WHERE channel = 'email'"))
+    client.post(f"/balas/{_token(engine, sent)}", data={"action": "stop"})
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT channel, status FROM outbox ORDER BY id")).all()
+    assert rows == [("email", "sent"), ("whatsapp", "withdrawn")]
+    make_user(engine, "pupr-admin@kominfo.test", "admin")
+    login(client, "pupr-admin@kominfo.test")
+    page = client.get(f"/field/aduan/{sent}").get_data(as_text=True)
+    assert "ditarik: pelapor berhenti menerima pesan" in page
 
 
 def test_silence_closes_a_resolved_ticket_after_the_window(client, engine, settings):

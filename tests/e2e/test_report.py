@@ -1,5 +1,6 @@
 """A citizen reports by dropping a pin in real headless Chromium and lands on the tracking page."""
 import pytest
+from sqlalchemy import text
 
 from tests.e2e.conftest import screenshot
 
@@ -47,3 +48,20 @@ def test_public_map_shows_clustered_complaints(live_server, page, client):
     page.goto(live_server + "/peta")
     page.wait_for_function("document.getElementById('count').textContent.startsWith('3')")
     assert errors == [] and page.external_requests == []
+
+
+def test_a_confidential_category_hides_the_contact_fields_and_says_why(live_server, page, engine):
+    """A confidential category keeps no reporter: the form stops asking for contact and says no news will come."""
+    with engine.begin() as c:
+        c.execute(text("UPDATE category SET confidential = true WHERE code = 'lampu-jalan'"))
+    try:
+        page.goto(live_server + "/")
+        assert page.locator("#contact").is_visible() and not page.locator("#confidential-contact").is_visible()
+        page.select_option("#category", "lampu-jalan")
+        assert not page.locator("#contact").is_visible() and not page.locator("#anonymous").is_visible()
+        assert "tidak ada kabar" in page.locator("#confidential-contact").inner_text()
+        page.select_option("#category", "jalan-rusak")
+        assert page.locator("#contact").is_visible() and not page.locator("#confidential-contact").is_visible()
+    finally:
+        with engine.begin() as c:
+            c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))
