@@ -68,6 +68,16 @@ def page(conn: Connection, token: str, settings: Settings, now: dt.datetime) -> 
                     "reopen": in_window, "rate": t["status"] in ("resolved", "closed")}}
 
 
+def reply_text(value: object, field: str) -> str | None:
+    """A citizen's text, cleaned; refused when longer than MAX_REPLY rather than cut (nothing they wrote is lost
+    without them knowing)."""
+    cleaned = clean_text(value, None)
+    if cleaned is not None and len(cleaned) > MAX_REPLY:
+        raise DomainError(f"Teks terlalu panjang: {len(cleaned)} karakter, paling banyak {MAX_REPLY}.",
+                          f"The text is too long: {len(cleaned)} characters, at most {MAX_REPLY}.", field=field)
+    return cleaned
+
+
 def reply(conn: Connection, token: str, note: str, photo: bytes | None, settings: Settings,
           now: dt.datetime) -> int:
     """More information (text and/or one photo) while the ticket is open; staff-only, it may name people."""
@@ -75,7 +85,7 @@ def reply(conn: Connection, token: str, note: str, photo: bytes | None, settings
     if t["status"] not in OPEN_STATUSES:
         raise Conflict("Aduan sudah selesai; tambahan informasi hanya untuk aduan yang masih terbuka.",
                        "The ticket is no longer open; information can be added to open tickets only.")
-    text_ = clean_text(note, MAX_REPLY)
+    text_ = reply_text(note, "note")
     processed = process_photo(photo, settings.max_upload_bytes) if photo else None
     if not text_ and processed is None:
         raise DomainError("Tulis informasi tambahan atau lampirkan foto.", "Write something or attach a photo.",
@@ -100,7 +110,7 @@ def reopen(conn: Connection, token: str, reason: str, settings: Settings, now: d
     """The reporter says it is not fixed: back to its SKPD, in progress, with the reason for staff."""
     t = _owned(conn, token, lock=True)
     _check_window(conn, t, settings, now, "reopen")
-    why = clean_text(reason, MAX_REPLY)
+    why = reply_text(reason, "reason")
     if not why:
         raise DomainError("Tuliskan mengapa masalahnya belum beres.", "Say why the problem is not fixed.",
                           field="reason")
@@ -108,8 +118,10 @@ def reopen(conn: Connection, token: str, reason: str, settings: Settings, now: d
     data = {"by": "reporter", "reason": why, "previous": {"resolved_at": t["resolved_at"].isoformat()},
             "clocks": "unchanged", "handling_due_at": due.isoformat()}
     day_id, day_en = (format_moment(due, settings.timezone, lang, with_time=False) for lang in ("id", "en"))
-    note = (f"Dibuka kembali oleh pelapor; tenggat tetap dihitung dari tanggal aduan: penanganan jatuh tempo {day_id} "
-            f"/ reopened by the reporter; due dates still count from intake: handling was due {day_en}")
+    was = due < now
+    note = (f"Dibuka kembali oleh pelapor; tenggat tetap dihitung dari tanggal aduan: penanganan "
+            f"{'sudah jatuh tempo' if was else 'jatuh tempo'} {day_id} / reopened by the reporter; due dates still "
+            f"count from intake: handling {'was' if was else 'is'} due {day_en}")
     _set_status(conn, t, "in_progress", now, note, data, resolved_at=None, closed_at=None)
     history.add_event(conn, t["id"], "note", at=now, actor_label=LABEL, note=why, public=False,
                       data={"by": "reporter"})
@@ -127,7 +139,8 @@ def rate(conn: Connection, token: str, score: object, comment: str | None, now: 
         value = 0
     if not 1 <= value <= 5:
         raise DomainError("Nilai harus 1 sampai 5.", "The rating must be 1 to 5.", field="score")
-    row = {"complaint_id": t["id"], "score": value, "comment": clean_text(comment, MAX_REPLY), "updated_at": now}
+    row = {"complaint_id": t["id"], "score": value, "comment": reply_text(comment, "comment"),
+           "updated_at": now}
     conn.execute(pg_insert(RATING).values(**row, created_at=now).on_conflict_do_update(
         index_elements=[RATING.c.complaint_id], set_={k: row[k] for k in ("score", "comment", "updated_at")}))
     conn.execute(update(C).where(C.c.id == t["id"]).values(updated_at=now))  # the figures' caches see it
@@ -206,6 +219,6 @@ def client_update(conn: Connection, code: str, client_id: int, client_name: str,
             return seen, False
     data = {"by": "open311", "client": str(client_id), "ref": ref, "reported_status": reported_status}
     event_id = history.add_event(conn, t, "note", at=now, actor_label=f"warga via {client_name}"[:200],
-                                 note=clean_text(note, MAX_REPLY), public=False, data=data)
+                                 note=reply_text(note, "description"), public=False, data=data)
     _touch(conn, t, now)
     return event_id, True

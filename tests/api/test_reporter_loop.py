@@ -284,3 +284,23 @@ def test_a_reopened_ticket_states_its_due_date_rule_in_the_history(client, engin
     client.post(f"/balas/{_token(engine, code)}", data={"action": "reopen", "reason": "Belum beres"})
     step = client.get(f"/api/v1/complaints/{code}").get_json()["history"][-1]
     assert step["to_status"] == "in_progress" and "dihitung dari tanggal aduan" in step["note"]
+    assert "handling is due" in step["note"]  # submitted just now: 15 working days ahead, not past
+    assert "was due" not in step["note"]
+
+
+@pytest.mark.parametrize(("action", "field"), [("reply", "note"), ("reopen", "reason"), ("rate", "comment")])
+def test_a_citizens_text_too_long_is_refused_whole_not_cut(client, engine, settings, action, field):
+    """Over 2,000 characters the page says so and keeps the text; nothing is stored cut short."""
+    code = _submit(client)
+    if action != "reply":
+        _resolve(engine, settings, code)
+    long = "Masih ada lubang di sisi kiri. " * 70  # 2,170 characters
+    r = client.post(f"/balas/{_token(engine, code)}", data={"action": action, field: long.strip(), "score": "3"})
+    assert r.status_code == 400 and "paling banyak 2000" in r.get_data(as_text=True)
+    assert long.strip()[:1500] in r.get_data(as_text=True)  # the form holds what was typed
+    with engine.connect() as c:
+        stored = c.execute(text("SELECT count(*) FROM complaint_event e JOIN complaint k ON k.id = e.complaint_id "
+                                "WHERE k.tracking_code = :c AND e.note LIKE 'Masih ada lubang%'"),
+                           {"c": code}).scalar_one()
+        rated = c.execute(text("SELECT count(*) FROM rating")).scalar_one()
+    assert stored == 0 and rated == 0
