@@ -24,6 +24,16 @@ error_shape = page_shape("citizen/error.html")
 FOLLOW_LIMIT = 20  # follow requests per client address per 10 minutes
 
 
+@bp.after_request
+def _private(resp):
+    """A page reached by a private link shows what its holder may do: kept out of shared browsers' caches and out
+    of search engines (the token is in its address)."""
+    if "token" in (request.view_args or {}):
+        resp.headers["Cache-Control"] = "private, no-store"
+        resp.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return resp
+
+
 def _page(token: str, error: DomainError | None = None, form: dict | None = None, status: int = 200, done=None):
     data = replies.page(get_session().connection(), token, current_settings(), dt.datetime.now(dt.UTC))
     return render_template("reporter/reply.html", p=data, t=data["ticket"], token=token, error=error,

@@ -189,6 +189,16 @@ def test_stopping_withdraws_the_messages_still_waiting(client, engine, settings)
     assert "ditarik: pelapor berhenti menerima pesan" in page
 
 
+def test_the_private_page_is_kept_out_of_caches_and_search_engines(client, engine):
+    """Its address is the credential: no copy on a shared computer's disk, no index entry, even after a refusal."""
+    token = _token(engine, _submit(client))
+    for resp in (client.get(f"/balas/{token}"), client.post(f"/balas/{token}", data={"action": "nope"})):
+        assert resp.headers["Cache-Control"] == "private, no-store"
+        assert "noindex" in resp.headers["X-Robots-Tag"]
+    head = client.get(f"/balas/{token}").get_data(as_text=True).split("</head>")[0]
+    assert '<meta name="robots" content="noindex, nofollow">' in head
+
+
 def test_silence_closes_a_resolved_ticket_after_the_window(client, engine, settings):
     """A worker job closes tickets resolved more than N working days ago without an answer; newer ones stay."""
     old, new = _submit(client), _submit(client, description="Jalan retak di gang tiga")
