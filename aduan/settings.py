@@ -5,8 +5,11 @@ web may load Flask; app/ turns it into Flask's configuration. Defaults fit Kota 
 """
 from __future__ import annotations
 
+import functools
 import os
+import re
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aduan.text import parse_bool
 
@@ -27,12 +30,26 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+class SettingsError(ValueError):
+    """A setting the service cannot run with, named with its variable: raised when the settings are read, before
+    anything is served, migrated or written (a wrong time zone used to stop `db upgrade` halfway)."""
+
+
+def _number(name: str, default: float | int, kind: type) -> float | int:
+    raw = _env(name, str(default))
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name}={raw!r} is not {what} (e.g. {name}={default}).") from None
+
+
 def _float(name: str, default: float) -> float:
-    return float(_env(name, str(default)))
+    return _number(name, default, float)
 
 
 def _int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))
+    return _number(name, default, int)
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -97,7 +114,52 @@ class Settings:
     # Addresses media_url photos may be fetched from, besides the public internet (CIDRs; for tests and intranets).
     media_allow: str = field(default_factory=lambda: _env("PETA_MEDIA_ALLOW", ""))
 
+    def __post_init__(self) -> None:
+        check_settings(self)
+
     @property
     def max_upload_bytes(self) -> int:
         """One photo's size limit."""
         return self.max_upload_mb * 1024 * 1024
+
+
+PREFIX = re.compile(r"[A-Z]{2,8}")  # the code's first part: tracking codes are split at their dashes
+
+
+def check_settings(s: Settings) -> None:
+    """Refuse, naming the variable, what would otherwise fail later: every submission (a prefix with a dash, a
+    time zone no one knows), lookups of every code (a lower-case prefix) or every distance (a CRS in degrees)."""
+    if not PREFIX.fullmatch(s.city_prefix):
+        raise SettingsError(f"PETA_CITY_PREFIX={s.city_prefix!r}: 2 to 8 capital letters A-Z, e.g. BJM.")
+    try:
+        ZoneInfo(s.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"PETA_TIMEZONE={s.timezone!r} is not a time zone name: Asia/Jakarta (WIB), "
+                            "Asia/Makassar (WITA) or Asia/Jayapura (WIT).") from None
+    _check_metric(s.metric_srid)
+    if not 0 <= s.h3_resolution <= 15:
+        raise SettingsError(f"PETA_H3_RESOLUTION={s.h3_resolution}: 0 to 15.")
+    for name, value in (("PETA_SNAP_TOLERANCE_M", s.snap_tolerance_m), ("PETA_NEAR_BORDER_M", s.near_border_m),
+                        ("PETA_ONSITE_MAX_M", s.onsite_max_m), ("PETA_REPLICA_MAX_LAG_S", s.replica_max_lag_s)):
+        if not value >= 0:  # NaN too
+            raise SettingsError(f"{name}={value}: a number of at least 0.")
+    for name, value in (("PETA_MAX_UPLOAD_MB", s.max_upload_mb), ("PETA_REOPEN_DAYS", s.reopen_days),
+                        ("PETA_SESSION_IDLE_MIN", s.session_idle_minutes),
+                        ("PETA_SESSION_MAX_HOURS", s.session_max_hours)):
+        if value < 1:
+            raise SettingsError(f"{name}={value}: at least 1.")
+
+
+@functools.cache
+def _check_metric(srid: int) -> None:
+    """The metric CRS measures distances and depths in metres: a projected CRS whose axes are in metres."""
+    from pyproj import CRS  # only here: reading settings should not load PROJ for every import of this module
+    from pyproj.exceptions import CRSError
+
+    try:
+        crs = CRS.from_epsg(srid)
+    except CRSError:
+        raise SettingsError(f"PETA_METRIC_SRID={srid} is not an EPSG code PROJ knows.") from None
+    if not crs.is_projected or any(axis.unit_name not in ("metre", "meter") for axis in crs.axis_info):
+        raise SettingsError(f"PETA_METRIC_SRID={srid} ({crs.name}) does not measure in metres: use the city's UTM "
+                            "zone, e.g. 32750 (UTM 50S) for Banjarmasin, 32749 (UTM 49S) for central Java.")

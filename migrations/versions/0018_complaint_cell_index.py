@@ -10,6 +10,7 @@ each insert one more B-tree entry.
 Revision ID: 0018
 Revises: 0017
 """
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
@@ -19,8 +20,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.get_context().autocommit_block():  # built beside the running city: submissions are not blocked
-        op.create_index("complaint_cell", "complaint", ["h3_cell", "created_at"], postgresql_concurrently=True)
+    # Built beside the running city (submissions are not blocked), so outside the migration's transaction: an
+    # upgrade that failed in a later migration and is run again finds it here, or finds a build that was cut
+    # short (invalid), which is built again.
+    with op.get_context().autocommit_block():
+        valid = op.get_bind().execute(sa.text(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('complaint_cell')")).scalar()
+        if valid is False:
+            op.drop_index("complaint_cell", "complaint", postgresql_concurrently=True)
+        if not valid:
+            op.create_index("complaint_cell", "complaint", ["h3_cell", "created_at"], postgresql_concurrently=True)
 
 
 def downgrade() -> None:

@@ -57,3 +57,23 @@ def test_model_checks_match_the_database(conn):
             assert declared.removesuffix(" NOT VALID") == migrated, f"{table.name}.{check.name}"
             compared += 1
     assert compared >= 3
+
+
+def test_an_upgrade_that_stopped_after_the_concurrent_index_runs_again(database_url):
+    """0018 builds its index outside the migration's transaction, so a later migration's failure left it behind and
+    every retry failed on it ("already exists"); a build cut short leaves it invalid. Either way a retry goes on."""
+    with scratch_database(database_url, "mig_retry") as scratch_url:
+        cfg = alembic_config(scratch_url)
+        command.downgrade(cfg, "0017")
+        eng = create_engine(scratch_url)
+        with eng.begin() as c:  # as a stopped run leaves it: built, or marked invalid
+            c.execute(text("CREATE INDEX complaint_cell ON complaint (h3_cell, created_at)"))
+            c.execute(text("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'complaint_cell'::regclass"))
+        eng.dispose()
+        command.upgrade(cfg, "head")
+        eng = create_engine(scratch_url)
+        with eng.connect() as c:
+            assert c.execute(text("SELECT bool_and(i.indisvalid) FROM pg_index i "
+                                  "JOIN pg_class x ON x.oid = i.indexrelid "
+                                  "WHERE x.relname LIKE 'complaint%cell'")).scalar() is True
+        eng.dispose()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import configparser
 import re
+import subprocess
 from pathlib import Path
 
 from app import create_app
 
-UNITS = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+UNITS = DEPLOY / "systemd"
 
 
 def _unit(path: Path) -> configparser.ConfigParser:
@@ -40,3 +42,15 @@ def test_every_timer_starts_a_service_that_is_there():
         unit = _unit(timer)
         assert unit["Timer"]["OnCalendar"] and unit["Install"]["WantedBy"] == "timers.target"
         assert (UNITS / unit["Timer"].get("Unit", timer.with_suffix(".service").name)).exists(), timer.name
+
+
+def test_the_env_example_reads_the_same_in_sh_as_the_docs_source_it():
+    """docs/deploy.md runs `flask` commands with `sh -c 'set -a; . /etc/peta-aduan/env; set +a; …'`: every value
+    must come through whole (a value with spaces unquoted stopped dash before the command ran)."""
+    env = DEPLOY / "env.example"
+    out = subprocess.run(["sh", "-c", f'set -a; . "{env}"; set +a; env'], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin"})
+    got = dict(line.split("=", 1) for line in out.stdout.splitlines() if line.startswith(("PETA_", "DATABASE_")))
+    assert out.stderr == ""
+    assert got["PETA_CITY_NAME"] == "Kota Banjarmasin"
+    assert got["PETA_MAIL_FROM"] == "Peta Aduan Banjarmasin <aduan@example.go.id>"
