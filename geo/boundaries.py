@@ -216,8 +216,15 @@ def _parents(frame: pd.DataFrame, parent: str | None, codes: pd.Series) -> pd.Se
     return parents
 
 
+_GROUPED = r"^\d{1,3}(?:[.,\s\u00a0]\d{3})+$"  # 5.000, 12,500, 1 234 567: a whole number with its thousands marked
+
+
 def _population(values: pd.Series, codes: pd.Series) -> pd.Series:
+    """Whole numbers; written with thousands marked, as Indonesian tables write them (5.000), they are read whole,
+    not as a decimal 5."""
     text = _as_text(values)
+    grouped = text.str.strip().str.match(_GROUPED).fillna(False).astype(bool)
+    text = text.where(~grouped, text.str.replace(r"[.,\s\u00a0]", "", regex=True))
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = (text.notna() & numbers.isna()) | (numbers % 1 > 0) | (numbers < 0)
     if bad.any():

@@ -273,6 +273,23 @@ def test_non_numeric_population_is_refused(tmp_path):
     assert "population is not" in refusal(write(gdf, tmp_path / "pop.gpkg"))
 
 
+@pytest.mark.parametrize(("typed", "read"), [("5.000", 5000), ("12,500", 12500), ("1 234 567", 1234567),
+                                             ("7.500", 7500), ("980", 980)])
+def test_population_with_thousands_marked_is_read_whole(tmp_path, typed, read):
+    """Indonesian tables write 5.000 for five thousand: it was stored as 5, and rates per 1,000 came out 1,000×."""
+    gdf = frame(MESSY[:2]).astype({"PENDUDUK": object})
+    gdf.loc[0, "PENDUDUK"] = typed
+    read_back = load_boundary_file(write(gdf, tmp_path / "pop.gpkg"), FIELDS)
+    assert read_back.frame.set_index("code")["population"][MESSY[0][0]] == read
+
+
+@pytest.mark.parametrize("typed", ["5.5", "12,50", "1.234,5"])
+def test_population_with_decimals_is_refused(tmp_path, typed):
+    gdf = frame(MESSY[:2]).astype({"PENDUDUK": object})
+    gdf.loc[0, "PENDUDUK"] = typed
+    assert "population is not" in refusal(write(gdf, tmp_path / "pop.gpkg"))
+
+
 def test_point_layer_is_refused(tmp_path):
     """Kelurahan centroids are not boundaries."""
     rows = [(c, n, p, g.centroid) for c, n, p, g in MESSY[:2]]
