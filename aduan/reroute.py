@@ -24,7 +24,10 @@ class Move:
     to_kelurahan: str
 
 
-# Only the fixed routing-record fragment is formatted in; values are bound.
+# Only the fixed routing-record fragment is formatted in; values are bound. A ticket that goes to another SKPD gets a
+# public 're-route' step (counted by the city's statement as forwarded); one whose SKPD stays (new boundaries of the
+# same places: a new generation, a redrawn service area) a staff-only 'routing' step: nothing the citizen must
+# read, and no forwarding in the figures.
 _COMPUTE = text("""
 CREATE TEMP TABLE reroute_candidates ON COMMIT DROP AS
 SELECT t.id AS complaint_id, t.tracking_code, os.code AS old_skpd, ok.name AS old_kelurahan, r.*,
@@ -53,10 +56,14 @@ WITH moved AS (
     RETURNING c.id
 )
 INSERT INTO complaint_event (complaint_id, kind, actor_label, note, public, data)
-SELECT m.complaint_id, 'reroute', :actor,
-       'Dialihkan ulang otomatis / re-routed: ' || m.old_skpd || ' → ' || m.new_skpd,
-       true, jsonb_build_object('from_skpd', m.old_skpd, 'to_skpd', m.new_skpd, 'from_kelurahan', m.old_kelurahan,
-                                'to_kelurahan', m.new_kelurahan, 'routing', m.record)
+SELECT m.complaint_id, CASE WHEN m.old_skpd <> m.new_skpd THEN 'reroute' ELSE 'routing' END, :actor,
+       CASE WHEN m.old_skpd <> m.new_skpd
+            THEN 'Dialihkan ulang otomatis / re-routed: ' || m.old_skpd || ' → ' || m.new_skpd
+            ELSE 'Rute diperbarui otomatis, SKPD tetap ' || m.new_skpd || ' (kelurahan ' || m.old_kelurahan || ' → '
+                 || m.new_kelurahan || ') / routing updated, same SKPD' END,
+       m.old_skpd <> m.new_skpd,
+       jsonb_build_object('from_skpd', m.old_skpd, 'to_skpd', m.new_skpd, 'from_kelurahan', m.old_kelurahan,
+                          'to_kelurahan', m.new_kelurahan, 'routing', m.record)
   FROM reroute_candidates m JOIN moved ON moved.id = m.complaint_id
 """)
 

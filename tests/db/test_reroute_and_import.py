@@ -63,3 +63,22 @@ def test_import_complaints_cli_reports_refusals(runner, tmp_path, engine):
     assert "outside" in refused["reason"][0] and "coordinates" in refused["reason"][1]
     with engine.connect() as c:
         assert c.execute(text("SELECT public FROM complaint")).scalar() is False
+
+
+def test_a_routing_change_that_keeps_the_skpd_is_a_staff_only_step_not_a_reroute(conn, settings):
+    """A redrawn map of the same SKPD (here a DLH service area now covering the pin; likewise a boundary file
+    imported again) updates the ticket's routing with a staff-only 'routing' step: no public "DLH → DLH", and
+    the statement does not count it as forwarded to another agency."""
+    _load(conn, settings, [(114.51, -3.39, "sampah", "sampah di A", "2026-11-02 09:00", "new")])
+    conn.execute(text(
+        "INSERT INTO service_area (skpd_id, name, priority, area_m2, geom, valid_from) "
+        "SELECT id, 'DLH Barat', 9, 1e6, ST_Multi(ST_MakeEnvelope(114.50, -3.40, 114.52, -3.38, 4326)), "
+        "now() - interval '1 day' FROM skpd WHERE code = 'DLH'"))
+    conn.execute(text("INSERT INTO service_area_category SELECT currval('service_area_id_seq'), id FROM category "
+                      "WHERE code = 'sampah'"))
+    moves = reroute_open(conn, tolerance_m=250, near_border_m=10, apply=True)
+    assert [(m.from_skpd, m.to_skpd) for m in moves] == [("DLH", "DLH")]
+    events = conn.execute(text("SELECT kind, public, note FROM complaint_event WHERE kind IN ('reroute', 'routing')"
+                               )).all()
+    assert [(k, p) for k, p, _ in events] == [("routing", False)] and "SKPD tetap DLH" in events[0][2]
+    assert conn.execute(text("SELECT (routing).service_area_name FROM complaint")).scalar() == "DLH Barat"
