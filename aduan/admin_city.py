@@ -51,6 +51,7 @@ def save_skpd(conn: Connection, actor: Actor, code: str, cells: dict[str, str], 
         return code
     before = get_skpd(conn, code)
     conn.execute(update(SKPD_T).where(SKPD_T.c.code == code).values(**record))
+    city_setup.check_routing_targets(conn)
     audit(conn, actor, "skpd.update", f"skpd:{code}", changes(before, record))
     return code
 
@@ -98,9 +99,11 @@ def save_category(conn: Connection, actor: Actor, code: str, cells: dict[str, st
     record["attributes"] = _attributes(cells.get("attributes"))
     if new:
         conn.execute(insert(CATEGORY_T).values(**record))
+        city_setup.check_routing_targets(conn)
         audit(conn, actor, "category.create", f"category:{code}", {k: v for k, v in record.items() if k != "code"})
         return code
     conn.execute(update(CATEGORY_T).where(CATEGORY_T.c.code == code).values(**record))
+    city_setup.check_routing_targets(conn)
     audit(conn, actor, "category.update", f"category:{code}", changes(old, {**record, "skpd": typed["skpd"]}))
     return code
 

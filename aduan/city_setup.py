@@ -300,7 +300,39 @@ def import_skpd(conn: Connection, path: str) -> ImportReport:
     check.done()
     report = ImportReport()
     _upsert(conn, SKPD_T, records, report)
+    check_routing_targets(conn)
     return report
+
+
+_RETIRED_TARGETS = text("""
+SELECT s.code, 'category' AS kind, c.code AS what FROM category c JOIN skpd s ON s.id = c.default_skpd_id
+ WHERE c.active AND NOT s.active
+UNION ALL
+SELECT s.code, 'service_area', a.name FROM service_area a JOIN skpd s ON s.id = a.skpd_id
+ WHERE NOT s.active AND a.valid_from <= now() AND (a.valid_to IS NULL OR a.valid_to > now())
+ ORDER BY 1, 2, 3
+""")
+
+
+def check_routing_targets(conn: Connection) -> None:
+    """Refuse (the caller's transaction then writes nothing) a state in which routing would hand complaints to a
+    retired SKPD: an active category whose default SKPD is retired, or a current service area of one. Called after
+    every write of SKPDs, categories and service areas, from files and from the admin pages."""
+    rows = conn.execute(_RETIRED_TARGETS).all()
+    if rows:
+        check = _Checker()
+        for skpd, kind, what in rows:
+            if kind == "category":
+                check.add(None, "active", f"SKPD {skpd} nonaktif tetapi masih SKPD bawaan kategori {what}: pindahkan "
+                                          "kategori itu ke SKPD lain dulu",
+                          f"SKPD {skpd} is retired but still the default SKPD of category {what}: move that category "
+                          "to another SKPD first")
+            else:
+                check.add(None, "active", f"SKPD {skpd} nonaktif tetapi area layanannya {what!r} masih berlaku: "
+                                          "akhiri atau pindahkan area itu dulu",
+                          f"SKPD {skpd} is retired but its service area {what!r} is still in force: end or move "
+                          "that area first")
+        check.done()
 
 
 CATEGORY_NUMBERS = ("followup_days", "handling_days", "duplicate_radius_m")
@@ -350,6 +382,7 @@ def import_categories(conn: Connection, path: str) -> ImportReport:
     check.done()
     report = ImportReport()
     _upsert(conn, CATEGORY_T, records, report)
+    check_routing_targets(conn)
     return report
 
 
@@ -503,6 +536,7 @@ def replace_service_areas(conn: Connection, areas: list[_Area]) -> ImportReport:
     if ended:
         conn.execute(update(AREA_T).where(AREA_T.c.id.in_([r.id for r in ended])).values(valid_to=func.now()))
     report.closed = [f"{r.skpd}: {r.name}" for r in ended]
+    check_routing_targets(conn)
     return report
 
 

@@ -114,6 +114,26 @@ def test_bad_skpd_file_is_refused_naming_row_and_column(conn, tmp_path, content,
     assert conn.execute(text("SELECT code, name FROM skpd ORDER BY code")).all() == before
 
 
+def test_an_skpd_that_routing_still_uses_cannot_be_retired(conn, tmp_path):
+    """Retiring DISHUB while street lights still go to it by default would keep sending it complaints: refused,
+    naming the category, and nothing written; once the category moves, retiring it goes through."""
+    retire = "code,name,name_en,active\nDISHUB,Dinas Perhubungan,Transport,tidak\n"
+    with pytest.raises(SetupFileError) as err, conn.begin_nested():  # the caller's transaction, rolled back
+        city_setup.import_skpd(conn, csv_file(tmp_path, retire))
+    problems = [str(p) for p in err.value.problems]
+    assert any("still the default SKPD of category lampu-jalan" in p for p in problems), problems
+    assert conn.execute(text("SELECT active FROM skpd WHERE code = 'DISHUB'")).scalar() is True
+    conn.execute(text("UPDATE category SET default_skpd_id = (SELECT id FROM skpd WHERE code = 'PUPR') "
+                      "WHERE default_skpd_id = (SELECT id FROM skpd WHERE code = 'DISHUB')"))
+    conn.execute(text("UPDATE service_area SET valid_to = now() "
+                      "WHERE skpd_id = (SELECT id FROM skpd WHERE code = 'DISHUB')"))
+    city_setup.import_skpd(conn, csv_file(tmp_path, retire))
+    assert conn.execute(text("SELECT active FROM skpd WHERE code = 'DISHUB'")).scalar() is False
+    parking = f"{CATEGORY_HEAD}\nparkir,Parkir,Parking,DISHUB\n"
+    problems = refusal(city_setup.import_categories, conn, csv_file(tmp_path, parking))
+    assert any("still the default SKPD of category parkir" in p for p in problems), problems
+
+
 def test_every_problem_of_a_file_is_reported_at_once(conn, tmp_path):
     """Three bad rows, three problems, in row order; the good row is not written either."""
     path = csv_file(tmp_path, "code,name,name_en\nOK1,Baik,Good\nBAD 1,A,B\nOK2,,C\nOK1,D,E\n")
