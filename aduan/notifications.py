@@ -83,10 +83,16 @@ def _compose(kind: str, t: dict, lang: str, note: str | None, settings: Settings
     lines = [_line(text_id, text_en, lang, **fields)]
     if note:  # as the public pages show it: no message carries anyone's contact, the reporter's included
         lines.append(_line("Catatan petugas: {note}", "Officer's note: {note}", lang, note=mask_contacts(note)))
-    lines.append(_line("Lacak: {url}", "Track: {url}", lang, url=f"{settings.public_url}/lacak/{t['tracking_code']}"))
+    track = page_url(settings, f"/lacak/{t['tracking_code']}", lang)
+    lines.append(_line("Lacak: {url}", "Track: {url}", lang, url=track))
     lines += footer
     city = f"Peta Aduan {settings.city_name}"
     return f"[{city}] {_line(subject_id, subject_en, lang, **fields)}", "\n".join(lines) + f"\n\n— {city}\n"
+
+
+def page_url(settings: Settings, path: str, lang: str) -> str:
+    """A link in a message: the page opens in the recipient's language (`?lang=en` is remembered by the site)."""
+    return f"{settings.public_url}{path}" + ("?lang=en" if lang == "en" else "")
 
 
 def _reporter_rows(conn: Connection, t: dict, kind: str, note: str | None, settings: Settings,
@@ -98,7 +104,7 @@ def _reporter_rows(conn: Connection, t: dict, kind: str, note: str | None, setti
         return []
     footer = [_line("Tautan pribadi Anda (balas, konfirmasi, buka kembali, beri nilai; jangan dibagikan): {url}",
                     "Your private link (reply, confirm, reopen, rate; do not share it): {url}", r["lang"],
-                    url=f"{settings.public_url}/balas/{r['token']}")] if r["token"] else []
+                    url=page_url(settings, f"/balas/{r['token']}", r["lang"]))] if r["token"] else []
     subject, body = _compose(kind, t, r["lang"], note, settings, footer, **values)
     base = {"recipient": "reporter", "lang": r["lang"], "subject": subject, "body": body}
     return ([{**base, "channel": "email", "address": r["email"]}] if r["email"] else []) + \
@@ -114,7 +120,7 @@ def _follower_rows(conn: Connection, t: dict, kind: str, note: str | None, setti
     out = []
     for f in rows:
         footer = [_line("Berhenti mengikuti: {url}", "Unfollow: {url}", f["lang"],
-                        url=f"{settings.public_url}/berhenti/{f['token']}")]
+                        url=page_url(settings, f"/berhenti/{f['token']}", f["lang"]))]
         subject, body = _compose(kind, t, f["lang"], note, settings, footer, FOLLOWER_TEXTS[kind],
                                  **values)
         out.append({"recipient": "follower", "follower_id": f["id"], "lang": f["lang"], "channel": "email",
@@ -147,7 +153,7 @@ def enqueue_follow_confirmation(conn: Connection, follower_id: int, settings: Se
     f = conn.execute(select(FOLLOWER).where(FOLLOWER.c.id == follower_id)).mappings().one()
     t = _ticket(conn, f["complaint_id"])
     subject, body = _compose("follow_confirm", t, f["lang"], None, settings, [],
-                             confirm_url=f"{settings.public_url}/ikuti/{f['token']}")
+                             confirm_url=page_url(settings, f"/ikuti/{f['token']}", f["lang"]))
     conn.execute(insert(OUTBOX).values(complaint_id=t["id"], kind="follow_confirm", recipient="follower",
                                        follower_id=f["id"], channel="email", address=f["email"], lang=f["lang"],
                                        subject=subject, body=body))

@@ -61,6 +61,18 @@ def test_the_private_link_in_the_message_opens_the_reporters_page(client, engine
     assert code in html and "Jalan berlubang" in html and 'id="reply-form"' in html
 
 
+def test_an_english_reporters_links_open_in_english(client, engine):
+    """Whatever the browser says: the message's links carry the reporter's language, and the page speaks it."""
+    _submit(client, lang="en")
+    with engine.connect() as c:
+        body = c.execute(text("SELECT body FROM outbox WHERE channel = 'email'")).scalar_one()
+    links = [word for word in body.split() if "/lacak/" in word or "/balas/" in word]
+    assert len(links) == 2 and all(link.endswith("?lang=en") for link in links)
+    fresh = client.application.test_client()  # no language cookie, an Indonesian browser
+    page = fresh.get(links[1].split("8000", 1)[1], headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert '<html lang="en">' in page
+
+
 def test_an_unknown_link_is_404(client):
     """A made-up token opens nothing."""
     assert client.get("/balas/bukan-token").status_code == 404
