@@ -99,8 +99,11 @@ def reply(conn: Connection, token: str, note: str, photo: bytes | None, settings
 
 
 def confirm(conn: Connection, token: str, settings: Settings, now: dt.datetime) -> None:
-    """The reporter confirms the resolution: the ticket closes."""
+    """The reporter confirms the resolution: the ticket closes. Confirming a ticket that is closed already (a
+    double tap, a second browser tab, the silence job that got there first) is done, not an error."""
     t = _owned(conn, token, lock=True)
+    if t["status"] == "closed":
+        return
     _check_window(conn, t, settings, now, "confirm")
     _set_status(conn, t, "closed", now, "Penyelesaian dikonfirmasi pelapor / resolution confirmed by the reporter",
                 {"by": "reporter"}, closed_at=now)

@@ -103,6 +103,18 @@ def test_confirming_a_resolution_closes_the_ticket(client, engine, settings):
     assert row["status"] == "closed" and row["closed_at"] is not None
 
 
+def test_confirming_twice_is_done_not_an_error(client, engine, settings):
+    """A double tap: the second confirm answers as the first did and changes nothing more."""
+    code = _submit(client)
+    _resolve(engine, settings, code)
+    token = _token(engine, code)
+    assert client.post(f"/balas/{token}", data={"action": "confirm"}).status_code == 303
+    closed = _row(engine, code)
+    again = client.post(f"/balas/{token}", data={"action": "confirm"})
+    assert again.status_code == 303 and "ok=confirm" in again.headers["Location"]
+    assert _row(engine, code)["version"] == closed["version"]
+
+
 def test_the_public_history_shows_every_status_step_even_without_a_public_note(client, engine, settings):
     """A resolution made with a staff-only note still appears in the public history, without the note."""
     code = _submit(client)
