@@ -37,6 +37,9 @@ STEPS = {
                  "your private link; without an answer the complaint is closed."),
     "rejected": ("Aduan {code} ditolak", "Complaint {code} rejected",
                  "{skpd} tidak dapat memproses aduan Anda.", "{skpd} could not take up your complaint."),
+    "reopened": ("Aduan {code} dibuka kembali", "Complaint {code} reopened",
+                 "Aduan Anda dibuka kembali; {skpd} menanganinya lagi.",
+                 "Your complaint was reopened; {skpd} is working on it again."),
     "merged": ("Aduan {code} digabungkan", "Complaint {code} merged",
                "Aduan Anda digabungkan dengan aduan {original} tentang masalah yang sama; Anda tercatat sebagai "
                "pendukungnya.", "Your complaint was merged into complaint {original} about the same problem; "
@@ -56,6 +59,8 @@ FOLLOWER_TEXTS = {
                  "{skpd} reports complaint {code}, which you follow, resolved."),
     "rejected": ("{skpd} tidak dapat memproses aduan {code} yang Anda ikuti.",
                  "{skpd} could not take up complaint {code}, which you follow."),
+    "reopened": ("Aduan {code} yang Anda ikuti dibuka kembali; {skpd} menanganinya lagi.",
+                 "Complaint {code}, which you follow, was reopened; {skpd} is working on it again."),
     "merged": ("Aduan {code} yang Anda ikuti digabungkan dengan aduan {original} tentang masalah yang sama.",
                "Complaint {code}, which you follow, was merged into complaint {original} about the same problem."),
 }
@@ -129,10 +134,12 @@ def _follower_rows(conn: Connection, t: dict, kind: str, note: str | None, setti
 
 
 def enqueue(conn: Connection, complaint_id: int, kind: str, settings: Settings, *, event_id: int | None = None,
-            note: str | None = None, **values: object) -> int:
-    """Write the messages for one step of a ticket (in the caller's transaction); returns how many."""
+            note: str | None = None, to_reporter: bool = True, **values: object) -> int:
+    """Write the messages for one step of a ticket (in the caller's transaction); returns how many. A step the
+    reporter took themselves (`to_reporter=False`) goes to the followers only."""
     t = _ticket(conn, complaint_id)
-    rows = _reporter_rows(conn, t, kind, note, settings, values) + _follower_rows(conn, t, kind, note, settings, values)
+    rows = (_reporter_rows(conn, t, kind, note, settings, values) if to_reporter else []) + \
+        _follower_rows(conn, t, kind, note, settings, values)
     if rows:
         conn.execute(insert(OUTBOX), [{"complaint_id": complaint_id, "event_id": event_id, "kind": kind,
                                        "follower_id": None, **r} for r in rows])

@@ -128,6 +128,7 @@ def reopen(conn: Connection, token: str, reason: str, settings: Settings, now: d
     _set_status(conn, t, "in_progress", now, note, data, resolved_at=None, closed_at=None)
     history.add_event(conn, t["id"], "note", at=now, actor_label=LABEL, note=why, public=False,
                       data={"by": "reporter"})
+    notifications.enqueue(conn, t["id"], "reopened", settings, to_reporter=False)  # followers heard "resolved"
 
 
 def rate(conn: Connection, token: str, score: object, comment: str | None, now: dt.datetime) -> None:

@@ -351,7 +351,8 @@ def _write(ctx: _Ctx, photo: ProcessedPhoto | None) -> Outcome:
     return Outcome(ticket["tracking_code"], new["status"], version, event_id, _flags(data), data)
 
 
-NOTIFIED = {"resolve": "resolved", "reject": "rejected", "duplicate": "merged", "reroute": "rerouted"}
+NOTIFIED = {"resolve": "resolved", "reject": "rejected", "duplicate": "merged", "reroute": "rerouted",
+            "reopen": "reopened"}
 
 
 def _tell_reporter(ctx: _Ctx, event_id: int) -> None:

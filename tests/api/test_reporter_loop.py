@@ -274,6 +274,32 @@ def test_following_is_double_opt_in_and_ends_from_any_message(app, client, engin
         assert c.execute(text("SELECT count(*) FROM follower")).scalar() == 0
 
 
+def test_a_reopening_reaches_whoever_heard_of_the_resolution(client, engine, settings):
+    """Reopened by its reporter: the followers, told "resolved", hear it is open again (the reporter knows).
+    Reopened by staff (a rejected ticket taken up after all): the reporter hears it too."""
+    code = _submit(client)
+    client.post(f"/lacak/{code}/ikuti", data={"email": "tetangga@contoh.id"})
+    with engine.connect() as c:
+        client.get(f"/ikuti/{c.execute(text('SELECT token FROM follower')).scalar_one()}")
+    _resolve(engine, settings, code)
+    client.post(f"/balas/{_token(engine, code)}", data={"action": "reopen", "reason": "Masih berlubang"})
+    assert _outbox_kinds(engine)[-1:] == [("reopened", "follower")]
+    with engine.connect() as c:
+        body = c.execute(text("SELECT body FROM outbox WHERE kind = 'reopened'")).scalar_one()
+    assert f"Aduan {code} yang Anda ikuti dibuka kembali" in body
+    rejected = _submit(client, description="Pohon tumbang menutup jalan")
+    uid = make_user(engine, "meja@kominfo.test", "admin")
+    with engine.begin() as c:
+        apply(c, settings, load_account(c, uid).user, rejected, Change("reject", 1, note="Bukan wewenang"))
+    with engine.begin() as c:
+        apply(c, settings, load_account(c, uid).user, rejected, Change("reopen", 2, note="Ternyata wewenang kami"))
+    with engine.connect() as c:
+        told = c.execute(text("SELECT o.kind FROM outbox o JOIN complaint k ON k.id = o.complaint_id "
+                              "WHERE k.tracking_code = :c AND o.recipient = 'reporter' ORDER BY o.id"),
+                         {"c": rejected}).scalars().all()
+    assert told == ["received", "rejected", "reopened"]
+
+
 def test_confidential_tickets_cannot_be_followed(client, engine):
     """Only a confidential ticket's reporter hears of it."""
     with engine.begin() as c:
