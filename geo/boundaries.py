@@ -73,6 +73,7 @@ class Prepared:
     repaired: int = 0
     dropped_parts: int = 0
     notes: list[str] = field(default_factory=list)
+    repaired_codes: list[str] = field(default_factory=list)  # the features make_valid changed, to be looked at
 
 
 # --- reading -----------------------------------------------------------------------------------------------------
@@ -377,13 +378,14 @@ def prepare_boundaries(raw: gpd.GeoDataFrame, fields: FieldMap, *, level: str = 
         progress(f"reprojecting {len(raw)} features from {crs_label} to EPSG:4326")
     geoms = np.asarray(raw.geometry.to_crs(4326).array, dtype=object)
     _check_plausible(geoms, attrs["code"], plausible_bbox)
+    invalid = ~shapely.is_valid(shapely.force_2d(geoms))
     geoms, repaired, dropped = repair(geoms, progress)
     if shapely.is_missing(geoms).any():
         bad = attrs["code"][shapely.is_missing(geoms)]
         raise BoundaryFileError(f"Fitur tanpa bagian poligon: kode {_sample(bad)}",
                                 f"features with no polygonal part: code {_sample(bad)}")
     frame = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=4326))
-    return Prepared(frame, crs_label, repaired, dropped, notes)
+    return Prepared(frame, crs_label, repaired, dropped, notes, attrs["code"][invalid].tolist())
 
 
 def load_boundary_file(path: str, fields: FieldMap, *, level: str = "kelurahan", layer: str | None = None,
@@ -445,8 +447,14 @@ def summarize(prepared: Prepared, *, metric_crs: str = "EPSG:32750", sliver_m2: 
     geoms = np.asarray(frame.geometry.to_crs(metric_crs).array, dtype=object)
     union = shapely.union_all(geoms, grid_size=grid_m)
     bbox = [round(float(v), 6) for v in frame.total_bounds]
+    fixed = frame["code"].isin(prepared.repaired_codes).to_numpy()
     return {
         "features": len(frame), "repaired": prepared.repaired, "dropped_parts": prepared.dropped_parts,
+        # a repair can change a place's shape (a bow-tie ring becomes two triangles, half its area): name each one
+        "repaired_features": [{"code": c, "name": n, "parts": int(shapely.get_num_geometries(g)),
+                               "km2": round(float(shapely.area(g)) / 1e6, 4)}
+                              for c, n, g in zip(frame["code"][fixed], frame["name"][fixed], geoms[fixed],
+                                                 strict=True)],
         "overlaps": _overlaps(geoms, frame["code"].to_numpy(), sliver_m2, grid_m), "gaps": _gaps(union, sliver_m2),
         "area_km2": round(float(shapely.area(union)) / 1e6, 4), "bbox": bbox, "source_crs": prepared.source_crs,
         "metric_crs": metric_crs, "notes": list(prepared.notes),

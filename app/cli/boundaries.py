@@ -127,7 +127,9 @@ def summary_lines(report: dict, generation_id: int, *, active: bool, level: str)
     overlaps, gaps = report["overlaps"], report["gaps"]
     lines = [
         f"features          {report['features']} {level}",
-        f"repaired          {report['repaired']} (invalid geometries fixed by make_valid)",
+        f"repaired          {report['repaired']} (invalid geometries fixed by make_valid; check their shape)",
+        *[f"                  {r['code']} {r['name']}: now {_count(r['parts'], 'part')}, {r['km2']:,.3f} km²"
+          for r in report.get("repaired_features", [])],
         f"dropped parts     {report['dropped_parts']} (lines or points left after repair)",
         f"overlaps          {_count(overlaps['count'], 'pair')}, {overlaps['m2']:,.1f} m² in total",
         *[f"                  {o['codes'][0]} × {o['codes'][1]}: {o['m2']:,.1f} m²" for o in overlaps["largest"]],

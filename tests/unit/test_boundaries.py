@@ -120,6 +120,14 @@ def test_invalid_features_are_counted_as_repaired(messy):
     assert messy[0].repaired == 2 and messy[1]["repaired"] == 2
 
 
+def test_the_summary_names_each_repaired_feature_with_its_new_shape(messy):
+    """"repaired 2" alone left the officer to find which places changed shape: each is named, with its parts and
+    area after the repair (the bow-tie is two triangles now)."""
+    fixed = {r["code"]: r for r in messy[1]["repaired_features"]}
+    assert sorted(fixed) == ["63.71.03.1001", "63.71.03.1003"]
+    assert fixed["63.71.03.1001"]["parts"] == 2 and fixed["63.71.03.1001"]["km2"] > 0
+
+
 def test_spike_line_is_dropped_and_counted(messy):
     """make_valid leaves the zero-width spike as a line: it is dropped and counted."""
     geom = messy[0].frame.set_index("code").geometry["63.71.03.1003"]
