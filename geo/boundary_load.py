@@ -128,6 +128,28 @@ def load_generation(conn: Connection, kelurahan: gpd.GeoDataFrame, kecamatan: gp
     return generation_id
 
 
+# A kelurahan mostly outside the official kecamatan its code names: codes swapped, or the wrong kecamatan file.
+# Half is far from what two sources' differing lines make (metres along a border), and far below a real mix-up.
+_OUTSIDE_KECAMATAN = text("""
+SELECT k.code, kc.code AS kecamatan,
+       round((100 * ST_Area(ST_Intersection(k.geom, kc.geom)::geography) / ST_Area(k.geom::geography))::numeric)
+  FROM kelurahan k JOIN kecamatan kc ON kc.id = k.kecamatan_id
+ WHERE k.generation_id = :g
+   AND ST_Area(ST_Intersection(k.geom, kc.geom)::geography) < 0.5 * ST_Area(k.geom::geography)
+ ORDER BY k.code
+""")
+
+
+def _check_within_kecamatan(conn: Connection, generation_id: int) -> None:
+    """Refuse kelurahan that lie mostly outside the kecamatan they belong to (the caller's transaction is then
+    rolled back), naming them."""
+    outside = conn.execute(_OUTSIDE_KECAMATAN, {"g": generation_id}).all()
+    if outside:
+        listed = ", ".join(f"{code} ({share}% in {kec})" for code, kec, share in outside[:10])
+        raise GenerationError(f"Kelurahan sebagian besar di luar kecamatannya: {listed}; periksa kode induknya",
+                              f"kelurahan mostly outside their kecamatan: {listed}; check their parent codes")
+
+
 def add_kelurahan(conn: Connection, generation_id: int, kelurahan: gpd.GeoDataFrame, *, activate: bool = False,
                   report: dict | None = None, progress: Progress | None = None) -> None:
     """Complete a generation made by a kecamatan import, so kecamatan keep their official polygons and names."""
@@ -141,6 +163,7 @@ def add_kelurahan(conn: Connection, generation_id: int, kelurahan: gpd.GeoDataFr
         raise GenerationError(f"Generasi {generation_id} sudah berisi kelurahan",
                               f"generation {generation_id} already holds kelurahan")
     insert_kelurahan(conn, generation_id, kelurahan, progress)
+    _check_within_kecamatan(conn, generation_id)
     insert_pieces(conn, generation_id)
     if report:
         conn.execute(_MERGE_REPORT, {"g": generation_id, "report": report})

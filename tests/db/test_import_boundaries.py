@@ -266,11 +266,27 @@ def test_cli_kecamatan_then_kelurahan_into_one_generation(runner, engine, restor
     assert set(report) == {"kecamatan", "kelurahan"}
 
 
-def messy_kelurahan_kecamatan(tmp_path: Path) -> str:
-    """Three official kecamatan around the messy kelurahan, with names."""
+def test_cli_kelurahan_into_kecamatan_they_do_not_lie_in_is_refused(runner, engine, restore_city, tmp_path):
+    """A kecamatan file with two codes swapped: each kelurahan would belong to a kecamatan elsewhere. Refused,
+    naming them; the kecamatan's generation stays unfilled."""
+    kec = messy_kelurahan_kecamatan(tmp_path, swap=("63.71.01", "63.71.02"))
+    first = runner.invoke(args=["import-boundaries", kec, "--level", "kecamatan", "--code-field", "KODE",
+                                "--name-field", "NAMA"])
+    g = int(first.stdout.strip().splitlines()[-1].split()[-1])
+    second = import_file(runner, messy_gpkg(tmp_path), "--into", str(g))
+    assert second.exit_code == 1 and "mostly outside their kecamatan: 63.71.01." in second.stderr
+    assert "% in 63.71.01)" in second.stderr or "% in 63.71.02)" in second.stderr
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM kelurahan WHERE generation_id = :g"), {"g": g}).scalar() == 0
+
+
+def messy_kelurahan_kecamatan(tmp_path: Path, swap: tuple[str, str] | None = None) -> str:
+    """Three official kecamatan around the messy kelurahan, with names (two codes swapped, if asked)."""
     kel = frame().to_crs(4326)
     kel["geometry"] = kel.geometry.make_valid()
     kec = kel.assign(KODE=kel.KODE.str[:8]).dissolve("KODE").reset_index()
+    if swap:
+        kec["KODE"] = kec.KODE.replace({swap[0]: swap[1], swap[1]: swap[0]})
     kec["NAMA"] = kec.KODE.map({"63.71.01": "Banjarmasin Selatan", "63.71.02": "Banjarmasin Timur",
                                 "63.71.03": "Banjarmasin Tengah"})
     return write(kec[["KODE", "NAMA", "geometry"]], tmp_path / "messy_kecamatan.gpkg")
