@@ -65,6 +65,7 @@ def import_boundaries(path: str, level: str, code_field: str, name_field: str, p
         report = boundaries.summarize(prepared, metric_crs=metric_crs)
         name, source = generation_name or Path(boundaries.local_path(path)).name, _source(path)
         with get_engine().begin() as conn:
+            report["notes"] += _same_file(conn, source)
             generation_id = _write(conn, prepared, report, level=level, into=into, activate=activate, name=name,
                                    source=source)
     except BoundaryError as err:
@@ -101,6 +102,16 @@ def _source(path: str) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return f"{os.path.abspath(boundaries.local_path(path))} sha256:{digest.hexdigest()}"
+
+
+def _same_file(conn: Connection, source: str) -> list[str]:
+    """A note for each generation made from this very file before: importing it again makes a twin generation, and
+    a `reroute` after activating it updates every open ticket for nothing."""
+    digest = source.rsplit(" ", 1)[-1]
+    rows = conn.execute(text("SELECT id, name FROM boundary_generation WHERE source LIKE :s ORDER BY id"),
+                        {"s": f"% {digest}"}).all()
+    return [f"the same file as generation {gid} ({gname}) / berkas yang sama dengan generasi {gid}"
+            for gid, gname in rows]
 
 
 def _write(conn: Connection, prepared: Prepared, report: dict, *, level: str, into: int | None, activate: bool,

@@ -299,6 +299,16 @@ def test_cli_kecamatan_generation_cannot_be_activated(runner, tmp_path):
     assert result.exit_code == 2 and "cannot be activated" in result.output
 
 
+def test_cli_importing_the_same_file_again_says_so(runner, engine, restore_city, tmp_path):
+    """A second import of the very same file makes a twin generation: the summary names the first one."""
+    path = messy_gpkg(tmp_path)
+    first = import_file(runner, path)
+    assert first.exit_code == 0 and "the same file" not in first.stdout
+    g = int(first.stdout.strip().splitlines()[-1].split()[1])
+    second = import_file(runner, path)
+    assert second.exit_code == 0 and f"the same file as generation {g}" in second.stdout
+
+
 def test_cli_into_an_unknown_generation_exits_1(runner, engine, restore_city, tmp_path):
     """Filling a generation that does not exist writes nothing."""
     before = counts(engine)
