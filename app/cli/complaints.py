@@ -144,11 +144,11 @@ def import_complaints(path: Path, lon_field: str, lat_field: str, channel: str, 
     """Load complaints exported from an earlier system, with their dates and statuses, routed set-based.
 
     Columns: lon, lat (or --lon-field/--lat-field; or point geometry), category (service code), description,
-    created_at (naive = WITA), and optionally status, followed_up_at, resolved_at, closed_at, channel, public,
-    external_id (a Shapefile's cut names, such as descriptio, are read as these). GeoPackage, Shapefile and any
-    other vector file GDAL reads are read a batch at a time, like a CSV. Good rows are loaded in one transaction;
-    refused rows are reported with a reason (CSV rows numbered as in a spreadsheet, header = row 1; features
-    from 1).
+    created_at (without an offset: the city's time, PETA_TIMEZONE), and optionally status, followed_up_at,
+    resolved_at, closed_at, channel, public, external_id (a Shapefile's cut names, such as descriptio, are read as
+    these). GeoPackage, Shapefile and any other vector file GDAL reads are read a batch at a time, like a CSV.
+    Good rows are loaded in one transaction; refused rows are reported with a reason (CSV rows numbered as in a
+    spreadsheet, header = row 1; features from 1).
     """
     click.echo(f"reading {path} …", err=True)
     size, read = path.stat().st_size, {"bytes": 0}

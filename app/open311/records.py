@@ -164,7 +164,7 @@ def discovery(endpoint_url: str, city_name: str, changeset: str) -> dict:
     """The Service Discovery document (wiki.open311.org/Service_Discovery), plus our extensions."""
     return {
         "changeset": changeset,
-        "contact": f"Peta Aduan {city_name}: Diskominfotik {city_name} (meja pengaduan / complaint desk)",
+        "contact": f"Peta Aduan {city_name} (meja pengaduan / complaint desk)",
         "key_service": "Kunci API diberikan oleh admin Peta Aduan (flask --app app create-api-key NAMA). / "
                        "API keys are issued by the Peta Aduan admin (flask --app app create-api-key NAME).",
         "endpoints": [{
