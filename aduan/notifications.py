@@ -86,8 +86,8 @@ def _compose(kind: str, t: dict, lang: str, note: str | None, settings: Settings
     fields = {"code": t["tracking_code"], "skpd": skpd, "days": settings.reopen_days,
               "due": format_moment(t["followup_due_at"], settings.timezone, lang, with_time=False), **values}
     lines = [_line(text_id, text_en, lang, **fields)]
-    if note:  # as the public pages show it: no message carries anyone's contact, the reporter's included
-        lines.append(_line("Catatan petugas: {note}", "Officer's note: {note}", lang, note=mask_contacts(note)))
+    if note:
+        lines.append(_line("Catatan petugas: {note}", "Officer's note: {note}", lang, note=note))
     track = page_url(settings, f"/lacak/{t['tracking_code']}", lang)
     lines.append(_line("Lacak: {url}", "Track: {url}", lang, url=track))
     lines += footer
@@ -126,7 +126,9 @@ def _follower_rows(conn: Connection, t: dict, kind: str, note: str | None, setti
     for f in rows:
         footer = [_line("Berhenti mengikuti: {url}", "Unfollow: {url}", f["lang"],
                         url=page_url(settings, f"/berhenti/{f['token']}", f["lang"]))]
-        subject, body = _compose(kind, t, f["lang"], note, settings, footer, FOLLOWER_TEXTS[kind],
+        # a follower is the public: the note reaches them as the public pages show it; the reporter, whose ticket
+        # it is, gets it as the officer wrote it (a contact the officer passes on is meant for them)
+        subject, body = _compose(kind, t, f["lang"], mask_contacts(note), settings, footer, FOLLOWER_TEXTS[kind],
                                  **values)
         out.append({"recipient": "follower", "follower_id": f["id"], "lang": f["lang"], "channel": "email",
                     "address": f["email"], "subject": subject, "body": body})

@@ -116,15 +116,6 @@ def test_staff_steps_reach_the_reporter_with_the_public_note_only(client, engine
     assert not any("internal" in b for b in bodies)
 
 
-def test_a_public_note_naming_someone_elses_contact_reaches_the_reporter_masked(client, engine, settings):
-    """No message carries anyone's contact: a note's phone and e-mail reach the reporter as the public reads them."""
-    code = _submit(client, email="siti@contoh.id")
-    _act(engine, settings, code, "start", 1, note="Hubungi pak RT 0812-3456-7890, rt05@contoh.id", public=True)
-    body = _outbox(engine)[-1]["body"]
-    assert "Hubungi pak RT 0812-****-**90, [email disembunyikan]" in body
-    assert "3456" not in body and "rt05@" not in body
-
-
 def test_messages_never_carry_the_reporters_data(client, engine):
     """Subject and body hold no name, phone or e-mail: the address is only the envelope's."""
     _submit(client, **REPORTER)
