@@ -13,16 +13,21 @@ def _load(conn, settings, rows):
     return load_complaints(conn, df, settings=settings)
 
 
+def _waste_area_over_a(conn, skpd: str, name: str) -> None:
+    """A current service area of `skpd` for waste ('sampah') over Kelurahan A, where the tests drop their pin."""
+    conn.execute(text(
+        "INSERT INTO service_area (skpd_id, name, priority, area_m2, geom, valid_from) "
+        "SELECT id, :name, 9, 1e6, ST_Multi(ST_MakeEnvelope(114.50, -3.40, 114.52, -3.38, 4326)), "
+        "now() - interval '1 day' FROM skpd WHERE code = :skpd"), {"name": name, "skpd": skpd})
+    conn.execute(text("INSERT INTO service_area_category SELECT currval('service_area_id_seq'), id FROM category "
+                      "WHERE code = 'sampah'"))
+
+
 def test_dry_run_lists_moves_and_changes_nothing(conn, settings):
     """After a new service area appears, the dry run names the move and stores nothing."""
     _load(conn, settings, [(114.51, -3.39, "sampah", "sampah di A", "2026-11-02 09:00", "new")])
     assert conn.execute(text("SELECT s.code FROM complaint c JOIN skpd s ON s.id = c.skpd_id")).scalar() == "DLH"
-    conn.execute(text(
-        "INSERT INTO service_area (skpd_id, name, priority, area_m2, geom, valid_from) "
-        "SELECT id, 'PUPR Barat', 9, 1e6, ST_Multi(ST_MakeEnvelope(114.50, -3.40, 114.52, -3.38, 4326)), "
-        "now() - interval '1 day' FROM skpd WHERE code = 'PUPR'"))
-    conn.execute(text("INSERT INTO service_area_category SELECT currval('service_area_id_seq'), id FROM category "
-                      "WHERE code = 'sampah'"))
+    _waste_area_over_a(conn, "PUPR", "PUPR Barat")
     moves = reroute_open(conn, tolerance_m=250, near_border_m=10, apply=False)
     assert [(m.from_skpd, m.to_skpd) for m in moves] == [("DLH", "PUPR")]
     assert conn.execute(text("SELECT s.code FROM complaint c JOIN skpd s ON s.id = c.skpd_id")).scalar() == "DLH"
@@ -70,12 +75,7 @@ def test_a_routing_change_that_keeps_the_skpd_is_a_staff_only_step_not_a_reroute
     imported again) updates the ticket's routing with a staff-only 'routing' step: no public "DLH → DLH", and
     the statement does not count it as forwarded to another agency."""
     _load(conn, settings, [(114.51, -3.39, "sampah", "sampah di A", "2026-11-02 09:00", "new")])
-    conn.execute(text(
-        "INSERT INTO service_area (skpd_id, name, priority, area_m2, geom, valid_from) "
-        "SELECT id, 'DLH Barat', 9, 1e6, ST_Multi(ST_MakeEnvelope(114.50, -3.40, 114.52, -3.38, 4326)), "
-        "now() - interval '1 day' FROM skpd WHERE code = 'DLH'"))
-    conn.execute(text("INSERT INTO service_area_category SELECT currval('service_area_id_seq'), id FROM category "
-                      "WHERE code = 'sampah'"))
+    _waste_area_over_a(conn, "DLH", "DLH Barat")
     moves = reroute_open(conn, tolerance_m=250, near_border_m=10, apply=True)
     assert [(m.from_skpd, m.to_skpd) for m in moves] == [("DLH", "DLH")]
     events = conn.execute(text("SELECT kind, public, note FROM complaint_event WHERE kind IN ('reroute', 'routing')"
