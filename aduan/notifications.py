@@ -40,6 +40,9 @@ STEPS = {
     "reopened": ("Aduan {code} dibuka kembali", "Complaint {code} reopened",
                  "Aduan Anda dibuka kembali; {skpd} menanganinya lagi.",
                  "Your complaint was reopened; {skpd} is working on it again."),
+    "original_resolved": ("Aduan {code}: masalahnya selesai ditangani", "Complaint {code}: the problem is resolved",
+                          "Aduan {original}, tempat aduan Anda digabungkan, dilaporkan selesai ditangani.",
+                          "Complaint {original}, into which yours was merged, is reported resolved."),
     "merged": ("Aduan {code} digabungkan", "Complaint {code} merged",
                "Aduan Anda digabungkan dengan aduan {original} tentang masalah yang sama; Anda tercatat sebagai "
                "pendukungnya.", "Your complaint was merged into complaint {original} about the same problem; "
@@ -61,6 +64,10 @@ FOLLOWER_TEXTS = {
                  "{skpd} could not take up complaint {code}, which you follow."),
     "reopened": ("Aduan {code} yang Anda ikuti dibuka kembali; {skpd} menanganinya lagi.",
                  "Complaint {code}, which you follow, was reopened; {skpd} is working on it again."),
+    "original_resolved": ("Aduan {original}, tempat aduan {code} yang Anda ikuti digabungkan, dilaporkan selesai "
+                          "ditangani.",
+                          "Complaint {original}, into which complaint {code} (which you follow) was merged, is "
+                          "reported resolved."),
     "merged": ("Aduan {code} yang Anda ikuti digabungkan dengan aduan {original} tentang masalah yang sama.",
                "Complaint {code}, which you follow, was merged into complaint {original} about the same problem."),
 }
@@ -155,6 +162,16 @@ def withdraw_reporter_messages(conn: Connection, complaint_id: int) -> int:
     return conn.execute(update(OUTBOX).where(OUTBOX.c.complaint_id == complaint_id, OUTBOX.c.recipient == "reporter",
                                              OUTBOX.c.status.in_(("pending", "retry")))
                         .values(status="withdrawn")).rowcount
+
+
+def enqueue_for_merged(conn: Connection, original_id: int, original_code: str, settings: Settings,
+                       note: str | None = None) -> int:
+    """The original was resolved: the reporters and followers of the tickets merged into it hear it too (theirs
+    was closed as its duplicate). The note is someone else's ticket's: they read it as the public does."""
+    merged = conn.execute(select(C.c.id).where(C.c.duplicate_of_id == original_id, C.c.status == "duplicate")
+                          .order_by(C.c.id)).scalars().all()
+    return sum(enqueue(conn, dup, "original_resolved", settings, note=mask_contacts(note), original=original_code)
+               for dup in merged)
 
 
 def enqueue_follow_confirmation(conn: Connection, follower_id: int, settings: Settings) -> None:

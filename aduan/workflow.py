@@ -366,6 +366,9 @@ def _tell_reporter(ctx: _Ctx, event_id: int) -> None:
     original = (ctx.data.get("duplicate_of") or {}).get("code")
     notifications.enqueue(ctx.conn, ctx.ticket["id"], kind, ctx.settings, event_id=event_id, note=note or None,
                           original=original)
+    if kind == "resolved":
+        notifications.enqueue_for_merged(ctx.conn, ctx.ticket["id"], ctx.ticket["tracking_code"], ctx.settings,
+                                         note=note or None)
 
 
 def _flags(data: dict) -> tuple[str, ...]:

@@ -300,6 +300,30 @@ def test_a_reopening_reaches_whoever_heard_of_the_resolution(client, engine, set
     assert told == ["received", "rejected", "reopened"]
 
 
+def test_the_reporter_of_a_merged_ticket_hears_when_the_original_is_resolved(client, engine, settings):
+    """Their ticket was closed as a duplicate ("you are counted as its supporter"); the problem itself being fixed
+    is what they waited for. The officer's note reaches them as the public reads it: the ticket is not theirs."""
+    original = _submit(client)
+    merged = _submit(client, email="dua@contoh.id", description="Lubang yang sama di depan pasar")
+    uid = make_user(engine, "meja@kominfo.test", "admin")
+    with engine.begin() as c:
+        apply(c, settings, load_account(c, uid).user, merged, Change("duplicate", 1, duplicate_of=original))
+    with engine.begin() as c:
+        apply(c, settings, load_account(c, uid).user, original, Change("start", 1))
+    with engine.begin() as c:
+        apply(c, settings, load_account(c, uid).user, original,
+              Change("resolve", 2, note="Ditambal; info pak RT 0812-3456-7890", public=True))
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT o.kind, o.address, o.body FROM outbox o "
+                              "JOIN complaint k ON k.id = o.complaint_id "
+                              "WHERE k.tracking_code = :c ORDER BY o.id"), {"c": merged}).all()
+    assert [(kind, address) for kind, address, _ in rows] == [
+        ("received", "dua@contoh.id"), ("merged", "dua@contoh.id"), ("original_resolved", "dua@contoh.id")]
+    body = rows[-1][2]
+    assert f"Aduan {original}, tempat aduan Anda digabungkan, dilaporkan selesai ditangani." in body
+    assert "0812-****-**90" in body and "3456" not in body
+
+
 def test_confidential_tickets_cannot_be_followed(client, engine):
     """Only a confidential ticket's reporter hears of it."""
     with engine.begin() as c:
