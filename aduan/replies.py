@@ -63,9 +63,24 @@ def page(conn: Connection, token: str, settings: Settings, now: dt.datetime) -> 
     ends = window_ends(cal, t["resolved_at"], settings.reopen_days) if t["resolved_at"] else None
     in_window = t["status"] in ("resolved", "closed") and ends is not None and now <= ends
     return {"ticket": view, "notify": t["notify"], "lang": t["lang"], "window_ends": ends,
-            "rating": dict(rating._mapping) if rating else None,
+            "rating": dict(rating._mapping) if rating else None, "sent": _sent(conn, t["id"]),
             "can": {"reply": t["status"] in OPEN_STATUSES, "confirm": t["status"] == "resolved" and in_window,
                     "reopen": in_window, "rate": t["status"] in ("resolved", "closed")}}
+
+
+_SENT = text("""
+SELECT e.created_at, e.note,
+       (SELECT count(*) FROM attachment a WHERE a.complaint_id = e.complaint_id AND a.event_id = e.id) AS photos
+  FROM complaint_event e
+ WHERE e.complaint_id = :id AND e.kind = 'note' AND e.data->>'by' = 'reporter'
+ ORDER BY e.created_at, e.id
+""")
+
+
+def _sent(conn: Connection, complaint_id: int) -> list[dict]:
+    """What the reporter sent through this page (information, photos, reopening reasons): staff-only steps the
+    public history leaves out, shown back to the one who wrote them."""
+    return [dict(r) for r in conn.execute(_SENT, {"id": complaint_id}).mappings()]
 
 
 def reply_text(value: object, field: str) -> str | None:

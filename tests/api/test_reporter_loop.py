@@ -73,6 +73,24 @@ def test_an_english_reporters_links_open_in_english(client, engine):
     assert '<html lang="en">' in page
 
 
+def test_the_private_page_shows_the_reporter_what_they_sent(client, engine, settings):
+    """Information sent to staff is not in the public history: the page lists it back to its writer, photo and
+    all, and no one else's notes."""
+    code = _submit(client)
+    token = _token(engine, code)
+    client.post(f"/balas/{token}", data={"action": "reply", "note": "Lubangnya makin dalam setelah hujan",
+                                         "photo": (io.BytesIO(jpeg_bytes()), "lubang.jpg")},
+                content_type="multipart/form-data")
+    uid = make_user(engine, "meja@kominfo.test", "admin")
+    with engine.begin() as c:
+        apply(c, settings, load_account(c, uid).user, code,
+              Change("note", _row(engine, code)["version"], note="Catatan internal petugas", public=False))
+    html = client.get(f"/balas/{token}").get_data(as_text=True)
+    sent = html.split('id="sent"', 1)[1].split("</section>", 1)[0]
+    assert "Lubangnya makin dalam setelah hujan" in sent and "1 foto" in sent
+    assert "Catatan internal petugas" not in html
+
+
 def test_an_unknown_link_is_404(client):
     """A made-up token opens nothing."""
     assert client.get("/balas/bukan-token").status_code == 404
