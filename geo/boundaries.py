@@ -136,8 +136,11 @@ def refuse_several_layers(path: str) -> None:
     layers = pyogrio.list_layers(path)
     if len(layers) > 1:
         names = ", ".join(str(row[0]) for row in layers)
-        raise BoundaryFileError(f"Berkas berisi beberapa lapisan ({names}); pilih satu",
-                                f"the file holds several layers ({names}); choose one")
+        first = str(layers[0][0])
+        raise BoundaryFileError(f"Berkas berisi beberapa lapisan ({names}); pilih satu: --layer {first} di baris "
+                                "perintah, atau unggah berkas satu lapisan di halaman admin",
+                                f"the file holds several layers ({names}); choose one: --layer {first} on the "
+                                "command line, or upload a file of one layer on the admin page")
 
 
 # --- attributes ----------------------------------------------------------------------------------------------------

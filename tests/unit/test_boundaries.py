@@ -357,7 +357,7 @@ def test_geopackage_with_several_layers_needs_one_chosen(tmp_path):
     path = tmp_path / "two.gpkg"
     write(frame(), path, layer="kelurahan")
     write(frame().iloc[:2], path, layer="lama")
-    assert "several layers (kelurahan, lama)" in refusal(str(path))
+    assert "several layers (kelurahan, lama); choose one: --layer kelurahan on the command line" in refusal(str(path))
     assert len(load_boundary_file(str(path), FIELDS, layer="lama").frame) == 2
 
 
