@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from sqlalchemy import Connection, Table, func, insert, select, text, update
@@ -437,11 +438,13 @@ def _area_attributes(frame, check: _Checker, skpd: dict[str, int], categories: d
 
 def _area_geometries(frame, check: _Checker, assume_crs: str | None) -> tuple[np.ndarray, int]:
     """EPSG:4326 MultiPolygons repaired as boundaries are (None where a feature has no usable polygon), and how
-    many needed repair."""
+    many needed repair. A feature whose geometry cannot be used is reported and left out, so the others are still
+    checked (every problem of the file at once)."""
     geoms = np.asarray(frame.geometry.array, dtype=object)
     unreadable = set(int(i) for i in frame.attrs.get("unreadable", ()))
     coords, index = shapely.get_coordinates(geoms, return_index=True)
     not_finite = set(np.unique(index[~np.isfinite(coords).all(axis=1)]).tolist())
+    unusable = []
     for i in range(len(geoms)):
         if i in unreadable:
             check.add(i + 1, "geometry", "geometri tidak dapat dibaca (cincin poligon tidak tertutup?)",
@@ -450,11 +453,17 @@ def _area_geometries(frame, check: _Checker, assume_crs: str | None) -> tuple[np
             check.add(i + 1, "geometry", "tanpa geometri", "no geometry")
         elif i in not_finite:
             check.add(i + 1, "geometry", "koordinat bukan angka (NaN/Infinity)", "coordinates are not numbers")
-    check.done()
+        else:
+            continue
+        unusable.append(i)
     frame, _, _ = boundaries._declared_crs(frame, assume_crs)  # the boundaries' CRS rule, one place
-    repaired, fixed, _ = boundaries.repair(np.asarray(frame.geometry.to_crs(4326).array, dtype=object))
+    usable = np.asarray(frame.geometry.array, dtype=object)
+    usable[unusable] = None
+    repaired, fixed, _ = boundaries.repair(np.asarray(
+        gpd.GeoSeries(usable, crs=frame.crs).to_crs(4326).array, dtype=object))
     for i in np.flatnonzero(shapely.is_missing(repaired)):
-        check.add(int(i) + 1, "geometry", "bukan poligon", "not a polygon")
+        if int(i) not in unusable:
+            check.add(int(i) + 1, "geometry", "bukan poligon", "not a polygon")
     return repaired, fixed
 
 
@@ -492,8 +501,7 @@ def read_service_areas(conn: Connection, path: str, *, city_name: str, assume_cr
         progress(f"checking {len(frame)} features")
     geoms, repaired = _area_geometries(frame, check, assume_crs)
     areas = [_Area(i + 1, geom=g, **a) for i, (a, g) in enumerate(zip(attrs, geoms, strict=True)) if g is not None]
-    check.done()
-    _check_in_city(conn, areas, check, city_name)
+    _check_in_city(conn, areas, check, city_name)  # before refusing: every problem of the file at once
     check.done()
     return areas, repaired
 

@@ -297,6 +297,16 @@ BAD_AREAS = {
 }
 
 
+def test_an_area_outside_the_city_is_reported_with_the_other_problems_of_the_file(conn, tmp_path):
+    """One refusal names everything: the unknown SKPD of feature 1, feature 2 lying outside the city and feature
+    3 without a geometry (which used to stop the checks of the others)."""
+    empty = {"type": "Feature", "properties": {"skpd": "DLH", "categories": "sampah"}, "geometry": None}
+    problems = refuse_areas(conn, areas_file(tmp_path, area("DLHX", "sampah"), area("DLH", "sampah", FAR), empty))
+    assert any("feature 1, column skpd: unknown SKPD 'DLHX'" in p for p in problems), problems
+    assert any("feature 2, column geometry: outside Kota Uji" in p for p in problems), problems
+    assert any("feature 3, column geometry: no geometry" in p for p in problems), problems
+
+
 @pytest.mark.parametrize("case", BAD_AREAS, ids=list(BAD_AREAS))
 def test_bad_service_area_file_is_refused_and_nothing_changes(conn, tmp_path, case):
     """Each fault is named by feature and property, bilingually; every current area stays current."""
