@@ -514,9 +514,17 @@ SELECT a.id, s.code AS skpd, a.name, a.priority, ST_AsBinary(a.geom) AS wkb,
 """)
 
 
+SAME_WITHIN_DEG = 1e-8  # ~1 mm: the same area written by another format (GPKG, GeoJSON) differs by ~1e-15°
+
+
 def _same(area: _Area, row) -> bool:
-    return (area.name, area.priority, area.category_ids) == (row.name, row.priority, frozenset(row.category_ids)) \
-        and bool(shapely.equals(area.geom, shapely.from_wkb(row.wkb)))
+    """The stored area, unchanged: same name, priority, categories and shape (to the millimetre, so the same file
+    exported again in another format keeps its areas instead of ending and re-creating them)."""
+    if (area.name, area.priority, area.category_ids) != (row.name, row.priority, frozenset(row.category_ids)):
+        return False
+    stored = shapely.from_wkb(row.wkb)
+    return bool(shapely.equals(area.geom, stored)) or \
+        float(shapely.hausdorff_distance(area.geom, stored)) < SAME_WITHIN_DEG
 
 
 def replace_service_areas(conn: Connection, areas: list[_Area]) -> ImportReport:

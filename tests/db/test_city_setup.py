@@ -10,6 +10,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+import shapely
+import shapely.affinity
 from shapely.geometry import Point, box, mapping
 from sqlalchemy import Connection, text
 
@@ -237,6 +239,20 @@ def test_reimporting_the_same_areas_keeps_them(conn, tmp_path):
     again = import_areas(conn, path)
     assert (again.created, again.closed, again.unchanged) == ([], [], first.created)
     assert count(conn, "service_area WHERE name = 'DLH Barat'") == 1
+
+
+def test_the_same_areas_from_another_format_are_kept(conn, tmp_path):
+    """Exported again as a GeoPackage in UTM, the coordinates come back ~1e-15° off: still the same area, kept;
+    an area moved by a metre is not."""
+    first = import_areas(conn, areas_file(tmp_path, area("DLH", "sampah", name="DLH Barat")))
+    gdf = gpd.GeoDataFrame({"skpd": ["DLH"], "categories": ["sampah"], "name": ["DLH Barat"]},
+                           geometry=[INSIDE], crs=4326).to_crs(32750)
+    gdf.to_file(tmp_path / "areas.gpkg", driver="GPKG")
+    again = import_areas(conn, str(tmp_path / "areas.gpkg"))
+    assert (again.created, again.closed, again.unchanged) == ([], [], first.created)
+    moved = import_areas(conn, areas_file(tmp_path, area("DLH", "sampah", shapely.affinity.translate(INSIDE, 1e-5),
+                                                          name="DLH Barat"), name="moved.geojson"))
+    assert moved.closed == first.created and moved.created == first.created
 
 
 def test_a_zipped_shapefile_in_utm_with_dbf_capitals_is_read(conn, tmp_path):
