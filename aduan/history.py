@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, text
 
 from aduan.models import Attachment, ComplaintEvent
 from aduan.photos import ProcessedPhoto
@@ -40,3 +40,20 @@ def add_photo(conn: Connection, complaint_id: int, event_id: int, photo: Process
         complaint_id=complaint_id, event_id=event_id, sha256=photo.sha256, content_type=photo.content_type,
         size_bytes=len(photo.data), width=photo.width, height=photo.height, role=role, public=public,
         data=photo.data).returning(PHOTO.c.id)).scalar_one()
+
+
+_MERGED_IDS = text("SELECT DISTINCT (data->'duplicate'->>'id')::bigint FROM complaint_event "
+                   "WHERE complaint_id = :id AND kind = 'duplicate'")
+_STILL_MERGED = text("SELECT id, tracking_code FROM complaint WHERE id = :dup AND duplicate_of_id = :id")
+
+
+def merged_into(conn: Connection, complaint_id: int) -> list[dict]:
+    """The tickets merged into this one and still merged (id, tracking_code), in id order. Found through its own
+    'duplicate' steps (one partition) and then each by its id (one partition each): a search by duplicate_of_id
+    has no month to go by and read every month's table (120 ms at 1M complaints)."""
+    found = []
+    for dup in sorted(conn.execute(_MERGED_IDS, {"id": complaint_id}).scalars()):
+        row = conn.execute(_STILL_MERGED, {"dup": dup, "id": complaint_id}).mappings().first()
+        if row is not None:
+            found.append(dict(row))
+    return found

@@ -7,13 +7,17 @@ Who hears what:
   e-mail and/or WhatsApp (SMS as the gateway's fallback), in the language they used, with the tracking link and
   their private link (reply, confirm, reopen, rate);
 - confirmed followers (e-mail) of public tickets, of every step but `received`, with an unfollow link.
-A message says the step, the SKPD, the public note if the officer made one, and the links: never anyone's
-contact data, and for a confidential ticket nothing goes to anyone but its own reporter.
+A message says the step, the SKPD, the public note if the officer made one, and the links. Never the reporter's
+contact data: followers, and the reporters of tickets merged into another, read a note as the public does (masked;
+none from a ticket that is not public); the reporter reads it as the officer wrote it. A confidential ticket keeps
+no reporter and cannot be followed: of it, only a merged ticket's people hear, its code and status, as anyone may
+look them up.
 """
 from __future__ import annotations
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from aduan import history
 from aduan.models import Complaint, Follower, Outbox, Reporter, Skpd
 from aduan.settings import Settings
 from aduan.text import format_moment, mask_contacts
@@ -167,11 +171,12 @@ def withdraw_reporter_messages(conn: Connection, complaint_id: int) -> int:
 def enqueue_for_merged(conn: Connection, original_id: int, original_code: str, settings: Settings,
                        note: str | None = None) -> int:
     """The original was resolved: the reporters and followers of the tickets merged into it hear it too (theirs
-    was closed as its duplicate). The note is someone else's ticket's: they read it as the public does."""
-    merged = conn.execute(select(C.c.id).where(C.c.duplicate_of_id == original_id, C.c.status == "duplicate")
-                          .order_by(C.c.id)).scalars().all()
-    return sum(enqueue(conn, dup, "original_resolved", settings, note=mask_contacts(note), original=original_code)
-               for dup in merged)
+    was closed as its duplicate). The note is someone else's ticket's: they read it as the public does, and not at
+    all when that ticket is not public (confidential, or hidden by moderation)."""
+    public = conn.execute(select(C.c.public).where(C.c.id == original_id)).scalar_one()
+    shown = mask_contacts(note) if public else None
+    return sum(enqueue(conn, m["id"], "original_resolved", settings, note=shown, original=original_code)
+               for m in history.merged_into(conn, original_id))
 
 
 def enqueue_follow_confirmation(conn: Connection, follower_id: int, settings: Settings) -> None:

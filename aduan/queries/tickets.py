@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from aduan import assignment, notifications
+from aduan import assignment, history, notifications
 from aduan.errors import NotFound
 from aduan.partitions import code_span
 from aduan.permissions import StaffUser, can_assign, can_change, can_view_contact, check_view_private
@@ -40,7 +40,6 @@ SELECT e.id, e.kind, e.from_status, e.to_status, e.actor_label, e.note, e.public
 _PHOTOS = text("""
 SELECT id, event_id, role, public, width, height, created_at FROM attachment WHERE complaint_id = :id ORDER BY id
 """)
-_DUPLICATES = text("SELECT tracking_code FROM complaint WHERE duplicate_of_id = :id ORDER BY id")
 _CONTACT = text("SELECT name, phone, email FROM reporter WHERE id = :id")
 
 
@@ -53,7 +52,7 @@ def staff_ticket(conn: Connection, user: StaffUser, code: str) -> dict:
     t = dict(row)
     t["events"] = [dict(e) for e in conn.execute(_EVENTS, {"id": t["id"]}).mappings()]
     t["photos"] = [dict(p) for p in conn.execute(_PHOTOS, {"id": t["id"]}).mappings()]
-    t["duplicates"] = conn.execute(_DUPLICATES, {"id": t["id"]}).scalars().all()
+    t["duplicates"] = [m["tracking_code"] for m in history.merged_into(conn, t["id"])]
     t["can_view_contact"] = can_view_contact(user, row)
     contact = None
     if t["can_view_contact"] and t["reporter_id"] is not None:

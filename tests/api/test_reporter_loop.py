@@ -340,6 +340,30 @@ def test_the_reporter_of_a_merged_ticket_hears_when_the_original_is_resolved(cli
     body = rows[-1][2]
     assert f"Aduan {original}, tempat aduan Anda digabungkan, dilaporkan selesai ditangani." in body
     assert "0812-****-**90" in body and "3456" not in body
+    login(client, "meja@kominfo.test")  # and the original's staff page lists what was merged into it
+    page = client.get(f"/field/aduan/{original}").get_data(as_text=True)
+    assert f'Duplikat yang digabungkan: <a href="/field/aduan/{merged}">{merged}</a>' in page
+
+
+def test_a_note_on_a_ticket_that_is_not_public_reaches_no_merged_ticket(client, engine, settings):
+    """A public ticket merged into one hidden from the public (moderation, or a confidential category): its people
+    hear that the original was resolved, not the officer's note, which no public page shows."""
+    original = _submit(client)
+    merged = _submit(client, email="dua@contoh.id", description="Lubang yang sama di depan pasar")
+    client.post(f"/lacak/{merged}/ikuti", data={"email": "tetangga@contoh.id"})
+    with engine.begin() as c:
+        client.get(f"/ikuti/{c.execute(text('SELECT token FROM follower')).scalar_one()}")
+        c.execute(text("UPDATE complaint SET public = false WHERE tracking_code = :c"), {"c": original})
+    uid = make_user(engine, "meja@kominfo.test", "admin")
+    with engine.begin() as c:
+        apply(c, settings, load_account(c, uid).user, merged, Change("duplicate", 1, duplicate_of=original))
+    for change in (Change("start", 1), Change("resolve", 2, note="Oknum pos 3 ditindak", public=True)):
+        with engine.begin() as c:
+            apply(c, settings, load_account(c, uid).user, original, change)
+    with engine.connect() as c:
+        told = c.execute(text("SELECT recipient, body FROM outbox WHERE kind = 'original_resolved' ORDER BY id")).all()
+    assert sorted(r for r, _ in told) == ["follower", "reporter"]
+    assert not any("Oknum" in body for _, body in told)
 
 
 def test_confidential_tickets_cannot_be_followed(client, engine):
