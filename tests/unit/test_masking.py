@@ -48,7 +48,7 @@ def test_an_email_address_is_masked():
     assert out == f"Kirim ke {EMAIL_MASK} segera" and "budi" not in out
 
 
-@pytest.mark.parametrize("typed", ["siti [at] example [dot] org", "siti(at)example.org", "siti @ example.org",
+@pytest.mark.parametrize("typed", ["siti [at] example [dot] org", "siti(at)example.org", "siti@example dot org",
                                    "siti at example dot org", "SITI [AT] EXAMPLE [DOT] CO [DOT] ID",
                                    "siti at gmail titik com", "siti@gmail dot com", "siti {at} example(.)org"])
 def test_an_email_address_written_to_dodge_harvesters_is_masked(typed):
@@ -58,9 +58,11 @@ def test_an_email_address_written_to_dodge_harvesters_is_masked(typed):
 
 
 @pytest.mark.parametrize("text", ["Rapat at kantor.baru besok", "Jl. A. Yani at 5 pm", "meet at home. dot",
-                                  "toko @ jl. Sudirman", "harga 5 at 10 titik"])
-def test_the_words_at_and_dot_alone_and_an_at_sign_before_a_street_stay(text):
-    """"at" needs "dot" (or brackets) to be an address; "@ jl. Sudirman" has a space after its dot."""
+                                  "toko @ jl. Sudirman", "harga 5 at 10 titik", "rapat @ 10.00 WITA",
+                                  "beli 3 @ Rp5.000", "10 tiang @ 5.000 rupiah", "toko @jl.sudirman 5"])
+def test_the_words_at_and_dot_alone_and_an_at_sign_in_a_price_or_a_time_stay(text):
+    """"at" needs "dot" (or brackets) to be an address; an address ends in letters ("@ 10.00", "@ Rp5.000" do not)
+    and its @ has no spaces around it unless bracketed."""
     assert mask_contacts(text) == text
 
 
