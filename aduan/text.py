@@ -13,8 +13,9 @@ never changed — staff see the original. What the public sees instead (our choi
 - a landline (`(0511) 3252 525`, `021-555-1234`, `+62 511 3252525`; 9–12 digits in national form, starting with
   its area code) keeps its area code and last two digits: `0511-****-**25`;
 - an e-mail address becomes `[email disembunyikan]`, also when written to dodge harvesters: `siti [at] example
-  [dot] org`, `siti(at)example.org`, `siti @ example.org`, `siti at example dot org` (the plain words `at` and
-  `dot`/`titik` only together, so that an English "at" in a sentence stays);
+  [dot] org`, `siti(at)example.org`, `siti at example dot org` (the plain words `at` and `dot`/`titik` only
+  together, so that an English "at" in a sentence stays); its last label is letters and a bare @ has no spaces
+  around it, so prices and times ("3 @ Rp5.000", "rapat @ 10.00") stay;
 - a 16-digit NIK (the national identity number, also written in groups of four) becomes `[NIK disembunyikan]`.
 Dates, RT/RW, house numbers, kilometre markers and other short numbers are left alone: a phone must start
 like a mobile number and have 10–13 digits, or start with an area code and have 9–12, a NIK exactly 16.
