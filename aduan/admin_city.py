@@ -50,8 +50,8 @@ def save_skpd(conn: Connection, actor: Actor, code: str, cells: dict[str, str], 
         audit(conn, actor, "skpd.create", f"skpd:{code}", {k: v for k, v in record.items() if k != "code"})
         return code
     before = get_skpd(conn, code)
-    conn.execute(update(SKPD_T).where(SKPD_T.c.code == code).values(**record))
-    city_setup.check_routing_targets(conn)
+    with city_setup.keeping_routing_targets(conn):
+        conn.execute(update(SKPD_T).where(SKPD_T.c.code == code).values(**record))
     audit(conn, actor, "skpd.update", f"skpd:{code}", changes(before, record))
     return code
 
@@ -98,12 +98,12 @@ def save_category(conn: Connection, actor: Actor, code: str, cells: dict[str, st
     record = city_setup.category_record(conn, {"code": code, **typed}, old)
     record["attributes"] = _attributes(cells.get("attributes"))
     if new:
-        conn.execute(insert(CATEGORY_T).values(**record))
-        city_setup.check_routing_targets(conn)
+        with city_setup.keeping_routing_targets(conn):
+            conn.execute(insert(CATEGORY_T).values(**record))
         audit(conn, actor, "category.create", f"category:{code}", {k: v for k, v in record.items() if k != "code"})
         return code
-    conn.execute(update(CATEGORY_T).where(CATEGORY_T.c.code == code).values(**record))
-    city_setup.check_routing_targets(conn)
+    with city_setup.keeping_routing_targets(conn):
+        conn.execute(update(CATEGORY_T).where(CATEGORY_T.c.code == code).values(**record))
     audit(conn, actor, "category.update", f"category:{code}", changes(old, {**record, "skpd": typed["skpd"]}))
     return code
 

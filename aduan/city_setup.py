@@ -22,7 +22,8 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -300,8 +301,8 @@ def import_skpd(conn: Connection, path: str) -> ImportReport:
         records.append(_skpd(check, n, cells))
     check.done()
     report = ImportReport()
-    _upsert(conn, SKPD_T, records, report)
-    check_routing_targets(conn)
+    with keeping_routing_targets(conn):
+        _upsert(conn, SKPD_T, records, report)
     return report
 
 
@@ -315,14 +316,18 @@ SELECT s.code, 'service_area', a.name FROM service_area a JOIN skpd s ON s.id = 
 """)
 
 
-def check_routing_targets(conn: Connection) -> None:
-    """Refuse (the caller's transaction then writes nothing) a state in which routing would hand complaints to a
-    retired SKPD: an active category whose default SKPD is retired, or a current service area of one. Called after
-    every write of SKPDs, categories and service areas, from files and from the admin pages."""
-    rows = conn.execute(_RETIRED_TARGETS).all()
-    if rows:
+@contextmanager
+def keeping_routing_targets(conn: Connection) -> Iterator[None]:
+    """Around a write of SKPDs, categories or service areas: refuse it (the caller's transaction then writes
+    nothing) when it makes routing hand complaints to a retired SKPD — an active category whose default SKPD is
+    retired, or a current service area of one. Only what the write brings is refused: a city that has such a
+    problem already can still make the writes that mend it."""
+    before = set(conn.execute(_RETIRED_TARGETS).all())
+    yield
+    brought = [row for row in conn.execute(_RETIRED_TARGETS).all() if row not in before]
+    if brought:
         check = _Checker()
-        for skpd, kind, what in rows:
+        for skpd, kind, what in brought:
             if kind == "category":
                 check.add(None, "active", f"SKPD {skpd} nonaktif tetapi masih SKPD bawaan kategori {what}: pindahkan "
                                           "kategori itu ke SKPD lain dulu",
@@ -382,8 +387,8 @@ def import_categories(conn: Connection, path: str) -> ImportReport:
         records.append(_category(check, n, cells, skpd, stored.get(cells["code"])))
     check.done()
     report = ImportReport()
-    _upsert(conn, CATEGORY_T, records, report)
-    check_routing_targets(conn)
+    with keeping_routing_targets(conn):
+        _upsert(conn, CATEGORY_T, records, report)
     return report
 
 
@@ -529,6 +534,11 @@ def _same(area: _Area, row) -> bool:
 
 def replace_service_areas(conn: Connection, areas: list[_Area]) -> ImportReport:
     """Each named SKPD's current areas become the file's: identical ones kept, others closed, new ones added."""
+    with keeping_routing_targets(conn):
+        return _replace_areas(conn, areas)
+
+
+def _replace_areas(conn: Connection, areas: list[_Area]) -> ImportReport:
     report, skpd, codes = ImportReport(), _known_skpd(conn), sorted({a.skpd for a in areas})
     # Two imports for one SKPD at once would both close and both add: the second waits for the first.
     conn.execute(select(SKPD_T.c.id).where(SKPD_T.c.code.in_(codes)).order_by(SKPD_T.c.id).with_for_update())
@@ -552,7 +562,6 @@ def replace_service_areas(conn: Connection, areas: list[_Area]) -> ImportReport:
     if ended:
         conn.execute(update(AREA_T).where(AREA_T.c.id.in_([r.id for r in ended])).values(valid_to=func.now()))
     report.closed = [f"{r.skpd}: {r.name}" for r in ended]
-    check_routing_targets(conn)
     return report
 
 

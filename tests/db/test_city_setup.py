@@ -136,6 +136,19 @@ def test_an_skpd_that_routing_still_uses_cannot_be_retired(conn, tmp_path):
     assert any("still the default SKPD of category parkir" in p for p in problems), problems
 
 
+def test_a_city_with_a_retired_skpd_still_in_use_can_mend_it_one_write_at_a_time(conn, tmp_path):
+    """Left by an older version (or by hand): DISHUB retired while two categories default to it. Moving one of
+    them is accepted, though the other still points at DISHUB: only what a write brings is refused."""
+    conn.execute(text("UPDATE skpd SET active = false WHERE code = 'DISHUB'"))
+    conn.execute(text("INSERT INTO category (code, name_id, name_en, default_skpd_id) SELECT 'parkir-liar', "
+                      "'Parkir liar', 'Illegal parking', id FROM skpd WHERE code = 'DISHUB'"))
+    report = city_setup.import_categories(conn, csv_file(tmp_path, f"{CATEGORY_HEAD}\n"
+                                                                    "lampu-jalan,Lampu jalan,Street light,PUPR\n"))
+    assert report.updated == ["lampu-jalan"]
+    assert conn.execute(text("SELECT s.code FROM category c JOIN skpd s ON s.id = c.default_skpd_id "
+                             "WHERE c.code = 'parkir-liar'")).scalar() == "DISHUB"
+
+
 def test_every_problem_of_a_file_is_reported_at_once(conn, tmp_path):
     """Three bad rows, three problems, in row order; the good row is not written either."""
     path = csv_file(tmp_path, "code,name,name_en\nOK1,Baik,Good\nBAD 1,A,B\nOK2,,C\nOK1,D,E\n")
