@@ -162,7 +162,7 @@ def enqueue(conn: Connection, complaint_id: int, kind: str, settings: Settings, 
 
 def withdraw_reporter_messages(conn: Connection, complaint_id: int) -> int:
     """The reporter's messages of this ticket not sent yet are withdrawn (they stopped messages); how many. One
-    the worker is sending at this moment still goes out."""
+    the worker is sending at this moment goes out, or is withdrawn if that attempt fails (aduan/outbox.py)."""
     return conn.execute(update(OUTBOX).where(OUTBOX.c.complaint_id == complaint_id, OUTBOX.c.recipient == "reporter",
                                              OUTBOX.c.status.in_(("pending", "retry")))
                         .values(status="withdrawn")).rowcount

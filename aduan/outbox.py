@@ -36,8 +36,15 @@ RETURNING o.id, o.channel, o.address, o.subject, o.body, o.attempts
 """)
 _SENT = text("UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL WHERE id = :id AND "
              "status = 'sending'")
-_FAILED = text("UPDATE outbox SET status = :status, next_attempt_at = :next, last_error = :error WHERE id = :id "
-               "AND status = 'sending'")
+# A retry for a reporter who stopped the messages while this one was being sent is withdrawn instead (stopping
+# withdraws what waits, but this one was not waiting then).
+_FAILED = text("""
+UPDATE outbox o SET next_attempt_at = :next, last_error = :error,
+       status = CASE WHEN :status = 'retry' AND o.recipient = 'reporter' AND EXISTS (
+                    SELECT 1 FROM complaint c JOIN reporter r ON r.id = c.reporter_id
+                     WHERE c.id = o.complaint_id AND NOT r.notify) THEN 'withdrawn' ELSE :status END
+ WHERE o.id = :id AND o.status = 'sending'
+""")
 _STALE = text("UPDATE outbox SET status = 'unknown', last_error = 'the worker stopped while sending; not retried "
               "(it may have gone out)' WHERE status = 'sending' AND claimed_at < :before")
 

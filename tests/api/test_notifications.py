@@ -161,6 +161,26 @@ def test_a_mail_server_that_is_down_delays_and_loses_nothing(client, engine, set
     assert len(mailbox.messages) == 1 and code in mailbox.messages[0]["Subject"]
 
 
+def test_a_message_failing_while_its_reporter_stops_is_withdrawn_not_retried(client, engine, settings,
+                                                                           monkeypatch):
+    """The reporter stops the messages while this one is being sent (stopping withdraws only what waits); the
+    send then fails for a moment: it is withdrawn, not tried again hours after the stop."""
+    from aduan.transports import DeliveryFailed
+
+    code = _submit(client, email="siti@contoh.id")
+
+    def send_while_stopping(settings, address, subject, body, message_id):
+        with engine.begin() as c:
+            c.execute(text("UPDATE reporter SET notify = false WHERE id = (SELECT reporter_id FROM complaint "
+                           "WHERE tracking_code = :c)"), {"c": code})
+        raise DeliveryFailed("SMTP unavailable: timeout", transient=True)
+
+    monkeypatch.setattr(outbox, "available", lambda settings: {"email": send_while_stopping})
+    assert outbox.deliver_due(engine, settings) == {"retry": 1}
+    [row] = _outbox(engine)
+    assert row["status"] == "withdrawn" and "timeout" in row["last_error"]
+
+
 def test_a_refused_recipient_fails_without_retrying(client, engine, settings, mailbox):
     """A 550 for the address is permanent: failed, with the server's reason for staff."""
     mailbox.refuse.add("salah@contoh.id")
