@@ -74,10 +74,14 @@
     });
   }
 
+  function confidential() {  /* a confidential category keeps no reporter (aduan/intake.py) */
+    return !!(select.selectedOptions[0] && select.selectedOptions[0].dataset.confidential === "1");
+  }
+
   function refreshHint() {
     var c = routable[select.value];
     hint.textContent = c ? t("Akan diteruskan ke ", "Will be sent to ") + c.skpd_name : "";
-    if (select.selectedOptions[0] && select.selectedOptions[0].dataset.confidential === "1") {
+    if (confidential()) {
       hint.textContent += t(" · kategori rahasia: tidak tampil di peta publik, identitas disembunyikan.",
                             " · confidential category: not on the public map, identity hidden.");
     }
@@ -197,12 +201,10 @@
   /* A confidential category keeps no reporter (aduan/intake.py): its contact fields go, and its note says why. */
   var anon = document.getElementById("anonymous"), contact = document.getElementById("contact");
   var confidentialNote = document.getElementById("confidential-contact");
-  function confidential() {
-    return !!(select.selectedOptions[0] && select.selectedOptions[0].dataset.confidential === "1");
-  }
+  var promise = document.getElementById("contact-promise");
   function toggleContact() {
     contact.hidden = anon.checked || confidential();
-    anon.parentNode.hidden = confidential();
+    anon.parentNode.hidden = promise.hidden = confidential();
     confidentialNote.hidden = !confidential();
   }
   anon.addEventListener("change", toggleContact);

@@ -59,9 +59,11 @@ def test_a_confidential_category_hides_the_contact_fields_and_says_why(live_serv
         assert page.locator("#contact").is_visible() and not page.locator("#confidential-contact").is_visible()
         page.select_option("#category", "lampu-jalan")
         assert not page.locator("#contact").is_visible() and not page.locator("#anonymous").is_visible()
+        assert not page.locator("#contact-promise").is_visible()  # no "we will tell you each step"
         assert "tidak ada kabar" in page.locator("#confidential-contact").inner_text()
         page.select_option("#category", "jalan-rusak")
         assert page.locator("#contact").is_visible() and not page.locator("#confidential-contact").is_visible()
+        assert page.locator("#contact-promise").is_visible()
     finally:
         with engine.begin() as c:
             c.execute(text("UPDATE category SET confidential = false WHERE code = 'lampu-jalan'"))
