@@ -87,8 +87,11 @@ def test_the_private_page_shows_the_reporter_what_they_sent(client, engine, sett
               Change("note", _row(engine, code)["version"], note="Catatan internal petugas", public=False))
     html = client.get(f"/balas/{token}").get_data(as_text=True)
     sent = html.split('id="sent"', 1)[1].split("</section>", 1)[0]
-    assert "Lubangnya makin dalam setelah hujan" in sent and "1 foto" in sent
+    assert "Lubangnya makin dalam setelah hujan" in sent and "Foto: 1" in sent
     assert "Catatan internal petugas" not in html
+    english = client.get(f"/balas/{token}?lang=en").get_data(as_text=True)
+    sent_en = english.split('id="sent"', 1)[1].split("</section>", 1)[0]
+    assert "Photos: 1" in sent_en and "Foto" not in sent_en
 
 
 def test_an_unknown_link_is_404(client):
