@@ -6,6 +6,7 @@ web may load Flask; app/ turns it into Flask's configuration. Defaults fit Kota 
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -141,7 +142,7 @@ def check_settings(s: Settings) -> None:
         raise SettingsError(f"PETA_H3_RESOLUTION={s.h3_resolution}: 0 to 15.")
     for name, value in (("PETA_SNAP_TOLERANCE_M", s.snap_tolerance_m), ("PETA_NEAR_BORDER_M", s.near_border_m),
                         ("PETA_ONSITE_MAX_M", s.onsite_max_m), ("PETA_REPLICA_MAX_LAG_S", s.replica_max_lag_s)):
-        if not value >= 0:  # NaN too
+        if not (math.isfinite(value) and value >= 0):
             raise SettingsError(f"{name}={value}: a number of at least 0.")
     for name, value in (("PETA_MAX_UPLOAD_MB", s.max_upload_mb), ("PETA_REOPEN_DAYS", s.reopen_days),
                         ("PETA_SESSION_IDLE_MIN", s.session_idle_minutes),

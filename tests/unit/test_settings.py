@@ -16,6 +16,7 @@ from aduan.settings import Settings, SettingsError
     ("PETA_METRIC_SRID", "999999", "not an EPSG code"),
     ("PETA_SNAP_TOLERANCE_M", "250m", "not a number"),
     ("PETA_NEAR_BORDER_M", "nan", "at least 0"),
+    ("PETA_REPLICA_MAX_LAG_S", "inf", "at least 0"),
     ("PETA_H3_RESOLUTION", "16", "0 to 15"),
     ("PETA_REOPEN_DAYS", "0", "at least 1"),
 ])
