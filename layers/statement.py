@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from sqlalchemy import Connection, exists, func, select
+from sqlalchemy import Connection, and_, exists, func, not_, select
 
 from aduan.channels import channel_name
 from aduan.clocks import WorkCalendar
@@ -63,7 +63,11 @@ COLUMNS = ["skpd_code", "skpd", "skpd_en", "kelurahan", "month", "channel", "cre
 
 def _frame(conn: Connection, flt: LayerFilter) -> pd.DataFrame:
     c, s, k, e = Complaint.__table__, Skpd.__table__, Kelurahan.__table__, ComplaintEvent.__table__
-    rerouted = exists().where(e.c.complaint_id == c.c.id, e.c.kind == "reroute")
+    # an automatic re-route records its SKPDs at the top of its data; older versions also wrote one where the SKPD
+    # stayed (a boundary file imported again), which forwarded nothing
+    same_skpd = and_(e.c.data["from_skpd"].astext.is_not(None),
+                     e.c.data["from_skpd"].astext == e.c.data["to_skpd"].astext)
+    rerouted = exists().where(e.c.complaint_id == c.c.id, e.c.kind == "reroute", not_(same_skpd))
     rows = conn.execute(
         select(s.c.code.label("skpd_code"), s.c.name.label("skpd"), s.c.name_en.label("skpd_en"),
                k.c.name.label("kelurahan"),

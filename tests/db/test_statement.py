@@ -98,3 +98,12 @@ def test_skpd_are_named_in_the_readers_language(conn, tickets):
     names = {code: name for code, name, _ in statement(conn, NOVEMBER, NOW, "en").by_skpd}
     assert names == {"PUPR": "Public Works Office", "DISHUB": "Dinas Perhubungan"}
     assert {code: name for code, name, _ in statement(conn, NOVEMBER, NOW).by_skpd}["PUPR"] == "Dinas PUPR"
+
+
+def test_an_old_reroute_that_kept_the_skpd_is_not_counted_as_forwarded(conn, tickets):
+    """Before 'routing' steps, re-importing a boundary file wrote 're-routed: PUPR → PUPR': it forwarded nothing."""
+    conn.execute(text("INSERT INTO complaint_event (complaint_id, kind, actor_label, note, data) "
+                      "SELECT id, 'reroute', 'sistem', 'Dialihkan ulang otomatis / re-routed: PUPR → PUPR', "
+                      "jsonb_build_object('from_skpd', 'PUPR', 'to_skpd', 'PUPR') FROM complaint "
+                      "WHERE description = 'T2'"))
+    assert statement(conn, NOVEMBER, NOW).city.rerouted == pytest.approx(100 / 3)  # still T1 only
