@@ -16,6 +16,7 @@ from aduan.models import BoundaryGeneration, Category, ComplaintCount, Kecamatan
 from aduan.partitions import created_between, of_code
 from aduan.queries import public
 from aduan.queries.public import C
+from aduan.tracking import normalise_code
 
 DEFAULT_LIMIT = 100
 KEL, KEC, GEN = Kelurahan.__table__, Kecamatan.__table__, BoundaryGeneration.__table__
@@ -71,6 +72,8 @@ def complaints(conn: Connection, q: ItemsQuery, fid: str | None = None) -> list[
     """One page of public complaints as features (or the one with tracking code `fid`). With a cursor (`after`)
     the page starts past that complaint's id: keyset paging, as fast at the millionth row as at the first,
     where an offset has to walk past every row before it."""
+    if fid is not None:
+        fid = normalise_code(fid)  # typed by hand, as everywhere a code is asked for; the feature's id is canonical
     where = (_complaint_filter(q) if fid is None
              else and_(_complaint_filter(q), C.c.tracking_code == fid, of_code(C.c.id, fid)))
     if q.after is not None:

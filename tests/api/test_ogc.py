@@ -219,6 +219,12 @@ def test_single_item_by_tracking_code(client, city_data):
     assert {"self", "collection"} <= set(_rels(doc))
 
 
+def test_an_item_asked_for_by_a_code_typed_by_hand_is_found_with_its_own_id(client, city_data):
+    typed = city_data["pii_code"].lower().replace("-", "")
+    doc = client.get(f"/ogc/collections/complaints/items/{typed}").get_json()
+    assert doc["type"] == "Feature" and doc["id"] == city_data["pii_code"]
+
+
 def test_unknown_item_is_404(client, city_data):
     """A feature id that does not exist answers 404 in OGC shape."""
     r = client.get("/ogc/collections/kelurahan/items/00.00.00.0000")
