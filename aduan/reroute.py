@@ -31,7 +31,7 @@ class Move:
 _COMPUTE = text("""
 CREATE TEMP TABLE reroute_candidates ON COMMIT DROP AS
 SELECT t.id AS complaint_id, t.tracking_code, os.code AS old_skpd, ok.name AS old_kelurahan, r.*,
-       {rec} AS record, sk.code AS new_skpd, k.name AS new_kelurahan
+       {rec} AS record, sk.code AS new_skpd, k.name AS new_kelurahan, r.skpd_id <> t.skpd_id AS forwarded
   FROM complaint t
   JOIN skpd os ON os.id = t.skpd_id
   JOIN kelurahan ok ON ok.id = t.kelurahan_id
@@ -56,12 +56,12 @@ WITH moved AS (
     RETURNING c.id
 )
 INSERT INTO complaint_event (complaint_id, kind, actor_label, note, public, data)
-SELECT m.complaint_id, CASE WHEN m.old_skpd <> m.new_skpd THEN 'reroute' ELSE 'routing' END, :actor,
-       CASE WHEN m.old_skpd <> m.new_skpd
+SELECT m.complaint_id, CASE WHEN m.forwarded THEN 'reroute' ELSE 'routing' END, :actor,
+       CASE WHEN m.forwarded
             THEN 'Dialihkan ulang otomatis / re-routed: ' || m.old_skpd || ' → ' || m.new_skpd
             ELSE 'Rute diperbarui otomatis, SKPD tetap ' || m.new_skpd || ' (kelurahan ' || m.old_kelurahan || ' → '
                  || m.new_kelurahan || ') / routing updated, same SKPD' END,
-       m.old_skpd <> m.new_skpd,
+       m.forwarded,
        jsonb_build_object('from_skpd', m.old_skpd, 'to_skpd', m.new_skpd, 'from_kelurahan', m.old_kelurahan,
                           'to_kelurahan', m.new_kelurahan, 'routing', m.record)
   FROM reroute_candidates m JOIN moved ON moved.id = m.complaint_id
@@ -80,7 +80,7 @@ def reroute_open(conn: Connection, *, tolerance_m: float, near_border_m: float, 
         conn.execute(_APPLY, {"actor": actor})
         assignment.release(conn, assignment.TICKET_MOVED, actor_label=actor)
         if notify is not None:
-            moved = conn.execute(text("SELECT complaint_id FROM reroute_candidates WHERE old_skpd <> new_skpd"))
+            moved = conn.execute(text("SELECT complaint_id FROM reroute_candidates WHERE forwarded"))
             for complaint_id in moved.scalars().all():
                 notifications.enqueue(conn, complaint_id, "rerouted", notify)
     conn.execute(text("DROP TABLE reroute_candidates"))

@@ -131,12 +131,13 @@ def load_generation(conn: Connection, kelurahan: gpd.GeoDataFrame, kecamatan: gp
 # A kelurahan mostly outside the official kecamatan its code names: codes swapped, or the wrong kecamatan file.
 # Half is far from what two sources' differing lines make (metres along a border), and far below a real mix-up.
 _OUTSIDE_KECAMATAN = text("""
-SELECT k.code, kc.code AS kecamatan,
-       round((100 * ST_Area(ST_Intersection(k.geom, kc.geom)::geography) / ST_Area(k.geom::geography))::numeric)
-  FROM kelurahan k JOIN kecamatan kc ON kc.id = k.kecamatan_id
- WHERE k.generation_id = :g
-   AND ST_Area(ST_Intersection(k.geom, kc.geom)::geography) < 0.5 * ST_Area(k.geom::geography)
- ORDER BY k.code
+SELECT code, kecamatan, round((100 * inside / whole)::numeric)
+  FROM (SELECT k.code, kc.code AS kecamatan, ST_Area(k.geom::geography) AS whole,
+               ST_Area(ST_Intersection(k.geom, kc.geom)::geography) AS inside
+          FROM kelurahan k JOIN kecamatan kc ON kc.id = k.kecamatan_id
+         WHERE k.generation_id = :g) share
+ WHERE inside < 0.5 * whole
+ ORDER BY code
 """)
 
 
